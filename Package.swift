@@ -1,0 +1,25 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+  name: "fido",
+  products: [
+    .executable(name: "fido", targets: ["fido"])
+  ],
+  targets: [
+    .systemLibrary(
+      name: "CMongoc", pkgConfig: "libmongoc-1.0",
+      providers: [.apt(["libmongoc-dev"])]),
+    .systemLibrary(
+      name: "CCurl", pkgConfig: "libcurl",
+      providers: [.apt(["libcurl4-openssl-dev"])]),
+    .systemLibrary(
+      name: "COpenSSL", pkgConfig: "libcrypto",
+      providers: [.apt(["libssl-dev"])]),
+    .target(name: "FidoCore", dependencies: ["CMongoc", "CCurl", "COpenSSL"]),
+    .executableTarget(name: "fido", dependencies: ["FidoCore"]),
+    .testTarget(name: "FidoCoreTests", dependencies: ["FidoCore"]),
+    .testTarget(name: "fidoTests", dependencies: ["fido", "FidoCore"]),
+    .testTarget(name: "IntegrationTests", dependencies: ["FidoCore"]),
+  ]
+)

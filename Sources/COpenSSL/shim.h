@@ -1,0 +1,6 @@
+#ifndef FIDO_COPENSSL_SHIM_H
+#define FIDO_COPENSSL_SHIM_H
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+#include <openssl/crypto.h>
+#endif

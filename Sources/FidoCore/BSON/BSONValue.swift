@@ -1,0 +1,52 @@
+/// A BSON value as a Swift value. Dates are milliseconds since the Unix epoch
+/// (BSON's own representation), so no floating point touches them.
+public indirect enum BSONValue: Sendable, Equatable {
+  case double(Double)
+  case string(String)
+  case document(Document)
+  case array([BSONValue])
+  case binary(subtype: UInt8, data: [UInt8])
+  case objectID(ObjectID)
+  case bool(Bool)
+  case date(Int64)
+  case null
+  case regex(pattern: String, options: String)
+  case int32(Int32)
+  case timestamp(seconds: UInt32, increment: UInt32)
+  case int64(Int64)
+  /// Decimal128 as its canonical string (fido never writes one; read-only).
+  case decimal128(String)
+  case minKey
+  case maxKey
+
+  /// The value as an Int64 when it is any integer type (or an integral double).
+  public var int64Value: Int64? {
+    switch self {
+    case .int32(let v): Int64(v)
+    case .int64(let v): v
+    case .double(let d) where d == d.rounded() && abs(d) < 9.0e15: Int64(d)
+    default: nil
+    }
+  }
+  public var stringValue: String? { if case .string(let s) = self { s } else { nil } }
+  public var objectIDValue: ObjectID? { if case .objectID(let o) = self { o } else { nil } }
+  public var documentValue: Document? { if case .document(let d) = self { d } else { nil } }
+  public var arrayValue: [BSONValue]? { if case .array(let a) = self { a } else { nil } }
+  public var dateValue: Int64? { if case .date(let d) = self { d } else { nil } }
+  public var boolValue: Bool? { if case .bool(let b) = self { b } else { nil } }
+  public var isNull: Bool { if case .null = self { true } else { false } }
+}
+
+extension BSONValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, ExpressibleByBooleanLiteral,
+  ExpressibleByArrayLiteral, ExpressibleByDictionaryLiteral, ExpressibleByNilLiteral
+{
+  public init(stringLiteral value: String) { self = .string(value) }
+  /// Integer literals are Int64: fido stores every count and amount as Int64.
+  public init(integerLiteral value: Int64) { self = .int64(value) }
+  public init(booleanLiteral value: Bool) { self = .bool(value) }
+  public init(arrayLiteral elements: BSONValue...) { self = .array(elements) }
+  public init(dictionaryLiteral elements: (String, BSONValue)...) {
+    self = .document(Document(elements))
+  }
+  public init(nilLiteral: ()) { self = .null }
+}

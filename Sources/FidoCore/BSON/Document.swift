@@ -1,0 +1,47 @@
+/// An ordered BSON document as a Swift value. Field order is kept (MongoDB
+/// commands and sort specifications depend on it); keys may repeat only if
+/// built with `append`.
+public struct Document: Sendable, Equatable, ExpressibleByDictionaryLiteral, Sequence {
+  public private(set) var fields: [(key: String, value: BSONValue)]
+
+  public init() { fields = [] }
+  public init(_ pairs: [(String, BSONValue)]) { fields = pairs.map { (key: $0.0, value: $0.1) } }
+  public init(dictionaryLiteral elements: (String, BSONValue)...) {
+    fields = elements.map { (key: $0.0, value: $0.1) }
+  }
+
+  public var count: Int { fields.count }
+  public var isEmpty: Bool { fields.isEmpty }
+  public var keys: [String] { fields.map(\.key) }
+
+  /// The first value under `key`; setting replaces it in place, or appends; nil removes.
+  public subscript(key: String) -> BSONValue? {
+    get { fields.first { $0.key == key }?.value }
+    set {
+      if let i = fields.firstIndex(where: { $0.key == key }) {
+        if let v = newValue { fields[i].value = v } else { fields.remove(at: i) }
+      } else if let v = newValue {
+        fields.append((key: key, value: v))
+      }
+    }
+  }
+
+  /// Follows a dotted path through nested documents (`"sms.status"`).
+  public func value(at path: String) -> BSONValue? {
+    var current: BSONValue = .document(self)
+    for part in path.split(separator: ".", omittingEmptySubsequences: false) {
+      guard case .document(let d) = current, let next = d[String(part)] else { return nil }
+      current = next
+    }
+    return current
+  }
+
+  public mutating func append(_ key: String, _ value: BSONValue) { fields.append((key: key, value: value)) }
+
+  public func makeIterator() -> IndexingIterator<[(key: String, value: BSONValue)]> { fields.makeIterator() }
+
+  public static func == (a: Document, b: Document) -> Bool {
+    a.fields.count == b.fields.count
+      && zip(a.fields, b.fields).allSatisfy { $0.key == $1.key && $0.value == $1.value }
+  }
+}

@@ -1,0 +1,32 @@
+/// What commands hand to the renderers: ordered objects whose values know
+/// how each output format should show them.
+public indirect enum OutValue: Sendable, Equatable {
+  case null
+  case string(String)
+  case int(Int64)
+  case bool(Bool)
+  /// A JSON number given by its exact decimal text (e.g. the credit score "3.4"); never a Double.
+  case number(String)
+  /// Money: `"1234.50"` in json/csv/tsv, `GHS 1,234.50` in table.
+  case money(Money)
+  /// A BSON date (ms since the epoch): RFC 3339 UTC with milliseconds.
+  case date(Int64)
+  case object(OutObject)
+  case array([OutValue])
+}
+
+/// An ordered list of fields; the order is the column order in csv/tsv/table.
+public struct OutObject: Sendable, Equatable {
+  public var fields: [(key: String, value: OutValue)]
+  public init(_ fields: [(String, OutValue)] = []) { self.fields = fields.map { (key: $0.0, value: $0.1) } }
+  public mutating func append(_ key: String, _ value: OutValue) { fields.append((key: key, value: value)) }
+  public subscript(key: String) -> OutValue? { fields.first { $0.key == key }?.value }
+  public static func == (a: OutObject, b: OutObject) -> Bool {
+    a.fields.count == b.fields.count && zip(a.fields, b.fields).allSatisfy { $0.key == $1.key && $0.value == $1.value }
+  }
+}
+
+/// Where renderers write. The executable's streams conform; tests capture text.
+public protocol TextSink: AnyObject {
+  func write(_ text: String)
+}

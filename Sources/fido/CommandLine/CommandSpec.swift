@@ -1,0 +1,118 @@
+/// Every runnable command. The table's leaves name one; `Fido.run` maps each to
+/// its handler with an exhaustive switch, so a leaf without a handler does not compile.
+enum CommandID: String, CaseIterable, Sendable {
+  case userCreate, userList, userGet, userUpdate, userDelete
+  case txnAdd, txnList, txnGet, txnUpdate, txnDelete, txnImport
+  case analytics
+  case smsList, smsRetry
+  case dbInit, dbCheck
+  case doctor
+  case completion
+  case help
+  case version
+  /// Hidden: dynamic completion of user emails.
+  case complete
+}
+
+/// How a shell should complete an option's value or a positional.
+enum CompletionKind: Sendable, Equatable {
+  case none
+  case file
+  case values([String])
+  /// User emails from the database (hidden `fido __complete emails PREFIX`).
+  case emails
+}
+
+struct OptionSpec: Sendable {
+  enum Kind: Sendable, Equatable {
+    /// A flag takes no value.
+    case flag
+    /// Takes one value; given twice, the last wins.
+    case value
+  }
+  var long: String
+  var short: Character?
+  var kind: Kind
+  /// Shown in help and man: `--amount AMOUNT`.
+  var valueName: String?
+  var help: String
+  var env: String?
+  var defaultValue: String?
+  /// A value outside this set is a usage error.
+  var allowed: [String]?
+  var completion: CompletionKind
+  var hidden: Bool
+
+  init(
+    _ long: String, short: Character? = nil, value valueName: String? = nil, help: String,
+    env: String? = nil, default defaultValue: String? = nil, allowed: [String]? = nil,
+    completion: CompletionKind? = nil, hidden: Bool = false
+  ) {
+    self.long = long
+    self.short = short
+    self.kind = valueName == nil ? .flag : .value
+    self.valueName = valueName
+    self.help = help
+    self.env = env
+    self.defaultValue = defaultValue
+    self.allowed = allowed
+    self.completion = completion ?? (allowed.map { .values($0) } ?? .none)
+    self.hidden = hidden
+  }
+}
+
+struct PositionalSpec: Sendable {
+  var name: String
+  var help: String
+  var optional: Bool
+  var completion: CompletionKind
+  init(_ name: String, help: String, optional: Bool = false, completion: CompletionKind = .none) {
+    self.name = name
+    self.help = help
+    self.optional = optional
+    self.completion = completion
+  }
+}
+
+struct CommandSpec: Sendable {
+  var name: String
+  var abstract: String
+  var discussion: String
+  var examples: [String]
+  var positionals: [PositionalSpec]
+  var options: [OptionSpec]
+  var children: [CommandSpec]
+  var id: CommandID?
+  var hidden: Bool
+
+  init(
+    _ name: String, abstract: String, discussion: String = "", examples: [String] = [],
+    positionals: [PositionalSpec] = [], options: [OptionSpec] = [], children: [CommandSpec] = [],
+    id: CommandID? = nil, hidden: Bool = false
+  ) {
+    self.name = name
+    self.abstract = abstract
+    self.discussion = discussion
+    self.examples = examples
+    self.positionals = positionals
+    self.options = options
+    self.children = children
+    self.id = id
+    self.hidden = hidden
+  }
+}
+
+/// The parser's result: which command, with which option values and positionals.
+struct Invocation: Sendable, Equatable {
+  /// Command names from the root, e.g. ["user", "create"].
+  var path: [String]
+  var id: CommandID?
+  /// Option values by long name; a flag given is "" . Global options included.
+  var values: [String: String]
+  var positionals: [String]
+  /// `--help`/`-h` was given.
+  var wantsHelp: Bool
+
+  func flag(_ long: String) -> Bool { values[long] != nil }
+  func value(_ long: String) -> String? { values[long] }
+}

@@ -1,0 +1,3 @@
+import FidoCore
+
+print("fido skeleton")

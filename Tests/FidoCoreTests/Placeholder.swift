@@ -1,0 +1,5 @@
+import XCTest
+
+final class FidoCoreTestsPlaceholder: XCTestCase {
+  func testBuilds() {}
+}

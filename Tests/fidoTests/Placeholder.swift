@@ -1,0 +1,5 @@
+import XCTest
+
+final class fidoTestsPlaceholder: XCTestCase {
+  func testBuilds() {}
+}
