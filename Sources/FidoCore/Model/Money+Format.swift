@@ -1,0 +1,66 @@
+extension Money {
+  /// `1234.50`, `-1234.50`: the machine form used in JSON, CSV and TSV.
+  public var plain: String {
+    Money.format(minor: minor, digits: currency.minorDigits, grouping: false)
+  }
+
+  /// `GHS 1,234.50`, `GHS -1,234.50`: the form people read (tables, SMS).
+  public var display: String {
+    currency.code + " " + Money.format(minor: minor, digits: currency.minorDigits, grouping: true)
+  }
+
+  /// Zero in a currency.
+  public static func zero(_ currency: Currency) -> Money { Money(minor: 0, currency: currency) }
+
+  /// Formats minor units as a decimal with `digits` decimal places, optionally
+  /// grouping thousands with `,`. Safe for `Int64.min`.
+  public static func format(minor: Int64, digits: Int, grouping: Bool) -> String {
+    let magnitude = minor.magnitude
+    var text = Array(String(magnitude).utf8)
+    if text.count <= digits {
+      text = Array(repeating: UInt8(ascii: "0"), count: digits + 1 - text.count) + text
+    }
+    let intDigits = text[..<(text.count - digits)]
+    let fracDigits = text[(text.count - digits)...]
+    var out = [UInt8]()
+    out.reserveCapacity(text.count + text.count / 3 + 2)
+    if minor < 0 { out.append(UInt8(ascii: "-")) }
+    for (i, d) in intDigits.enumerated() {
+      if grouping && i > 0 && (intDigits.count - i) % 3 == 0 { out.append(UInt8(ascii: ",")) }
+      out.append(d)
+    }
+    if digits > 0 {
+      out.append(UInt8(ascii: "."))
+      out.append(contentsOf: fracDigits)
+    }
+    return String(decoding: out, as: UTF8.self)
+  }
+
+  /// `self + other`; invalid data when the currencies differ or the sum
+  /// does not fit in Int64 minor units.
+  public func adding(_ other: Money) throws(FidoError) -> Money {
+    try sameCurrency(other)
+    let (sum, overflow) = minor.addingReportingOverflow(other.minor)
+    if overflow {
+      throw .invalidData("amount is too large: \(display) + \(other.display) does not fit")
+    }
+    return Money(minor: sum, currency: currency)
+  }
+
+  /// `self - other`; invalid data when the currencies differ or the
+  /// difference does not fit in Int64 minor units.
+  public func subtracting(_ other: Money) throws(FidoError) -> Money {
+    try sameCurrency(other)
+    let (diff, overflow) = minor.subtractingReportingOverflow(other.minor)
+    if overflow {
+      throw .invalidData("amount is too large: \(display) - \(other.display) does not fit")
+    }
+    return Money(minor: diff, currency: currency)
+  }
+
+  private func sameCurrency(_ other: Money) throws(FidoError) {
+    if other.currency.code != currency.code {
+      throw .invalidData("cannot combine \(currency.code) and \(other.currency.code) amounts")
+    }
+  }
+}

@@ -1,5 +1,0 @@
-import XCTest
-
-final class FidoCoreTestsPlaceholder: XCTestCase {
-  func testBuilds() {}
-}
