@@ -1,0 +1,135 @@
+/// A 1–5 credit score from a user's transaction history.
+///
+/// The old service took the average transaction amount and scaled it to
+/// 1–5. That rewards whoever moves the biggest sums — one large debit scores
+/// better than a year of steady, modest saving — and says nothing about
+/// whether the customer can pay their way. This score looks instead at four
+/// things a lender cares about, each reduced to a factor between 0 and 1:
+///
+/// | factor | weight | question | value |
+/// |---|---|---|---|
+/// | `net_flow` | 0.40 | does more money come in than goes out? | credit_total / (credit_total + debit_total) |
+/// | `balance_cover` | 0.30 | would the balance cover the spending seen so far? | balance / debit_total, clamped to 0…1; 1 with no debits and a balance ≥ 0; 0 with a balance ≤ 0 |
+/// | `activity` | 0.15 | is there enough history to judge? | min(count, 100) / 100 |
+/// | `tenure` | 0.15 | over how long? | min(whole days from first to last transaction, 365) / 365 |
+///
+/// score = 1 + 4 × (0.40·net_flow + 0.30·balance_cover + 0.15·activity + 0.15·tenure)
+///
+/// Each factor is computed in basis points (1/10000) rounded down, with
+/// 128-bit intermediates so totals near Int64.max are exact; the score is
+/// rounded half-even to one decimal. Ratios rather than amounts make the
+/// score independent of the currency and of how rich the customer is: a
+/// customer who saves GHS 50 a week for a year scores as well as one who
+/// saves GHS 5,000. The formula is deterministic; the same history always
+/// gives the same score, and every factor is shown with its weight.
+public enum CreditScore {
+  public static let formula = "1 + 4 × Σ weight·factor"
+
+  /// The `credit_score` object of the analytics output, or `.null` when the
+  /// user has no transactions. Amounts are in minor units; `firstMs` and
+  /// `lastMs` are the dates of the first and last transactions.
+  public static func compute(
+    creditTotal: Int64, debitTotal: Int64, balance: Int64, count: Int64, firstMs: Int64?,
+    lastMs: Int64?
+  ) -> OutValue {
+    guard count > 0 else { return .null }
+    let credit = UInt64(max(creditTotal, 0))
+    let debit = UInt64(max(debitTotal, 0))
+
+    // net_flow: share of the money moved that came in.
+    let moved = credit + debit  // ≤ 2·Int64.max < UInt64.max
+    let netFlow: UInt64 = moved == 0 ? 5000 : ratioBP(credit, moved)
+    let netDetail =
+      moved == 0
+      ? "no money moved in or out"
+      : "credits are \(percent(netFlow)) of all money moved in and out"
+
+    // balance_cover: how much of the spending the balance would cover.
+    let cover: UInt64
+    let coverDetail: String
+    if debit == 0 && balance >= 0 {
+      cover = 10000
+      coverDetail = "no debits, and the balance is not negative"
+    } else if balance <= 0 {
+      cover = 0
+      coverDetail = "the balance is zero or negative"
+    } else {
+      cover = ratioBP(min(UInt64(balance), debit), debit)
+      coverDetail =
+        cover == 10000
+        ? "the balance covers all debits so far"
+        : "the balance covers \(percent(cover)) of all debits so far"
+    }
+
+    // activity: enough transactions to judge; full marks at 100.
+    let capped = min(count, 100)
+    let activity = UInt64(capped) * 100
+    let activityDetail = "\(count) transaction\(count == 1 ? "" : "s") (full marks at 100)"
+
+    // tenure: time between first and last transaction; full marks at a year.
+    var days: Int64 = 0
+    if let f = firstMs, let l = lastMs, l > f {
+      let (span, o) = l.subtractingReportingOverflow(f)
+      days = o ? Int64.max / FidoDate.msPerDay : span / FidoDate.msPerDay
+    }
+    let tenure = UInt64(min(days, 365)) * 10000 / 365
+    let tenureDetail =
+      "\(days) whole day\(days == 1 ? "" : "s") between first and last transaction (full marks at 365)"
+
+    // Weighted sum in units of 1/1_000_000 (weights in hundredths × basis points).
+    let sum = 40 * netFlow + 30 * cover + 15 * activity + 15 * tenure
+    // value = 1 + 4·sum/1e6 → in tenths: 10 + sum/25_000, rounded half-even.
+    let tenths = 10 + Int64(halfEven(sum, 25_000))
+
+    let factors: [OutValue] = [
+      factor("net_flow", netFlow, "0.40", netDetail),
+      factor("balance_cover", cover, "0.30", coverDetail),
+      factor("activity", activity, "0.15", activityDetail),
+      factor("tenure", tenure, "0.15", tenureDetail),
+    ]
+    return .object(
+      OutObject([
+        ("value", .number("\(tenths / 10).\(tenths % 10)")),
+        ("scale", .string("1-5")),
+        ("formula", .string(formula)),
+        ("factors", .array(factors)),
+      ]))
+  }
+
+  /// floor(a × 10000 / b) for a ≤ b, b > 0, exact over the full UInt64 range.
+  static func ratioBP(_ a: UInt64, _ b: UInt64) -> UInt64 {
+    let product = a.multipliedFullWidth(by: 10000)
+    return b.dividingFullWidth(product).quotient  // a ≤ b ⇒ quotient ≤ 10000, no trap
+  }
+
+  private static func halfEven(_ n: UInt64, _ d: UInt64) -> UInt64 {
+    let q = n / d
+    let r = n % d
+    if r * 2 > d || (r * 2 == d && q % 2 == 1) { return q + 1 }
+    return q
+  }
+
+  /// Basis points as a decimal with four places: 8125 → "0.8125", 10000 → "1.0000".
+  static func decimal4(_ bp: UInt64) -> String {
+    let frac = String(bp % 10000)
+    return "\(bp / 10000)." + String(repeating: "0", count: 4 - frac.count) + frac
+  }
+
+  /// Basis points as a percentage: 8125 → "81.25%".
+  private static func percent(_ bp: UInt64) -> String {
+    let frac = String(bp % 100)
+    return "\(bp / 100)." + (frac.count == 1 ? "0" : "") + frac + "%"
+  }
+
+  private static func factor(_ name: String, _ bp: UInt64, _ weight: String, _ detail: String)
+    -> OutValue
+  {
+    .object(
+      OutObject([
+        ("name", .string(name)),
+        ("value", .number(decimal4(bp))),
+        ("weight", .number(weight)),
+        ("detail", .string(detail)),
+      ]))
+  }
+}
