@@ -1,0 +1,13 @@
+/// The output formats of `-o/--output`.
+public enum OutputFormat: String, CaseIterable, Sendable {
+  /// Aligned columns for people; money as `GHS 1,234.50`.
+  case table
+  /// One JSON value (an array for lists), 2-space indented.
+  case json
+  /// One compact JSON object per line, streamed.
+  case ndjson
+  /// RFC 4180 with a header row (CRLF line ends).
+  case csv
+  /// Tab-separated, no header, `\t \n \r \\` escaped: the plain format for `cut`/`awk`.
+  case tsv
+}

@@ -1,0 +1,91 @@
+extension Render {
+  /// Aligned columns separated by two spaces; numeric columns right-aligned;
+  /// no trailing spaces. With `maxWidth`, the widest columns are shortened
+  /// with `…` until the table fits (down to a few characters each).
+  static func layoutTable(
+    header: [String]?, rows: [[String]], rightAlign: [Bool], maxWidth: Int?, color: Bool
+  ) -> String {
+    let cols = max(header?.count ?? 0, rows.map(\.count).max() ?? 0)
+    guard cols > 0 else { return "" }
+    var widths = [Int](repeating: 0, count: cols)
+    if let header {
+      for (c, h) in header.enumerated() { widths[c] = max(widths[c], displayWidth(h)) }
+    }
+    for row in rows {
+      for (c, cell) in row.enumerated() { widths[c] = max(widths[c], displayWidth(cell)) }
+    }
+    if let maxWidth {
+      let minimum = 6
+      var total = widths.reduce(0, +) + 2 * (cols - 1)
+      while total > maxWidth {
+        guard
+          let widest = widths.indices.filter({ widths[$0] > minimum }).max(by: {
+            widths[$0] < widths[$1]
+          })
+        else { break }
+        widths[widest] -= 1
+        total -= 1
+      }
+    }
+    func line(_ cells: [String], bolden: Bool) -> String {
+      var parts: [String] = []
+      for c in 0..<cols {
+        let cell = truncate(c < cells.count ? cells[c] : "", to: widths[c])
+        let right = c < rightAlign.count && rightAlign[c]
+        let last = c == cols - 1
+        let padded = last && !right ? cell : pad(cell, to: widths[c], right: right)
+        parts.append(bolden ? bold(padded, true) : padded)
+      }
+      var text = parts.joined(separator: "  ")
+      while text.hasSuffix(" ") { text.removeLast() }
+      return text + "\n"
+    }
+    var out = ""
+    if let header { out += line(header, bolden: color) }
+    for row in rows { out += line(row, bolden: false) }
+    return out
+  }
+
+  /// A single object as `key  value` lines. Nested objects are flattened
+  /// with `_`; an array of objects (the credit score factors) becomes an
+  /// aligned block of rows under its key.
+  static func keyValueTable(_ o: OutObject, options: RenderOptions) -> String {
+    let flat = flatten(o)
+    let keyWidth = flat.map { displayWidth($0.key) }.max() ?? 0
+    let valueWidth = options.width.map { max(10, $0 - keyWidth - 2) }
+    var out = ""
+    for (key, value) in flat {
+      var lines: [String]
+      if case .array(let items) = value, !items.isEmpty,
+        items.allSatisfy({ if case .object = $0 { true } else { false } })
+      {
+        let rows: [[OutValue]] = items.map {
+          if case .object(let inner) = $0 { flatten(inner).map(\.value) } else { [] }
+        }
+        let cols = rows.map(\.count).max() ?? 0
+        var right = [Bool](repeating: true, count: cols)
+        for row in rows {
+          for (c, v) in row.enumerated() where v != .null && !isNumeric(v) { right[c] = false }
+        }
+        let block = layoutTable(
+          header: nil, rows: rows.map { $0.map(tableText) }, rightAlign: right,
+          maxWidth: valueWidth, color: false)
+        lines = block.split(separator: "\n", omittingEmptySubsequences: false).dropLast().map(
+          String.init)
+      } else if case .array(let items) = value {
+        lines = [items.isEmpty ? "-" : items.map(tableText).joined(separator: ", ")]
+      } else {
+        lines = [tableText(value)]
+      }
+      if let valueWidth { lines = lines.map { truncate($0, to: valueWidth) } }
+      for (i, text) in lines.enumerated() {
+        let k =
+          i == 0 ? pad(key, to: keyWidth, right: false) : String(repeating: " ", count: keyWidth)
+        var row = (i == 0 ? bold(k, options.color) : k) + "  " + text
+        while row.hasSuffix(" ") { row.removeLast() }
+        out += row + "\n"
+      }
+    }
+    return out
+  }
+}

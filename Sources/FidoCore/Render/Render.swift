@@ -1,0 +1,176 @@
+/// Renders single objects and JSON text. Lists go through `ListRenderer`.
+public enum Render {
+  /// Writes one object (get/create/update/delete/analytics):
+  /// json → 2-space indented; ndjson → one compact line; csv → header and
+  /// row; tsv → one row; table → a two-column key/value list with nested
+  /// objects flattened with `_`; quiet → just its id.
+  public static func object(_ o: OutObject, options: RenderOptions, sink: TextSink) {
+    if options.quiet {
+      if let id = quietID(o) { sink.write(id + "\n") }
+      return
+    }
+    switch options.format {
+    case .json: sink.write(prettyJSON(.object(o)) + "\n")
+    case .ndjson: sink.write(json(.object(o)) + "\n")
+    case .csv:
+      let flat = flatten(o)
+      sink.write(csvRow(flat.map(\.key)))
+      sink.write(csvRow(flat.map { fieldText($0.value) }))
+    case .tsv:
+      sink.write(tsvRow(flatten(o).map { fieldText($0.value) }))
+    case .table:
+      sink.write(keyValueTable(o, options: options))
+    }
+  }
+
+  /// The JSON error object written to stderr with `-o json`/`-o ndjson`:
+  /// `{"error":{"code":"not_found","message":"…","exit":3}}` (no newline).
+  public static func jsonError(code: String, message: String, exit: Int32) -> String {
+    json(
+      .object(
+        OutObject([
+          (
+            "error",
+            .object(
+              OutObject([
+                ("code", .string(code)), ("message", .string(message)), ("exit", .int(Int64(exit))),
+              ]))
+          )
+        ])))
+  }
+
+  /// Compact JSON text of a value (RFC 8259; money and dates as strings).
+  public static func json(_ v: OutValue) -> String {
+    var out = ""
+    JSONWriter.compact(v, into: &out)
+    return out
+  }
+
+  /// 2-space indented JSON text of a value (no trailing newline).
+  public static func prettyJSON(_ v: OutValue) -> String {
+    var out = ""
+    JSONWriter.pretty(v, indent: 0, into: &out)
+    return out
+  }
+
+  /// The value as one CSV/TSV field: money `1234.50`, dates RFC 3339, null
+  /// empty, arrays and objects compact JSON.
+  public static func fieldText(_ v: OutValue) -> String {
+    switch v {
+    case .null: ""
+    case .string(let s): s
+    case .int(let i): String(i)
+    case .bool(let b): b ? "true" : "false"
+    case .number(let n): n
+    case .money(let m): m.plain
+    case .date(let ms): FidoDate.format(ms)
+    case .object, .array: json(v)
+    }
+  }
+
+  /// The value as a table cell: money `GHS 1,234.50`, null `-`, control
+  /// characters shown as escapes so a value cannot break the row.
+  public static func tableText(_ v: OutValue) -> String {
+    switch v {
+    case .null: "-"
+    case .money(let m): m.display
+    default: visible(fieldText(v))
+    }
+  }
+
+  /// Nested objects flattened with `_` (`sms_status`, `busiest_day_date`);
+  /// other values, arrays included, kept as they are.
+  public static func flatten(_ o: OutObject) -> [(key: String, value: OutValue)] {
+    var out: [(key: String, value: OutValue)] = []
+    flatten(o, prefix: "", into: &out)
+    return out
+  }
+
+  private static func flatten(
+    _ o: OutObject, prefix: String, into out: inout [(key: String, value: OutValue)]
+  ) {
+    for (key, value) in o.fields {
+      let name = prefix.isEmpty ? key : prefix + "_" + key
+      if case .object(let inner) = value {
+        flatten(inner, prefix: name, into: &out)
+      } else {
+        out.append((key: name, value: value))
+      }
+    }
+  }
+
+  static func quietID(_ o: OutObject) -> String? {
+    if let id = o["id"], id != .null { return fieldText(id) }
+    if let id = o["transaction_id"], id != .null { return fieldText(id) }
+    return nil
+  }
+
+  // MARK: - CSV / TSV
+
+  /// One RFC 4180 record: fields holding `,` `"` CR or LF are quoted, quotes doubled; CRLF ends it.
+  static func csvRow(_ fields: [String]) -> String {
+    var out = ""
+    for (i, f) in fields.enumerated() {
+      if i > 0 { out += "," }
+      if f.utf8.contains(where: { $0 == 0x2C || $0 == 0x22 || $0 == 0x0D || $0 == 0x0A }) {
+        out += "\""
+        for ch in f.unicodeScalars {
+          if ch == "\"" { out += "\"\"" } else { out.unicodeScalars.append(ch) }
+        }
+        out += "\""
+      } else {
+        out += f
+      }
+    }
+    return out + "\r\n"
+  }
+
+  /// One TSV line: tab, newline, carriage return and backslash escaped as `\t \n \r \\`.
+  static func tsvRow(_ fields: [String]) -> String {
+    var out = ""
+    for (i, f) in fields.enumerated() {
+      if i > 0 { out += "\t" }
+      for s in f.unicodeScalars {
+        switch s {
+        case "\t": out += "\\t"
+        case "\n": out += "\\n"
+        case "\r": out += "\\r"
+        case "\\": out += "\\\\"
+        default: out.unicodeScalars.append(s)
+        }
+      }
+    }
+    return out + "\n"
+  }
+
+  // MARK: - table text
+
+  /// Control characters as visible escapes (`\n`, `\t`, `\u{1b}`).
+  static func visible(_ s: String) -> String {
+    guard s.unicodeScalars.contains(where: CoreText.isControlLike) else { return s }
+    var out = ""
+    for sc in s.unicodeScalars {
+      switch sc {
+      case "\n": out += "\\n"
+      case "\r": out += "\\r"
+      case "\t": out += "\\t"
+      default:
+        if CoreText.isControlLike(sc) {
+          out += "\\u{" + String(sc.value, radix: 16) + "}"
+        } else {
+          out.unicodeScalars.append(sc)
+        }
+      }
+    }
+    return out
+  }
+
+  static func isNumeric(_ v: OutValue) -> Bool {
+    switch v {
+    case .int, .money, .number: true
+    default: false
+    }
+  }
+
+  static func bold(_ s: String, _ on: Bool) -> String { on ? "\u{1B}[1m" + s + "\u{1B}[0m" : s }
+}

@@ -1,0 +1,19 @@
+/// How results are rendered: the format plus what the terminal allows.
+public struct RenderOptions: Sendable {
+  public var format: OutputFormat
+  /// Print only the `id` (or `transaction_id`) of each object, one per line.
+  public var quiet: Bool
+  /// ANSI colour in tables (bold headers); only when stdout is a terminal.
+  public var color: Bool
+  /// The terminal width; tables wider than this shorten their widest columns with `…`.
+  public var width: Int?
+
+  public init(
+    format: OutputFormat = .table, quiet: Bool = false, color: Bool = false, width: Int? = nil
+  ) {
+    self.format = format
+    self.quiet = quiet
+    self.color = color
+    self.width = width
+  }
+}

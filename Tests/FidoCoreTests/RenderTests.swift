@@ -1,0 +1,304 @@
+import FidoCore
+import Foundation
+import XCTest
+
+final class RenderTests: XCTestCase {
+  let ghs = Currency.lookup("GHS")!
+  let when: Int64 = 1_692_372_600_000  // 2023-08-18T15:30:00.000Z
+
+  func render(
+    _ o: OutObject, _ format: OutputFormat, quiet: Bool = false, color: Bool = false,
+    width: Int? = nil
+  )
+    -> String
+  {
+    let sink = CoreTestSink()
+    Render.object(
+      o, options: RenderOptions(format: format, quiet: quiet, color: color, width: width),
+      sink: sink)
+    return sink.text
+  }
+
+  func renderList(
+    _ objects: [OutObject], _ format: OutputFormat, quiet: Bool = false, columns: [String]? = nil,
+    width: Int? = nil
+  ) -> String {
+    let sink = CoreTestSink()
+    let r = ListRenderer(
+      options: RenderOptions(format: format, quiet: quiet, width: width), sink: sink,
+      columns: columns)
+    for o in objects { r.write(o) }
+    r.finish()
+    return sink.text
+  }
+
+  var txn: OutObject {
+    OutObject([
+      ("id", .string("64df5a8e2f1b3c4d5e6f7a8b")),
+      ("full_name", .string("Ama Mensah")),
+      ("amount", .money(Money(minor: 123_450, currency: ghs))),
+      ("date", .date(when)),
+      ("key", .null),
+      ("sms", .object(OutObject([("status", .string("sent")), ("attempts", .int(1))]))),
+    ])
+  }
+
+  func testObjectJSONPretty() {
+    XCTAssertEqual(
+      render(txn, .json),
+      """
+      {
+        "id": "64df5a8e2f1b3c4d5e6f7a8b",
+        "full_name": "Ama Mensah",
+        "amount": "1234.50",
+        "date": "2023-08-18T15:30:00.000Z",
+        "key": null,
+        "sms": {
+          "status": "sent",
+          "attempts": 1
+        }
+      }
+
+      """)
+  }
+
+  func testObjectNDJSONCompact() {
+    XCTAssertEqual(
+      render(txn, .ndjson),
+      #"{"id":"64df5a8e2f1b3c4d5e6f7a8b","full_name":"Ama Mensah","amount":"1234.50","date":"2023-08-18T15:30:00.000Z","key":null,"sms":{"status":"sent","attempts":1}}"#
+        + "\n")
+  }
+
+  func testObjectCSVAndTSVFlatten() {
+    XCTAssertEqual(
+      render(txn, .csv),
+      "id,full_name,amount,date,key,sms_status,sms_attempts\r\n"
+        + "64df5a8e2f1b3c4d5e6f7a8b,Ama Mensah,1234.50,2023-08-18T15:30:00.000Z,,sent,1\r\n")
+    XCTAssertEqual(
+      render(txn, .tsv),
+      "64df5a8e2f1b3c4d5e6f7a8b\tAma Mensah\t1234.50\t2023-08-18T15:30:00.000Z\t\tsent\t1\n")
+  }
+
+  func testObjectTable() {
+    XCTAssertEqual(
+      render(txn, .table),
+      """
+      id            64df5a8e2f1b3c4d5e6f7a8b
+      full_name     Ama Mensah
+      amount        GHS 1,234.50
+      date          2023-08-18T15:30:00.000Z
+      key           -
+      sms_status    sent
+      sms_attempts  1
+
+      """)
+  }
+
+  func testCreditScoreInEveryFormat() {
+    let score = CreditScore.compute(
+      creditTotal: 25000, debitTotal: 6000, balance: 12100, count: 7, firstMs: 0,
+      lastMs: 2 * 86_400_000)
+    let o = OutObject([("user_id", .string("u1")), ("credit_score", score)])
+    let json = render(o, .ndjson)
+    XCTAssertTrue(json.contains(#""credit_score":{"value":3.5,"scale":"1-5""#), json)
+    XCTAssertTrue(json.contains(#"{"name":"net_flow","value":0.8064,"weight":0.40,"#), json)
+    let csv = render(o, .csv)
+    let lines = csv.components(separatedBy: "\r\n")
+    XCTAssertEqual(
+      lines[0],
+      "user_id,credit_score_value,credit_score_scale,credit_score_formula,credit_score_factors")
+    XCTAssertTrue(
+      lines[1].hasPrefix(
+        #"u1,3.5,1-5,1 + 4 × Σ weight·factor,"[{""name"":""net_flow"",""value"":0.8064,"#))
+    let table = render(o, .table)
+    XCTAssertTrue(table.contains("credit_score_value    3.5\n"), table)
+    XCTAssertTrue(
+      table.contains("credit_score_factors  net_flow       0.8064  0.40  credits are 80.64%"), table
+    )
+    XCTAssertTrue(table.contains("\n                      balance_cover  1.0000  0.30  "), table)
+    XCTAssertNil(render(o, .tsv).dropLast().firstIndex(of: "\n"))
+  }
+
+  func testCSVQuoting() {
+    let o = OutObject([
+      ("plain", .string("abc")), ("comma", .string("a,b")), ("quote", .string("say \"hi\"")),
+      ("newline", .string("line1\nline2")), ("cr", .string("a\rb")), ("space", .string(" x ")),
+      ("empty", .string("")), ("null", .null), ("bool", .bool(true)),
+    ])
+    XCTAssertEqual(
+      render(o, .csv),
+      "plain,comma,quote,newline,cr,space,empty,null,bool\r\n"
+        + "abc,\"a,b\",\"say \"\"hi\"\"\",\"line1\nline2\",\"a\rb\", x ,,,true\r\n")
+  }
+
+  func testTSVEscaping() {
+    let o = OutObject([
+      ("tab", .string("a\tb")), ("nl", .string("l1\nl2")), ("cr", .string("a\rb")),
+      ("bs", .string("back\\slash")),
+      ("mixed", .string("\\t is not a tab")), ("null", .null), ("unicode", .string("Ọ̀ṣun 李")),
+    ])
+    XCTAssertEqual(
+      render(o, .tsv), "a\\tb\tl1\\nl2\ta\\rb\tback\\\\slash\t\\\\t is not a tab\t\tỌ̀ṣun 李\n")
+  }
+
+  func testJSONEscaping() {
+    XCTAssertEqual(Render.json(.string("\u{01}\u{1F}\u{0}")), #""\u0001\u001f\u0000""#)
+    XCTAssertEqual(Render.json(.string("a\nb\rc\td\u{08}\u{0C}")), #""a\nb\rc\td\b\f""#)
+    XCTAssertEqual(Render.json(.string("quote \" back \\ slash /")), #""quote \" back \\ slash /""#)
+    XCTAssertEqual(Render.json(.string("é€😀 李 \u{7F}")), "\"é€😀 李 \u{7F}\"")
+    XCTAssertEqual(
+      Render.json(.array([.int(-5), .bool(false), .null, .number("3.4")])), "[-5,false,null,3.4]")
+    XCTAssertEqual(Render.json(.object(OutObject())), "{}")
+    XCTAssertEqual(Render.prettyJSON(.object(OutObject([("a", .array([]))]))), "{\n  \"a\": []\n}")
+    XCTAssertEqual(
+      Render.jsonError(code: "not_found", message: "user 'x' not found", exit: 3),
+      #"{"error":{"code":"not_found","message":"user 'x' not found","exit":3}}"#)
+  }
+
+  func testMoneyNullAndDatesInEveryFormat() {
+    let o = OutObject([
+      ("id", .string("a")), ("balance", .money(Money(minor: -123_450, currency: ghs))),
+      ("at", .date(when)),
+      ("none", .null),
+    ])
+    XCTAssertEqual(
+      render(o, .ndjson),
+      #"{"id":"a","balance":"-1234.50","at":"2023-08-18T15:30:00.000Z","none":null}"# + "\n")
+    XCTAssertEqual(
+      render(o, .csv), "id,balance,at,none\r\na,-1234.50,2023-08-18T15:30:00.000Z,\r\n")
+    XCTAssertEqual(render(o, .tsv), "a\t-1234.50\t2023-08-18T15:30:00.000Z\t\n")
+    let table = render(o, .table)
+    XCTAssertTrue(table.contains("balance  GHS -1,234.50\n"))
+    XCTAssertTrue(table.contains("at       2023-08-18T15:30:00.000Z\n"))
+    XCTAssertTrue(table.contains("none     -\n"))
+  }
+
+  func item(_ i: Int) -> OutObject {
+    OutObject([
+      ("id", .string("id\(i)")), ("amount", .money(Money(minor: Int64(i) * 1000, currency: ghs))),
+    ])
+  }
+
+  func testJSONArrays() {
+    XCTAssertEqual(renderList([], .json), "[]\n")
+    XCTAssertEqual(
+      renderList([item(1)], .json),
+      "[\n  {\n    \"id\": \"id1\",\n    \"amount\": \"10.00\"\n  }\n]\n")
+    XCTAssertEqual(
+      renderList([item(1), item(2), item(3)], .json),
+      """
+      [
+        {
+          "id": "id1",
+          "amount": "10.00"
+        },
+        {
+          "id": "id2",
+          "amount": "20.00"
+        },
+        {
+          "id": "id3",
+          "amount": "30.00"
+        }
+      ]
+
+      """)
+  }
+
+  func testNDJSONStreamsOneLinePerObject() {
+    let sink = CoreTestSink()
+    let r = ListRenderer(options: RenderOptions(format: .ndjson), sink: sink)
+    r.write(item(1))
+    XCTAssertEqual(sink.text, #"{"id":"id1","amount":"10.00"}"# + "\n", "written as it arrives")
+    r.write(item(2))
+    r.write(item(3))
+    r.finish()
+    XCTAssertEqual(
+      sink.text.split(separator: "\n", omittingEmptySubsequences: false),
+      [
+        #"{"id":"id1","amount":"10.00"}"#, #"{"id":"id2","amount":"20.00"}"#,
+        #"{"id":"id3","amount":"30.00"}"#, "",
+      ])
+    XCTAssertEqual(renderList([], .ndjson), "")
+  }
+
+  func testCSVAndTSVLists() {
+    let a = OutObject([
+      ("id", .string("t1")), ("sms", .object(OutObject([("status", .string("sent"))]))),
+    ])
+    let b = OutObject([("id", .string("t2")), ("sms", .null), ("extra", .int(1))])
+    XCTAssertEqual(renderList([a, b], .csv), "id,sms_status\r\nt1,sent\r\nt2,\r\n")
+    XCTAssertEqual(renderList([a, b], .tsv), "t1\tsent\nt2\t\n")
+    XCTAssertEqual(renderList([], .csv), "")
+    XCTAssertEqual(renderList([], .csv, columns: ["id", "sms_status"]), "id,sms_status\r\n")
+    XCTAssertEqual(
+      renderList([a], .csv, columns: ["sms_status", "id"]), "sms_status,id\r\nsent,t1\r\n")
+    XCTAssertEqual(renderList([], .tsv), "")
+  }
+
+  func testQuiet() {
+    XCTAssertEqual(renderList([item(1), item(2)], .json, quiet: true), "id1\nid2\n")
+    XCTAssertEqual(renderList([item(1)], .table, quiet: true), "id1\n")
+    XCTAssertEqual(render(item(7), .csv, quiet: true), "id7\n")
+    let sms = OutObject([("transaction_id", .string("t9")), ("status", .string("pending"))])
+    XCTAssertEqual(render(sms, .table, quiet: true), "t9\n")
+    XCTAssertEqual(renderList([sms], .tsv, quiet: true), "t9\n")
+  }
+
+  func testTableList() {
+    let rows = [
+      OutObject([
+        ("id", .string("a1")), ("name", .string("Ama Mensah")),
+        ("balance", .money(Money(minor: 112_100, currency: ghs))), ("phone", .null),
+      ]),
+      OutObject([
+        ("id", .string("b22")), ("name", .string("李小龍")),
+        ("balance", .money(Money(minor: -500, currency: ghs))), ("phone", .string("+233241234567")),
+      ]),
+    ]
+    XCTAssertEqual(
+      renderList(rows, .table),
+      """
+      ID   NAME             BALANCE  PHONE
+      a1   Ama Mensah  GHS 1,121.00  -
+      b22  李小龍         GHS -5.00  +233241234567
+
+      """)
+    XCTAssertEqual(renderList([], .table), "")
+    XCTAssertEqual(renderList([], .table, columns: ["id", "name"]), "ID  NAME\n")
+  }
+
+  func testTableWidthAndColor() {
+    let long = OutObject([
+      ("id", .string("a1")), ("note", .string(String(repeating: "x", count: 80))),
+    ])
+    let text = renderList([long], .table, width: 30)
+    for line in text.split(separator: "\n") {
+      XCTAssertLessThanOrEqual(Render.displayWidth(String(line)), 30)
+    }
+    XCTAssertTrue(text.contains("…"))
+    let sink = CoreTestSink()
+    Render.list([item(1)], options: RenderOptions(format: .table, color: true), sink: sink)
+    XCTAssertTrue(sink.text.hasPrefix("\u{1B}[1mID \u{1B}[0m"), sink.text.debugDescription)
+    XCTAssertFalse(renderList([item(1)], .table).contains("\u{1B}"))
+  }
+
+  func testTableEscapesControlCharacters() {
+    let o = OutObject([("id", .string("a")), ("err", .string("bad\n\u{1B}[2Jthing"))])
+    XCTAssertEqual(render(o, .table), "id   a\nerr  bad\\n\\u{1b}[2Jthing\n")
+  }
+
+  func testDisplayWidth() {
+    XCTAssertEqual(Render.displayWidth("abc"), 3)
+    XCTAssertEqual(Render.displayWidth("李小龍"), 6)
+    XCTAssertEqual(Render.displayWidth("e\u{301}"), 1)
+    XCTAssertEqual(Render.displayWidth("😀"), 2)
+    XCTAssertEqual(Render.displayWidth(""), 0)
+  }
+
+  func testOutputFormatNames() {
+    XCTAssertEqual(
+      OutputFormat.allCases.map(\.rawValue), ["table", "json", "ndjson", "csv", "tsv"])
+    XCTAssertNil(OutputFormat(rawValue: "JSON"))
+  }
+}
