@@ -1,0 +1,280 @@
+/// fido's resolved settings. Each comes from, in order: its flag, the
+/// environment, the env file (`--env-file`, else `FIDO_ENV_FILE`), the
+/// default. Descriptions, debug output and mirrors never show the URI's
+/// password or the Twilio auth token.
+public struct Config: Sendable, Equatable {
+  public static let defaultURI = "mongodb://127.0.0.1:27017"
+  public static let defaultDB = "fido"
+  public static let defaultTimeoutMS: Int64 = 10_000
+  public static let defaultTwilioBase = "https://api.twilio.com"
+  /// The longest `--timeout` accepted: one day.
+  public static let maxTimeoutMS: Int64 = 86_400_000
+
+  public var uri: String
+  public var db: String
+  /// nil: choose by terminal (`table` on a terminal, else `tsv`).
+  public var output: OutputFormat?
+  public var quiet: Bool
+  public var noColor: Bool
+  public var timeoutMS: Int64
+  public var verbose: Bool
+  /// The default currency for new users: `FIDO_CURRENCY`, else GHS.
+  public var currency: Currency
+  /// nil when `TWILIO_ACCOUNT_SID` or `TWILIO_AUTH_TOKEN` is unset: SMS off (status `skipped`).
+  public var twilio: TwilioSettings?
+  public var twilioBase: String
+  /// The env file that was read, if any.
+  public var envFile: String?
+
+  public init(
+    uri: String = Config.defaultURI, db: String = Config.defaultDB, output: OutputFormat? = nil,
+    quiet: Bool = false, noColor: Bool = false, timeoutMS: Int64 = Config.defaultTimeoutMS,
+    verbose: Bool = false, currency: Currency = .ghs, twilio: TwilioSettings? = nil,
+    twilioBase: String = Config.defaultTwilioBase, envFile: String? = nil
+  ) {
+    self.uri = uri
+    self.db = db
+    self.output = output
+    self.quiet = quiet
+    self.noColor = noColor
+    self.timeoutMS = timeoutMS
+    self.verbose = verbose
+    self.currency = currency
+    self.twilio = twilio
+    self.twilioBase = twilioBase
+    self.envFile = envFile
+  }
+
+  /// Resolves the settings. `flags` holds parsed global options by long
+  /// name (`uri`, `db`, `output`, `quiet`, `no-color`, `env-file`,
+  /// `timeout`, `verbose`; a flag without a value is present as `""`).
+  ///
+  /// A bad `--output` or `--timeout` value is a usage error; the same
+  /// mistake in the environment or env file, a malformed URI, an
+  /// unreadable env file or inconsistent SMS settings is a configuration
+  /// error. Empty environment values count as unset.
+  public static func resolve(flags: [String: String], environment: [String: String])
+    throws(FidoError) -> Config
+  {
+    var fileValues: [String: String] = [:]
+    var envFilePath: String? = nil
+    if let path = flags["env-file"] {
+      envFilePath = path
+    } else if let path = environment["FIDO_ENV_FILE"], !path.isEmpty {
+      envFilePath = path
+    }
+    if let envFilePath { fileValues = try EnvFile.load(path: envFilePath) }
+
+    /// The environment value, else the env file's, with where it came from.
+    func setting(_ name: String) -> (value: String, origin: String)? {
+      if let v = environment[name], !v.isEmpty { return (v, name) }
+      if let v = fileValues[name], !v.isEmpty, let envFilePath {
+        return (v, "\(name) in env file \(envFilePath)")
+      }
+      return nil
+    }
+
+    var config = Config(envFile: envFilePath)
+
+    // uri
+    if let v = flags["uri"] {
+      config.uri = try checkedURI(v, origin: "--uri")
+    } else if let s = setting("MONGO_URI") {
+      config.uri = try checkedURI(s.value, origin: s.origin)
+    }
+
+    // db
+    if let v = flags["db"] {
+      config.db = try checkedDB(v, origin: "--db")
+    } else if let s = setting("MONGO_DB_NAME") {
+      config.db = try checkedDB(s.value, origin: s.origin)
+    }
+
+    // output
+    let formats = OutputFormat.allCases.map(\.rawValue).joined(separator: ", ")
+    if let v = flags["output"] {
+      guard let f = OutputFormat(rawValue: v) else {
+        throw .usage("invalid value \(CoreText.quoted(v)) for --output: use one of \(formats)")
+      }
+      config.output = f
+    } else if let s = setting("FIDO_OUTPUT") {
+      guard let f = OutputFormat(rawValue: s.value) else {
+        throw .config("invalid \(s.origin) \(CoreText.quoted(s.value)): use one of \(formats)")
+      }
+      config.output = f
+    }
+
+    config.quiet = flags["quiet"] != nil
+    config.verbose = flags["verbose"] != nil
+    config.noColor = flags["no-color"] != nil || setting("NO_COLOR") != nil
+
+    // timeout
+    if let v = flags["timeout"] {
+      guard let ms = parseTimeout(v) else { throw .usage(timeoutMessage("--timeout", v)) }
+      config.timeoutMS = ms
+    } else if let s = setting("FIDO_TIMEOUT") {
+      guard let ms = parseTimeout(s.value) else { throw .config(timeoutMessage(s.origin, s.value)) }
+      config.timeoutMS = ms
+    }
+
+    // currency
+    if let s = setting("FIDO_CURRENCY") {
+      do {
+        config.currency = try Currency.parse(s.value)
+      } catch {
+        throw .config("\(s.origin): \(error.message)")
+      }
+    }
+
+    // Twilio
+    if let s = setting("TWILIO_API_BASE") {
+      var base = s.value
+      guard base.hasPrefix("https://") || base.hasPrefix("http://"), base.utf8.count > 8 else {
+        throw .config("SMS settings: \(s.origin) must start with https:// or http://")
+      }
+      while base.hasSuffix("/") { base.removeLast() }
+      config.twilioBase = base
+    }
+    if let sid = setting("TWILIO_ACCOUNT_SID"), let token = setting("TWILIO_AUTH_TOKEN") {
+      guard isSID(sid.value, prefix: "AC") else {
+        throw .config("SMS settings: \(sid.origin) must be AC followed by 32 hex digits")
+      }
+      let from = setting("TWILIO_FROM")
+      let service = setting("TWILIO_MESSAGING_SERVICE_SID")
+      if from == nil && service == nil {
+        throw .config("SMS settings: set TWILIO_FROM or TWILIO_MESSAGING_SERVICE_SID")
+      }
+      if let service, !isSID(service.value, prefix: "MG") {
+        throw .config("SMS settings: \(service.origin) must be MG followed by 32 hex digits")
+      }
+      if let from, from.value.hasPrefix("+") {
+        do { _ = try Phone.validate(from.value) } catch {
+          throw .config(
+            "SMS settings: \(from.origin) \(CoreText.quoted(from.value)) is not an E.164 number")
+        }
+      }
+      config.twilio = TwilioSettings(
+        accountSID: sid.value, authToken: token.value, from: from?.value,
+        messagingServiceSID: service?.value,
+        apiBase: config.twilioBase)
+    }
+    return config
+  }
+
+  /// The URI with any password (and password- or token-like query options) replaced by `***`.
+  public var redactedURI: String { Config.redact(uri: uri) }
+
+  /// `mongodb://user:***@host/?authMechanismProperties=***`: safe to print or log.
+  public static func redact(uri: String) -> String {
+    var text = uri
+    var prefix = ""
+    let bytes = Array(text.utf8)
+    if let k = (0..<max(0, bytes.count - 2)).first(where: {
+      bytes[$0] == UInt8(ascii: ":") && bytes[$0 + 1] == UInt8(ascii: "/")
+        && bytes[$0 + 2] == UInt8(ascii: "/")
+    }) {
+      prefix = String(decoding: bytes[..<(k + 3)], as: UTF8.self)
+      text = String(decoding: bytes[(k + 3)...], as: UTF8.self)
+    }
+    var query: String? = nil
+    if let q = text.firstIndex(of: "?") {
+      query = String(text[text.index(after: q)...])
+      text = String(text[..<q])
+    }
+    if let at = text.lastIndex(of: "@") {
+      let userinfo = text[..<at]
+      if let colon = userinfo.firstIndex(of: ":") {
+        text = String(userinfo[..<colon]) + ":***" + String(text[at...])
+      }
+    }
+    if let query {
+      let parts = query.split(separator: "&", omittingEmptySubsequences: false).map {
+        part -> String in
+        guard let eq = part.firstIndex(of: "=") else { return String(part) }
+        let name = part[..<eq].lowercased()
+        let secret = ["password", "secret", "token", "authmechanismproperties", "key"].contains {
+          name.contains($0)
+        }
+        return secret ? String(part[...eq]) + "***" : String(part)
+      }
+      text += "?" + parts.joined(separator: "&")
+    }
+    return prefix + text
+  }
+
+  // MARK: - private
+
+  private static func checkedURI(_ uri: String, origin: String) throws(FidoError) -> String {
+    guard uri.hasPrefix("mongodb://") || uri.hasPrefix("mongodb+srv://") else {
+      throw .config(
+        "invalid MongoDB URI \(CoreText.quoted(redact(uri: uri))) from \(origin): it must start with mongodb:// or mongodb+srv://"
+      )
+    }
+    return uri
+  }
+
+  /// MongoDB database names: 1–63 bytes, none of `/\. "$*<>:|?` or NUL.
+  private static func checkedDB(_ name: String, origin: String) throws(FidoError) -> String {
+    let forbidden = Set("/\\. \"$*<>:|?\0".utf8)
+    guard !name.isEmpty, name.utf8.count < 64, !name.utf8.contains(where: forbidden.contains) else {
+      throw .config(
+        "invalid database name \(CoreText.quoted(name)) from \(origin): use 1–63 characters without / \\ . space \" $ * < > : | ?"
+      )
+    }
+    return name
+  }
+
+  private static func timeoutMessage(_ origin: String, _ value: String) -> String {
+    "invalid \(origin) \(CoreText.quoted(value)): use a positive number of seconds such as 10 or 0.5 (at most 86400)"
+  }
+
+  /// Positive decimal seconds (`10`, `0.5`, `2.25`) → milliseconds; nil if invalid,
+  /// under a millisecond or over a day.
+  static func parseTimeout(_ text: String) -> Int64? {
+    let parts = text.utf8.split(
+      separator: UInt8(ascii: "."), maxSplits: 1, omittingEmptySubsequences: false)
+    let isDigit = { (c: UInt8) in c >= 0x30 && c <= 0x39 }
+    guard let intPart = parts.first, !intPart.isEmpty, intPart.allSatisfy(isDigit) else {
+      return nil
+    }
+    var frac = parts.count == 2 ? Array(parts[1]) : []
+    if parts.count == 2 && (frac.isEmpty || !frac.allSatisfy(isDigit)) { return nil }
+    var seconds: Int64 = 0
+    for c in intPart {
+      seconds = seconds * 10 + Int64(c - 0x30)
+      if seconds > maxTimeoutMS / 1000 { return nil }
+    }
+    frac = Array((frac + [0x30, 0x30, 0x30]).prefix(3))  // milliseconds; finer digits dropped
+    let fracMS = frac.reduce(Int64(0)) { $0 * 10 + Int64($1 - 0x30) }
+    let ms = seconds * 1000 + fracMS
+    guard ms >= 1, ms <= maxTimeoutMS else { return nil }
+    return ms
+  }
+
+  private static func isSID(_ s: String, prefix: String) -> Bool {
+    let b = Array(s.utf8)
+    guard b.count == 34, s.hasPrefix(prefix) else { return false }
+    return b.dropFirst(2).allSatisfy {
+      ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) || ($0 >= 0x41 && $0 <= 0x46)
+    }
+  }
+}
+
+extension Config: CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
+  public var description: String {
+    "Config(uri: \(redactedURI), db: \(db), output: \(output?.rawValue ?? "auto"), quiet: \(quiet), "
+      + "noColor: \(noColor), timeoutMS: \(timeoutMS), verbose: \(verbose), currency: \(currency.code), "
+      + "twilio: \(twilio.map(\.description) ?? "off"), twilioBase: \(twilioBase), envFile: \(envFile ?? "none"))"
+  }
+  public var debugDescription: String { description }
+  public var customMirror: Mirror {
+    Mirror(
+      self,
+      children: [
+        "uri": redactedURI, "db": db, "output": output as Any, "quiet": quiet, "noColor": noColor,
+        "timeoutMS": timeoutMS, "verbose": verbose, "currency": currency.code,
+        "twilio": twilio as Any,
+        "twilioBase": twilioBase, "envFile": envFile as Any,
+      ], displayStyle: .struct)
+  }
+}

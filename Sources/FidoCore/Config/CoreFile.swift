@@ -1,0 +1,51 @@
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// Whole-file reads through POSIX calls (internal).
+enum CoreFile {
+  struct ReadError: Error {
+    let reason: String
+  }
+
+  static func read(path: String) throws(ReadError) -> [UInt8] {
+    let fd = open(path, O_RDONLY | O_CLOEXEC)
+    if fd < 0 { throw ReadError(reason: describe(errno)) }
+    defer { close(fd) }
+    var out = [UInt8]()
+    var chunk = [UInt8](repeating: 0, count: 64 * 1024)
+    while true {
+      let r = chunk.withUnsafeMutableBytes { sysRead(fd, $0.baseAddress, $0.count) }
+      if r < 0 {
+        if errno == EINTR { continue }
+        throw ReadError(reason: describe(errno))
+      }
+      if r == 0 { break }
+      out.append(contentsOf: chunk[0..<r])
+      if out.count > 16 * 1024 * 1024 { throw ReadError(reason: "file is larger than 16 MiB") }
+    }
+    return out
+  }
+
+  private static func sysRead(_ fd: Int32, _ buf: UnsafeMutableRawPointer?, _ n: Int) -> Int {
+    #if canImport(Glibc)
+      Glibc.read(fd, buf, n)
+    #else
+      Darwin.read(fd, buf, n)
+    #endif
+  }
+
+  static func describe(_ code: Int32) -> String {
+    guard let s = strerror(code) else { return "error \(code)" }
+    return String(cString: s).lowercasedFirst()
+  }
+}
+
+extension String {
+  fileprivate func lowercasedFirst() -> String {
+    guard let f = first, f.isUppercase, dropFirst().first?.isLowercase ?? false else { return self }
+    return f.lowercased() + dropFirst()
+  }
+}
