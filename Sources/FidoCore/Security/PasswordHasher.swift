@@ -1,0 +1,95 @@
+import COpenSSL
+
+/// Password hashes: scrypt through OpenSSL (already linked by libmongoc and
+/// libcurl), stored as a PHC string
+/// `$scrypt$ln=15,r=8,p=1$<salt>$<hash>` (standard base64, no padding):
+/// a fresh 16-byte salt from RAND_bytes, N = 2^15, r = 8, p = 1 (32 MiB of
+/// memory per hash), a 32-byte key. Parameters travel with the hash, so
+/// they can be raised later without breaking old hashes.
+public enum PasswordHasher {
+  public static let logN = 15
+  public static let blockSize = 8
+  public static let parallelism = 1
+  public static let saltLength = 16
+  public static let keyLength = 32
+
+  public static func hash(_ password: [UInt8]) throws(FidoError) -> String {
+    var salt = [UInt8](repeating: 0, count: saltLength)
+    let ok = salt.withUnsafeMutableBufferPointer { RAND_bytes($0.baseAddress, Int32($0.count)) }
+    guard ok == 1 else {
+      throw .failure("could not get random bytes for the password salt from OpenSSL")
+    }
+    guard
+      var key = derive(
+        password, salt: salt, logN: logN, r: blockSize, p: parallelism, length: keyLength)
+    else {
+      throw .failure("scrypt failed in OpenSSL while hashing the password")
+    }
+    defer { wipe(&key) }
+    return
+      "$scrypt$ln=\(logN),r=\(blockSize),p=\(parallelism)$\(PHCBase64.encode(salt))$\(PHCBase64.encode(key))"
+  }
+
+  /// True when `password` matches the PHC string (compared in constant
+  /// time). A malformed string, or parameters beyond sane limits (memory
+  /// over 256 MiB), verify as false.
+  public static func verify(_ password: [UInt8], phc: String) -> Bool {
+    let parts = phc.split(separator: "$", omittingEmptySubsequences: false)
+    guard parts.count == 5, parts[0].isEmpty, parts[1] == "scrypt" else { return false }
+    var params: [Substring: Int] = [:]
+    for item in parts[2].split(separator: ",") {
+      let kv = item.split(separator: "=", maxSplits: 1)
+      guard kv.count == 2, params[kv[0]] == nil, let v = Int(kv[1]), v > 0, v <= 1 << 20 else {
+        return false
+      }
+      params[kv[0]] = v
+    }
+    guard params.count == 3, let ln = params["ln"], let r = params["r"], let p = params["p"],
+      (1...24).contains(ln), (1...64).contains(r), (1...16).contains(p),
+      128 * r * (1 << ln) <= 256 << 20,
+      let salt = PHCBase64.decode(parts[3]), (1...64).contains(salt.count),
+      let expected = PHCBase64.decode(parts[4]), (16...64).contains(expected.count),
+      var actual = derive(password, salt: salt, logN: ln, r: r, p: p, length: expected.count)
+    else { return false }
+    defer { wipe(&actual) }
+    let same = actual.withUnsafeBytes { a in
+      expected.withUnsafeBytes { e in CRYPTO_memcmp(a.baseAddress, e.baseAddress, a.count) }
+    }
+    return same == 0
+  }
+
+  /// Overwrites a buffer holding a password or key (OPENSSL_cleanse, which
+  /// the optimiser may not remove).
+  public static func wipe(_ bytes: inout [UInt8]) {
+    bytes.withUnsafeMutableBytes {
+      if let base = $0.baseAddress { OPENSSL_cleanse(base, $0.count) }
+    }
+  }
+
+  static func derive(_ password: [UInt8], salt: [UInt8], logN: Int, r: Int, p: Int, length: Int)
+    -> [UInt8]?
+  {
+    var key = [UInt8](repeating: 0, count: length)
+    let n = UInt64(1) << UInt64(logN)
+    // scrypt needs 128·r·N bytes for V plus 128·r·p for B; allow headroom.
+    let maxmem = 128 * UInt64(r) * (n + UInt64(p) + 2) + (1 << 20)
+    let empty: [CChar] = [0]
+    let rc = password.withUnsafeBytes { pw in
+      salt.withUnsafeBufferPointer { s in
+        key.withUnsafeMutableBufferPointer { k in
+          empty.withUnsafeBufferPointer { e in
+            EVP_PBE_scrypt(
+              pw.count == 0 ? e.baseAddress : pw.baseAddress?.assumingMemoryBound(to: CChar.self),
+              pw.count,
+              s.baseAddress, s.count, n, UInt64(r), UInt64(p), maxmem, k.baseAddress, k.count)
+          }
+        }
+      }
+    }
+    guard rc == 1 else {
+      wipe(&key)
+      return nil
+    }
+    return key
+  }
+}
