@@ -69,10 +69,7 @@ public final class ListRenderer {
       if count == 0, let columns { sink.write(Render.csvRow(columns)) }
     case .table:
       guard let columns, !tableRows.isEmpty || columnsGiven else { return }
-      var right = [Bool](repeating: !tableRows.isEmpty, count: columns.count)
-      for row in tableRows {
-        for (c, v) in row.enumerated() where v != .null && !Render.isNumeric(v) { right[c] = false }
-      }
+      let right = Render.rightAligned(tableRows, columns: columns.count)
       sink.write(
         Render.layoutTable(
           header: columns.map { $0.uppercased() }, rows: tableRows.map { $0.map(Render.tableText) },

@@ -62,11 +62,7 @@ extension Render {
         let rows: [[OutValue]] = items.map {
           if case .object(let inner) = $0 { flatten(inner).map(\.value) } else { [] }
         }
-        let cols = rows.map(\.count).max() ?? 0
-        var right = [Bool](repeating: true, count: cols)
-        for row in rows {
-          for (c, v) in row.enumerated() where v != .null && !isNumeric(v) { right[c] = false }
-        }
+        let right = rightAligned(rows, columns: rows.map(\.count).max() ?? 0)
         let block = layoutTable(
           header: nil, rows: rows.map { $0.map(tableText) }, rightAlign: right,
           maxWidth: valueWidth, color: false)

@@ -165,11 +165,21 @@ public enum Render {
     return out
   }
 
-  static func isNumeric(_ v: OutValue) -> Bool {
-    switch v {
-    case .int, .money, .number: true
-    default: false
+  /// Per column: right-align it when it holds numbers (int, money, number) and nothing
+  /// else but nulls.
+  static func rightAligned(_ rows: [[OutValue]], columns: Int) -> [Bool] {
+    var numeric = [Bool](repeating: false, count: columns)
+    var other = [Bool](repeating: false, count: columns)
+    for row in rows {
+      for (c, v) in row.enumerated() where c < columns {
+        switch v {
+        case .null: break
+        case .int, .money, .number: numeric[c] = true
+        default: other[c] = true
+        }
+      }
     }
+    return zip(numeric, other).map { $0 && !$1 }
   }
 
   static func bold(_ s: String, _ on: Bool) -> String { on ? "\u{1B}[1m" + s + "\u{1B}[0m" : s }
