@@ -1,0 +1,188 @@
+internal import CMongoc
+
+/// The one connection to MongoDB (one `mongoc_client_t`, used from one
+/// thread). Collections, sessions and cursors keep it alive.
+public final class MongoClient {
+  let handle: OpaquePointer
+  let options: ClientOptions
+  let monitor: CommandMonitor
+
+  /// Opens a client (no network traffic until the first command).
+  /// A malformed URI or option is `.config`; the message never holds the password.
+  public init(_ options: ClientOptions) throws(FidoError) {
+    self.options = options
+    self.monitor = CommandMonitor(log: options.log, uri: options.uri)
+    monitor.routeLibraryLog()
+
+    var error = bson_error_t()
+    guard let uri = mongoc_uri_new_with_error(options.uri, &error) else {
+      var e = MongoError(error, reply: nil)
+      e.domain = MongoError.uriDomain
+      throw e.fidoError(uri: options.uri)
+    }
+    defer { mongoc_uri_destroy(uri) }
+
+    let timeout = Int32(clamping: max(0, options.timeoutMS))
+    for key in [
+      MONGOC_URI_SERVERSELECTIONTIMEOUTMS, MONGOC_URI_CONNECTTIMEOUTMS, MONGOC_URI_SOCKETTIMEOUTMS,
+    ]
+    where !mongoc_uri_has_option(uri, key) {
+      mongoc_uri_set_option_as_int32(uri, key, timeout)
+    }
+    // A single-threaded client gives up after one failed scan by default;
+    // keep trying (an election takes seconds) until serverSelectionTimeoutMS.
+    if !mongoc_uri_has_option(uri, MONGOC_URI_SERVERSELECTIONTRYONCE) {
+      mongoc_uri_set_option_as_bool(uri, MONGOC_URI_SERVERSELECTIONTRYONCE, false)
+    }
+    if mongoc_uri_get_appname(uri) == nil, !mongoc_uri_set_appname(uri, options.appName) {
+      throw .config("invalid application name \"\(options.appName)\": at most 128 bytes")
+    }
+
+    options.log?("mongo: connecting to \(MongoClient.redact(uri: options.uri))")
+    guard let client = mongoc_client_new_from_uri_with_error(uri, &error) else {
+      throw MongoError(error, reply: nil).fidoError(uri: options.uri)
+    }
+    handle = client
+    mongoc_client_set_error_api(client, Int32(MONGOC_ERROR_API_VERSION_2))
+    monitor.install(on: client)
+
+    // Money needs majority acknowledgement; an explicit w in the URI wins.
+    // Journal and wtimeoutMS from the URI are kept.
+    let uriConcern = mongoc_uri_get_write_concern(uri)
+    let wIsSet =
+      mongoc_write_concern_get_w(uriConcern) != MONGOC_WRITE_CONCERN_W_DEFAULT
+      || mongoc_write_concern_get_wmajority(uriConcern)
+      || mongoc_write_concern_get_wtag(uriConcern) != nil
+    if !wIsSet {
+      let wc = mongoc_write_concern_copy(uriConcern)
+      defer { mongoc_write_concern_destroy(wc) }
+      mongoc_write_concern_set_wmajority(wc, mongoc_write_concern_get_wtimeout(uriConcern))
+      mongoc_client_set_write_concern(client, wc)
+    }
+  }
+
+  deinit {
+    mongoc_client_destroy(handle)
+  }
+
+  /// Commands started on this client so far (from command monitoring).
+  public var roundTrips: Int { monitor.started }
+
+  /// `uri` with the password (`user:PASS@`) and password options replaced by `****`.
+  public static func redact(uri: String) -> String {
+    URIRedaction.redact(uri: uri)
+  }
+
+  /// The redacted connection string, for messages.
+  public var redactedURI: String { MongoClient.redact(uri: options.uri) }
+
+  /// Maps an error from this client to a `FidoError` naming its (redacted) URI.
+  public func fidoError(_ error: MongoError) -> FidoError {
+    error.fidoError(uri: options.uri)
+  }
+
+  /// Runs a database command on the primary and returns its reply.
+  /// The command is sent as given (libmongoc's "raw" command path): the
+  /// client's write concern is not added, so a write command sent this way
+  /// should carry its own `writeConcern` (outside a transaction).
+  public func command(_ command: Document, db: String, session: MongoSession? = nil)
+    throws(MongoError)
+    -> Document
+  {
+    try command.withBSON { (cmd) throws(MongoError) -> Document in
+      try withOptions(Document(), session: session) { (opts) throws(MongoError) -> Document in
+        var error = bson_error_t()
+        let (ok, reply) = withReply {
+          mongoc_client_command_with_opts(handle, db, cmd, nil, opts, $0, &error)
+        }
+        guard ok else { throw MongoError(error, reply: reply) }
+        return reply
+      }
+    }
+  }
+
+  public func collection(_ name: String, db: String) -> MongoCollection {
+    MongoCollection(client: self, db: db, name: name)
+  }
+
+  public func startSession() throws(MongoError) -> MongoSession {
+    var error = bson_error_t()
+    guard let session = mongoc_client_start_session(handle, nil, &error) else {
+      throw MongoError(error, reply: nil)
+    }
+    return MongoSession(handle: session, client: self)
+  }
+
+  /// The server's `hello` reply (falls back to `isMaster` on servers before 4.4.2).
+  public func hello() throws(MongoError) -> Document {
+    do {
+      return try command(["hello": 1], db: "admin")
+    } catch  where error.domain == MongoError.serverDomain && error.code == 59 {
+      return try command(["isMaster": 1], db: "admin")
+    }
+  }
+
+  /// True when the deployment supports multi-document transactions: a replica
+  /// set member (wire version ≥ 7) or a mongos (wire version ≥ 8).
+  public func supportsTransactions() throws(MongoError) -> Bool {
+    let reply = try hello()
+    let wire = reply["maxWireVersion"]?.int64Value ?? 0
+    guard reply["logicalSessionTimeoutMinutes"].map({ !$0.isNull }) ?? false else { return false }
+    if reply["msg"]?.stringValue == "isdbgrid" { return wire >= 8 }
+    if reply["setName"] != nil { return wire >= 7 }
+    return false
+  }
+
+  /// The server version from `buildInfo`, e.g. "7.0.5".
+  public func serverVersion() throws(MongoError) -> String {
+    let reply = try command(["buildInfo": 1], db: "admin")
+    return reply["version"]?.stringValue ?? "unknown"
+  }
+
+  /// A one-line description of the deployment: "standalone", "sharded
+  /// (mongos 10.0.0.5:27017)", "replica set rs0 (3 members, primary
+  /// 10.0.0.1:27017)", or "unreachable (…)".
+  public func topologyDescription() -> String {
+    let reply: Document
+    do {
+      reply = try hello()
+    } catch {
+      return "unreachable (\(MongoError.scrub(error.message, uri: options.uri)))"
+    }
+    if reply["msg"]?.stringValue == "isdbgrid" {
+      return "sharded"
+    }
+    if let setName = reply["setName"]?.stringValue {
+      let members = reply["hosts"]?.arrayValue?.count ?? 0
+      let primary = reply["primary"]?.stringValue ?? "none"
+      return
+        "replica set \(setName) (\(members) member\(members == 1 ? "" : "s"), primary \(primary))"
+    }
+    return "standalone"
+  }
+
+  // MARK: Helpers for the other Mongo/ files
+
+  /// Builds `opts` plus the session's `sessionId` and hands it to `body`.
+  func withOptions<R>(
+    _ opts: Document, session: MongoSession?, _ body: (OpaquePointer) throws(MongoError) -> R
+  ) throws(MongoError) -> R {
+    try opts.withBSON { (bson) throws(MongoError) -> R in
+      if let session {
+        try session.append(to: bson)
+      }
+      return try body(bson)
+    }
+  }
+}
+
+/// Hands initialised `bson_t` storage to a C call that treats it as an
+/// "uninitialized `bson_t *reply`" out-parameter, copies the reply, and frees
+/// the storage (never `bson_new()`: libmongoc re-initialises it and the
+/// allocation leaks).
+func withReply<R>(_ body: (OpaquePointer) -> R) -> (R, Document) {
+  let reply = fido_bson_storage_new()!
+  defer { fido_bson_storage_free(reply) }
+  let result = body(reply)
+  return (result, Document(copying: reply))
+}

@@ -1,0 +1,389 @@
+internal import CMongoc
+
+/// What an update did.
+public struct UpdateResult: Sendable, Equatable {
+  public var matched: Int64
+  public var modified: Int64
+  /// The `_id` of the document an upsert inserted (for a bulk, the first one).
+  public var upsertedID: BSONValue?
+  /// How many documents upserts inserted.
+  public var upserted: Int64
+
+  public init(
+    matched: Int64 = 0, modified: Int64 = 0, upsertedID: BSONValue? = nil, upserted: Int64 = 0
+  ) {
+    self.matched = matched
+    self.modified = modified
+    self.upsertedID = upsertedID
+    self.upserted = upserted
+  }
+}
+
+/// A collection in a database. Each operation makes a short-lived
+/// `mongoc_collection_t` (inheriting the client's write concern) and destroys
+/// it before returning. Keeps its client alive.
+public final class MongoCollection {
+  public let client: MongoClient
+  public let db: String
+  public let name: String
+
+  init(client: MongoClient, db: String, name: String) {
+    self.client = client
+    self.db = db
+    self.name = name
+  }
+
+  private func withCollection<R>(_ body: (OpaquePointer) throws(MongoError) -> R) throws(MongoError)
+    -> R
+  {
+    guard let collection = mongoc_client_get_collection(client.handle, db, name) else {
+      throw MongoError.invalidArgument("cannot open collection \(db).\(name)")
+    }
+    defer { mongoc_collection_destroy(collection) }
+    return try body(collection)
+  }
+
+  // MARK: Inserts
+
+  public func insertOne(_ doc: Document, session: MongoSession? = nil) throws(MongoError) {
+    try withCollection { (collection) throws(MongoError) in
+      try doc.withBSON { (bson) throws(MongoError) in
+        try client.withOptions(Document(), session: session) { (opts) throws(MongoError) in
+          var error = bson_error_t()
+          let (ok, reply) = withReply {
+            mongoc_collection_insert_one(collection, bson, opts, $0, &error)
+          }
+          guard ok else { throw MongoError(error, reply: reply) }
+        }
+      }
+    }
+  }
+
+  /// Inserts all documents with one `insert` command (libmongoc splits it
+  /// only past maxWriteBatchSize or the message size limit).
+  public func insertMany(_ docs: [Document], ordered: Bool = true, session: MongoSession? = nil)
+    throws(MongoError)
+  {
+    guard !docs.isEmpty else { return }
+    var pointers: [OpaquePointer?] = []
+    pointers.reserveCapacity(docs.count)
+    defer { for p in pointers { bson_destroy(p) } }
+    for doc in docs {
+      pointers.append(try doc.makeBSON())
+    }
+    try withCollection { (collection) throws(MongoError) in
+      try client.withOptions(["ordered": .bool(ordered)], session: session) {
+        (opts) throws(MongoError) in
+        var error = bson_error_t()
+        let (ok, reply) = withReply { reply in
+          pointers.withUnsafeMutableBufferPointer { buffer in
+            mongoc_collection_insert_many(
+              collection, buffer.baseAddress, buffer.count, opts, reply, &error)
+          }
+        }
+        guard ok else { throw MongoError(error, reply: reply) }
+      }
+    }
+  }
+
+  // MARK: Reads
+
+  public func find(
+    _ filter: Document, sort: Document? = nil, limit: Int64 = 0, projection: Document? = nil,
+    batchSize: Int32? = nil, session: MongoSession? = nil
+  ) throws(MongoError) -> MongoCursor {
+    var opts = Document()
+    if let sort { opts["sort"] = .document(sort) }
+    if limit != 0 { opts["limit"] = .int64(limit) }
+    if let projection { opts["projection"] = .document(projection) }
+    if let batchSize { opts["batchSize"] = .int32(batchSize) }
+    return try withCollection { (collection) throws(MongoError) -> MongoCursor in
+      try filter.withBSON { (bson) throws(MongoError) -> MongoCursor in
+        try client.withOptions(opts, session: session) { (opts) throws(MongoError) -> MongoCursor in
+          guard let cursor = mongoc_collection_find_with_opts(collection, bson, opts, nil) else {
+            throw MongoError.invalidArgument("cannot create a cursor on \(db).\(name)")
+          }
+          let result = MongoCursor(handle: cursor, client: client, session: session)
+          try result.throwIfFailed()
+          return result
+        }
+      }
+    }
+  }
+
+  public func findOne(
+    _ filter: Document, sort: Document? = nil, projection: Document? = nil,
+    session: MongoSession? = nil
+  ) throws(MongoError) -> Document? {
+    try find(filter, sort: sort, limit: 1, projection: projection, session: session).next()
+  }
+
+  public func countDocuments(_ filter: Document, limit: Int64 = 0, session: MongoSession? = nil)
+    throws(MongoError)
+    -> Int64
+  {
+    var opts = Document()
+    if limit > 0 { opts["limit"] = .int64(limit) }
+    return try withCollection { (collection) throws(MongoError) -> Int64 in
+      try filter.withBSON { (bson) throws(MongoError) -> Int64 in
+        try client.withOptions(opts, session: session) { (opts) throws(MongoError) -> Int64 in
+          var error = bson_error_t()
+          let (count, reply) = withReply {
+            mongoc_collection_count_documents(collection, bson, opts, nil, $0, &error)
+          }
+          guard count >= 0 else { throw MongoError(error, reply: reply) }
+          return count
+        }
+      }
+    }
+  }
+
+  public func aggregate(_ pipeline: [Document], session: MongoSession? = nil) throws(MongoError)
+    -> MongoCursor
+  {
+    let command: Document = ["pipeline": .array(pipeline.map(BSONValue.document))]
+    return try withCollection { (collection) throws(MongoError) -> MongoCursor in
+      try command.withBSON { (bson) throws(MongoError) -> MongoCursor in
+        try client.withOptions(Document(), session: session) {
+          (opts) throws(MongoError) -> MongoCursor in
+          guard
+            let cursor = mongoc_collection_aggregate(collection, MONGOC_QUERY_NONE, bson, opts, nil)
+          else {
+            throw MongoError.invalidArgument("cannot create an aggregation cursor on \(db).\(name)")
+          }
+          let result = MongoCursor(handle: cursor, client: client, session: session)
+          try result.throwIfFailed()
+          return result
+        }
+      }
+    }
+  }
+
+  // MARK: findAndModify
+
+  /// `update` is an update document (`{"$set": …}`) or a pipeline (an array
+  /// of stage documents). Returns the document after (`returnNew`) or before
+  /// the update, or nil when nothing matched and nothing was upserted.
+  public func findOneAndUpdate(
+    _ filter: Document, update: BSONValue, sort: Document? = nil, upsert: Bool = false,
+    returnNew: Bool = true,
+    projection: Document? = nil, session: MongoSession? = nil
+  ) throws(MongoError) -> Document? {
+    var flags = MONGOC_FIND_AND_MODIFY_NONE.rawValue
+    if upsert { flags |= MONGOC_FIND_AND_MODIFY_UPSERT.rawValue }
+    if returnNew { flags |= MONGOC_FIND_AND_MODIFY_RETURN_NEW.rawValue }
+    return try update.withUpdateBSON { (updateBSON) throws(MongoError) -> Document? in
+      try findAndModify(
+        filter, flags: flags, update: updateBSON, sort: sort, projection: projection,
+        session: session)
+    }
+  }
+
+  public func findOneAndDelete(_ filter: Document, session: MongoSession? = nil) throws(MongoError)
+    -> Document?
+  {
+    try findAndModify(
+      filter, flags: MONGOC_FIND_AND_MODIFY_REMOVE.rawValue, update: nil, sort: nil,
+      projection: nil, session: session)
+  }
+
+  private func findAndModify(
+    _ filter: Document, flags: UInt32, update: OpaquePointer?, sort: Document?,
+    projection: Document?,
+    session: MongoSession?
+  ) throws(MongoError) -> Document? {
+    guard let famOpts = mongoc_find_and_modify_opts_new() else {
+      throw MongoError.invalidArgument("cannot allocate findAndModify options")
+    }
+    defer { mongoc_find_and_modify_opts_destroy(famOpts) }
+    mongoc_find_and_modify_opts_set_flags(famOpts, mongoc_find_and_modify_flags_t(rawValue: flags))
+    if let update, !mongoc_find_and_modify_opts_set_update(famOpts, update) {
+      throw MongoError.invalidArgument("invalid update for findAndModify")
+    }
+    if let sort {
+      try sort.withBSON { (bson) throws(MongoError) in
+        _ = mongoc_find_and_modify_opts_set_sort(famOpts, bson)
+      }
+    }
+    if let projection {
+      try projection.withBSON { (bson) throws(MongoError) in
+        _ = mongoc_find_and_modify_opts_set_fields(famOpts, bson)
+      }
+    }
+    try client.withOptions(Document(), session: session) { (extra) throws(MongoError) in
+      _ = mongoc_find_and_modify_opts_append(famOpts, extra)
+    }
+    return try withCollection { (collection) throws(MongoError) -> Document? in
+      try filter.withBSON { (query) throws(MongoError) -> Document? in
+        var error = bson_error_t()
+        let (ok, reply) = withReply {
+          mongoc_collection_find_and_modify_with_opts(collection, query, famOpts, $0, &error)
+        }
+        guard ok else { throw MongoError(error, reply: reply) }
+        return reply["value"]?.documentValue
+      }
+    }
+  }
+
+  // MARK: Updates
+
+  public func updateOne(
+    _ filter: Document, update: BSONValue, upsert: Bool = false, session: MongoSession? = nil
+  )
+    throws(MongoError) -> UpdateResult
+  {
+    try runUpdate(filter, update: update, upsert: upsert, many: false, session: session)
+  }
+
+  public func updateMany(_ filter: Document, update: BSONValue, session: MongoSession? = nil)
+    throws(MongoError)
+    -> UpdateResult
+  {
+    try runUpdate(filter, update: update, upsert: false, many: true, session: session)
+  }
+
+  private func runUpdate(
+    _ filter: Document, update: BSONValue, upsert: Bool, many: Bool, session: MongoSession?
+  )
+    throws(MongoError) -> UpdateResult
+  {
+    try withCollection { (collection) throws(MongoError) -> UpdateResult in
+      try filter.withBSON { (selector) throws(MongoError) -> UpdateResult in
+        try update.withUpdateBSON { (updateBSON) throws(MongoError) -> UpdateResult in
+          try client.withOptions(["upsert": .bool(upsert)], session: session) {
+            (opts) throws(MongoError) -> UpdateResult in
+            var error = bson_error_t()
+            let (ok, reply) = withReply {
+              many
+                ? mongoc_collection_update_many(collection, selector, updateBSON, opts, $0, &error)
+                : mongoc_collection_update_one(collection, selector, updateBSON, opts, $0, &error)
+            }
+            guard ok else { throw MongoError(error, reply: reply) }
+            return UpdateResult(
+              matched: reply["matchedCount"]?.int64Value ?? 0,
+              modified: reply["modifiedCount"]?.int64Value ?? 0,
+              upsertedID: reply["upsertedId"], upserted: reply["upsertedCount"]?.int64Value ?? 0)
+          }
+        }
+      }
+    }
+  }
+
+  /// Several single-document updates in one ordered (or unordered) bulk
+  /// write: one round trip up to maxWriteBatchSize operations.
+  public func bulkUpdate(
+    _ ops: [(filter: Document, update: BSONValue, upsert: Bool)], ordered: Bool = true,
+    session: MongoSession? = nil
+  ) throws(MongoError) -> UpdateResult {
+    guard !ops.isEmpty else { return UpdateResult() }
+    return try withCollection { (collection) throws(MongoError) -> UpdateResult in
+      let bulk = try client.withOptions(["ordered": .bool(ordered)], session: session) {
+        (opts) throws(MongoError) -> OpaquePointer in
+        guard let bulk = mongoc_collection_create_bulk_operation_with_opts(collection, opts) else {
+          throw MongoError.invalidArgument("cannot create a bulk write on \(db).\(name)")
+        }
+        return bulk
+      }
+      defer { mongoc_bulk_operation_destroy(bulk) }
+      for op in ops {
+        try op.filter.withBSON { (selector) throws(MongoError) in
+          try op.update.withUpdateBSON { (updateBSON) throws(MongoError) in
+            let opOpts: Document = ["upsert": .bool(op.upsert)]
+            try opOpts.withBSON { (opts) throws(MongoError) in
+              var error = bson_error_t()
+              guard
+                mongoc_bulk_operation_update_one_with_opts(bulk, selector, updateBSON, opts, &error)
+              else {
+                throw MongoError(error, reply: nil)
+              }
+            }
+          }
+        }
+      }
+      var error = bson_error_t()
+      let (serverID, reply) = withReply { mongoc_bulk_operation_execute(bulk, $0, &error) }
+      guard serverID != 0 else { throw MongoError(error, reply: reply) }
+      let upserts = reply["upserted"]?.arrayValue ?? []
+      return UpdateResult(
+        matched: reply["nMatched"]?.int64Value ?? 0, modified: reply["nModified"]?.int64Value ?? 0,
+        upsertedID: upserts.first?.documentValue?["_id"],
+        upserted: reply["nUpserted"]?.int64Value ?? 0)
+    }
+  }
+
+  // MARK: Deletes
+
+  /// Returns how many documents were deleted (0 or 1).
+  public func deleteOne(_ filter: Document, session: MongoSession? = nil) throws(MongoError)
+    -> Int64
+  {
+    try runDelete(filter, many: false, session: session)
+  }
+
+  public func deleteMany(_ filter: Document, session: MongoSession? = nil) throws(MongoError)
+    -> Int64
+  {
+    try runDelete(filter, many: true, session: session)
+  }
+
+  private func runDelete(_ filter: Document, many: Bool, session: MongoSession?) throws(MongoError)
+    -> Int64
+  {
+    try withCollection { (collection) throws(MongoError) -> Int64 in
+      try filter.withBSON { (selector) throws(MongoError) -> Int64 in
+        try client.withOptions(Document(), session: session) { (opts) throws(MongoError) -> Int64 in
+          var error = bson_error_t()
+          let (ok, reply) = withReply {
+            many
+              ? mongoc_collection_delete_many(collection, selector, opts, $0, &error)
+              : mongoc_collection_delete_one(collection, selector, opts, $0, &error)
+          }
+          guard ok else { throw MongoError(error, reply: reply) }
+          return reply["deletedCount"]?.int64Value ?? 0
+        }
+      }
+    }
+  }
+
+  // MARK: Indexes and the collection itself
+
+  /// Creates the indexes (`createIndexes`); existing identical indexes are a no-op.
+  /// Each spec is like `["key": ["email": 1], "name": "email_1", "unique": true]`.
+  public func createIndexes(_ specs: [Document]) throws(MongoError) {
+    guard !specs.isEmpty else { return }
+    let command: Document = [
+      "createIndexes": .string(name), "indexes": .array(specs.map(BSONValue.document)),
+    ]
+    try withCollection { (collection) throws(MongoError) in
+      try command.withBSON { (bson) throws(MongoError) in
+        var error = bson_error_t()
+        let (ok, reply) = withReply {
+          mongoc_collection_write_command_with_opts(collection, bson, nil, $0, &error)
+        }
+        guard ok else { throw MongoError(error, reply: reply) }
+      }
+    }
+  }
+
+  /// The collection's index specifications; empty when the collection does not exist.
+  public func listIndexes() throws(MongoError) -> [Document] {
+    try withCollection { (collection) throws(MongoError) -> [Document] in
+      guard let cursor = mongoc_collection_find_indexes_with_opts(collection, nil) else {
+        return []
+      }
+      return try MongoCursor(handle: cursor, client: client, session: nil).collectAll()
+    }
+  }
+
+  /// Drops the collection; a missing collection is not an error.
+  public func drop() throws(MongoError) {
+    try withCollection { (collection) throws(MongoError) in
+      var error = bson_error_t()
+      guard mongoc_collection_drop_with_opts(collection, nil, &error) else {
+        let e = MongoError(error, reply: nil)
+        if e.code == MongoError.namespaceNotFound { return }
+        throw e
+      }
+    }
+  }
+}

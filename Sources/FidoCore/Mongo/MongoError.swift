@@ -1,0 +1,157 @@
+internal import CMongoc
+
+/// A libmongoc or server error as a value: libmongoc's (domain, code) pair
+/// (with error API v2 a server error has domain `serverDomain` and the
+/// server's own code), its message, the reply's `errorLabels`, and the reply.
+///
+/// Built in one place (`init(_:reply:)`) and mapped to `FidoError` in one
+/// `switch` (`fidoError(uri:)`).
+public struct MongoError: Error, Sendable, CustomStringConvertible {
+  public var domain: UInt32
+  public var code: UInt32
+  public var message: String
+  /// `errorLabels` from the reply, e.g. `TransientTransactionError`.
+  public var labels: [String]
+  public var reply: Document?
+
+  public init(
+    domain: UInt32, code: UInt32, message: String, labels: [String] = [], reply: Document? = nil
+  ) {
+    self.domain = domain
+    self.code = code
+    self.message = message
+    self.labels = labels
+    self.reply = reply
+  }
+
+  public var isDuplicateKey: Bool {
+    code == Self.duplicateKey || code == Self.duplicateKeyLegacy
+  }
+
+  public func hasLabel(_ l: String) -> Bool { labels.contains(l) }
+
+  public var description: String { "\(message) (domain \(domain), code \(code))" }
+
+  // MARK: Domains (libmongoc's mongoc_error_domain_t)
+
+  public static let clientDomain = MONGOC_ERROR_CLIENT.rawValue
+  public static let streamDomain = MONGOC_ERROR_STREAM.rawValue
+  public static let protocolDomain = MONGOC_ERROR_PROTOCOL.rawValue
+  public static let cursorDomain = MONGOC_ERROR_CURSOR.rawValue
+  public static let queryDomain = MONGOC_ERROR_QUERY.rawValue
+  public static let saslDomain = MONGOC_ERROR_SASL.rawValue
+  public static let bsonDomain = MONGOC_ERROR_BSON.rawValue
+  public static let commandDomain = MONGOC_ERROR_COMMAND.rawValue
+  public static let collectionDomain = MONGOC_ERROR_COLLECTION.rawValue
+  public static let scramDomain = MONGOC_ERROR_SCRAM.rawValue
+  public static let serverSelectionDomain = MONGOC_ERROR_SERVER_SELECTION.rawValue
+  public static let writeConcernDomain = MONGOC_ERROR_WRITE_CONCERN.rawValue
+  /// Errors the server returned (error API v2): `code` is the server's code.
+  public static let serverDomain = MONGOC_ERROR_SERVER.rawValue
+  public static let transactionDomain = MONGOC_ERROR_TRANSACTION.rawValue
+  /// fido's own domain for connection strings libmongoc refused to parse.
+  public static let uriDomain: UInt32 = 0xF1D0
+
+  // MARK: Server codes fido uses
+
+  public static let unauthorized: UInt32 = 13
+  public static let authenticationFailed: UInt32 = 18
+  public static let namespaceNotFound: UInt32 = 26
+  public static let maxTimeMSExpired: UInt32 = 50
+  public static let writeConflict: UInt32 = 112
+  public static let noSuchTransaction: UInt32 = 251
+  public static let exceededTimeLimit: UInt32 = 262
+  public static let duplicateKey: UInt32 = 11000
+  public static let duplicateKeyLegacy: UInt32 = 11001
+  public static let hostUnreachable: UInt32 = 6
+  public static let hostNotFound: UInt32 = 7
+  public static let networkTimeout: UInt32 = 89
+  public static let shutdownInProgress: UInt32 = 91
+  public static let primarySteppedDown: UInt32 = 189
+  public static let socketException: UInt32 = 9001
+  public static let notWritablePrimary: UInt32 = 10107
+  public static let interruptedAtShutdown: UInt32 = 11600
+  public static let interruptedDueToReplStateChange: UInt32 = 11602
+  public static let notPrimaryNoSecondaryOk: UInt32 = 13435
+  public static let notPrimaryOrSecondary: UInt32 = 13436
+
+  /// Labels the transaction helper acts on.
+  public static let transientTransactionError = "TransientTransactionError"
+  public static let unknownTransactionCommitResult = "UnknownTransactionCommitResult"
+
+  /// One switch over (domain, code). Never matches on message text.
+  public func fidoError(uri: String) -> FidoError {
+    let text = MongoError.scrub(message, uri: uri)
+    let server = Self.serverDomain
+    switch (domain, code) {
+    case (Self.uriDomain, _):
+      return .config("invalid MongoDB URI: \(text); use mongodb://host:port or mongodb+srv://…")
+    case (Self.streamDomain, _), (Self.serverSelectionDomain, _), (Self.protocolDomain, _),
+      (Self.clientDomain, MONGOC_ERROR_CLIENT_NOT_READY.rawValue),
+      (Self.clientDomain, MONGOC_ERROR_CLIENT_NO_ACCEPTABLE_PEER.rawValue),
+      (server, Self.maxTimeMSExpired), (server, Self.exceededTimeLimit),
+      (server, Self.hostUnreachable),
+      (server, Self.hostNotFound), (server, Self.networkTimeout), (server, Self.shutdownInProgress),
+      (server, Self.primarySteppedDown), (server, Self.socketException),
+      (server, Self.notWritablePrimary),
+      (server, Self.interruptedAtShutdown), (server, Self.interruptedDueToReplStateChange),
+      (server, Self.notPrimaryNoSecondaryOk), (server, Self.notPrimaryOrSecondary):
+      return .unavailable(
+        "cannot reach MongoDB at \(URIRedaction.redact(uri: uri)): \(text); check --uri and that the server is running"
+      )
+    case (Self.clientDomain, MONGOC_ERROR_CLIENT_AUTHENTICATE.rawValue), (Self.saslDomain, _),
+      (Self.scramDomain, _),
+      (server, Self.authenticationFailed), (server, Self.unauthorized):
+      return .unauthorized(
+        "MongoDB refused the credentials or the operation: \(text); check the user, password and roles in --uri"
+      )
+    case (server, Self.duplicateKey), (server, Self.duplicateKeyLegacy),
+      (Self.writeConcernDomain, Self.duplicateKey):
+      return .conflict("duplicate key: \(text)")
+    default:
+      return .failure("MongoDB error (domain \(domain), code \(code)): \(text)")
+    }
+  }
+
+  /// Removes the URI's password from a libmongoc message, in case one echoes it.
+  static func scrub(_ message: String, uri: String) -> String {
+    var text = URIRedaction.redact(message: message)
+    if let password = URIRedaction.password(in: uri), password.count >= 3 {
+      text = text.replacing(password, with: "****")
+    }
+    return text
+  }
+
+  // MARK: Building
+
+  /// The one constructor from libmongoc's error plus the reply (which holds
+  /// `errorLabels`, `writeErrors`, `writeConcernError`).
+  init(_ error: bson_error_t, reply: Document?) {
+    let message = withUnsafeBytes(of: error.message) { raw in
+      let bytes = raw.prefix { $0 != 0 }
+      return String(decoding: bytes, as: UTF8.self)
+    }
+    var code = error.code
+    var domain = error.domain
+    if code == 0, let reply, let first = reply["writeErrors"]?.arrayValue?.first?.documentValue,
+      let c = first["code"]?.int64Value
+    {
+      code = UInt32(truncatingIfNeeded: c)
+      domain = Self.serverDomain
+    }
+    let labels = reply?["errorLabels"]?.arrayValue?.compactMap(\.stringValue) ?? []
+    self.init(
+      domain: domain, code: code, message: message.isEmpty ? "unknown error" : message,
+      labels: labels,
+      reply: reply.flatMap { $0.isEmpty ? nil : $0 })
+  }
+
+  static func bsonInvalid(_ message: String) -> MongoError {
+    MongoError(domain: bsonDomain, code: MONGOC_ERROR_BSON_INVALID.rawValue, message: message)
+  }
+
+  static func invalidArgument(_ message: String) -> MongoError {
+    MongoError(
+      domain: commandDomain, code: MONGOC_ERROR_COMMAND_INVALID_ARG.rawValue, message: message)
+  }
+}

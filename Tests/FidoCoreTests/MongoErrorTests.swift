@@ -1,0 +1,97 @@
+import XCTest
+
+@testable import FidoCore
+
+/// Error mapping and URI redaction, no server.
+final class MongoErrorTests: XCTestCase {
+  private let uri = "mongodb://fido:s3cr3tpw@db.example.com:27017/fido?authSource=admin"
+
+  override class func setUp() {
+    super.setUp()
+    MongoRuntime.initialize()
+  }
+
+  func testRedactHidesOnlyThePassword() {
+    XCTAssertEqual(
+      MongoClient.redact(uri: uri), "mongodb://fido:****@db.example.com:27017/fido?authSource=admin"
+    )
+    XCTAssertEqual(
+      MongoClient.redact(uri: "mongodb+srv://u:p%40ss@cluster0.x.mongodb.net/"),
+      "mongodb+srv://u:****@cluster0.x.mongodb.net/")
+    XCTAssertEqual(
+      MongoClient.redact(uri: "mongodb://127.0.0.1:27017"), "mongodb://127.0.0.1:27017")
+    XCTAssertEqual(
+      MongoClient.redact(uri: "mongodb://user@h/?authMechanism=MONGODB-X509"),
+      "mongodb://user@h/?authMechanism=MONGODB-X509")
+    XCTAssertEqual(MongoClient.redact(uri: "mongodb://a:b@"), "mongodb://a:****@")
+    XCTAssertEqual(MongoClient.redact(uri: "mongodb://a:pa@ss@h1,h2/"), "mongodb://a:****@h1,h2/")
+    XCTAssertEqual(
+      MongoClient.redact(uri: "mongodb://h/?tls=true&tlsCertificateKeyFilePassword=hunter22&w=1"),
+      "mongodb://h/?tls=true&tlsCertificateKeyFilePassword=****&w=1")
+  }
+
+  func testMappingFollowsDomainAndCode() {
+    func map(_ domain: UInt32, _ code: UInt32, labels: [String] = []) -> FidoError {
+      MongoError(domain: domain, code: code, message: "m", labels: labels).fidoError(uri: uri)
+    }
+    XCTAssertEqual(map(MongoError.serverSelectionDomain, 13053).code, "unavailable")
+    XCTAssertEqual(map(MongoError.streamDomain, 4).code, "unavailable")
+    XCTAssertEqual(map(MongoError.serverDomain, MongoError.maxTimeMSExpired).code, "unavailable")
+    XCTAssertEqual(map(MongoError.serverDomain, MongoError.notWritablePrimary).code, "unavailable")
+    XCTAssertEqual(map(MongoError.clientDomain, 11).code, "unauthorized")
+    XCTAssertEqual(map(MongoError.serverDomain, 18).code, "unauthorized")
+    XCTAssertEqual(map(MongoError.serverDomain, 13).code, "unauthorized")
+    XCTAssertEqual(map(MongoError.serverDomain, 11000).code, "conflict")
+    XCTAssertEqual(map(MongoError.uriDomain, 22).code, "config")
+    // 13 outside the server domain is not Unauthorized.
+    XCTAssertEqual(map(MongoError.commandDomain, 13).code, "failure")
+    let failure = map(MongoError.serverDomain, 2)
+    XCTAssertEqual(failure.code, "failure")
+    XCTAssertTrue(failure.message.contains("domain \(MongoError.serverDomain), code 2"))
+  }
+
+  func testUnavailableMessageNamesTheRedactedURI() {
+    let e = MongoError(
+      domain: MongoError.serverSelectionDomain, code: 13053, message: "No suitable servers found"
+    )
+    .fidoError(uri: uri)
+    XCTAssertTrue(e.message.contains("mongodb://fido:****@db.example.com:27017"), e.message)
+    XCTAssertFalse(e.message.contains("s3cr3tpw"))
+  }
+
+  func testMessagesThatEchoThePasswordAreScrubbed() {
+    let e = MongoError(
+      domain: MongoError.serverDomain, code: 2, message: "bad uri \(uri) or s3cr3tpw"
+    ).fidoError(uri: uri)
+    XCTAssertFalse(e.message.contains("s3cr3tpw"), e.message)
+  }
+
+  func testDuplicateKeyAndLabels() {
+    let e = MongoError(
+      domain: MongoError.serverDomain, code: 11000, message: "E11000",
+      labels: ["TransientTransactionError"])
+    XCTAssertTrue(e.isDuplicateKey)
+    XCTAssertTrue(e.hasLabel(MongoError.transientTransactionError))
+    XCTAssertFalse(e.hasLabel(MongoError.unknownTransactionCommitResult))
+  }
+
+  func testMalformedURIIsConfigWithoutThePassword() {
+    for bad in [
+      "mongodb://fido:s3cr3tpw@", "http://x", "mongodb://fido:s3cr3tpw@host:notaport/", "",
+    ] {
+      XCTAssertThrowsError(try MongoClient(ClientOptions(uri: bad))) { error in
+        guard let e = error as? FidoError else { return XCTFail("\(error)") }
+        XCTAssertEqual(e.code, "config", bad)
+        XCTAssertFalse(e.message.contains("s3cr3tpw"), e.message)
+        XCTAssertTrue(e.message.hasPrefix("invalid MongoDB URI: "), e.message)
+      }
+    }
+  }
+
+  func testDurationFormatting() {
+    XCTAssertEqual(CommandMonitor.milliseconds(1840), "1.84")
+    XCTAssertEqual(CommandMonitor.milliseconds(2100), "2.10")
+    XCTAssertEqual(CommandMonitor.milliseconds(5), "0.01")
+    XCTAssertEqual(CommandMonitor.milliseconds(1_234_567), "1234.57")
+  }
+}
