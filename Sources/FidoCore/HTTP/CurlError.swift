@@ -54,7 +54,7 @@ public enum CurlError: Error, Sendable, Equatable {
     }
   }
 
-  /// libcurl's description of the code plus its detail message. It holds no
+  /// libcurl's detail message, or its description of the code. It holds no
   /// credentials: fido never puts them in a URL.
   public var message: String {
     switch self {
@@ -74,8 +74,8 @@ extension CurlError {
   /// the second half of the rule above, measured by the caller after the transfer.
   init(code: CURLcode, detail: String, requestWritten: Bool) {
     let raw = Int(code.rawValue)
-    var text = String(cString: curl_easy_strerror(code))
-    if !detail.isEmpty && detail != text { text += ": " + detail }
+    // libcurl's detail names the host, port and time; its generic text is the fallback.
+    let text = detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail
     switch code {
     case CURLE_UNSUPPORTED_PROTOCOL, CURLE_FAILED_INIT, CURLE_URL_MALFORMAT, CURLE_NOT_BUILT_IN,
       CURLE_BAD_FUNCTION_ARGUMENT, CURLE_UNKNOWN_OPTION, CURLE_SETOPT_OPTION_SYNTAX,
