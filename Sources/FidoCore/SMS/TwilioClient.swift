@@ -1,0 +1,217 @@
+/// Twilio's Messages API (2010-04-01) over libcurl: create one message, and
+/// look one up after an ambiguous outcome. Blocking, one request at a time,
+/// each on its own `CurlEasy` (a create never rides a reused connection).
+///
+/// Logging (`-v`): one line per request and one per answer or failure, with
+/// the account SID cut to its first 6 characters and no query string (it
+/// holds phone numbers). Credentials go to libcurl as CURLOPT_USERNAME /
+/// CURLOPT_PASSWORD only; they are never in a URL, a log line or a reason,
+/// and as a last guard every log line has the token masked.
+public final class TwilioClient {
+  public let config: TwilioConfig
+  private let log: (@Sendable (String) -> Void)?
+
+  /// A lookup reads at most this many pages of 50 before it gives up with `.failed`.
+  public static let maxLookupPages = 20
+
+  public init(_ config: TwilioConfig, log: (@Sendable (String) -> Void)? = nil) {
+    self.config = config
+    self.log = log
+  }
+
+  /// Creates one SMS: `POST {base}/2010-04-01/Accounts/{SID}/Messages.json`
+  /// with the form fields `To`, `From` and/or `MessagingServiceSid`, `Body`.
+  /// Assumes a config that passed `validate()`.
+  public func send(to: String, body: String) -> SendOutcome {
+    var form = [("To", to)]
+    if let from = config.from, !from.isEmpty { form.append(("From", from)) }
+    if let service = config.messagingServiceSID, !service.isEmpty {
+      form.append(("MessagingServiceSid", service))
+    }
+    form.append(("Body", body))
+    let request = HTTPRequest(
+      method: .post, url: url(messagesPath),
+      headers: [
+        (name: "Accept", value: "application/json"),
+        (name: "Content-Type", value: "application/x-www-form-urlencoded"),
+      ],
+      body: Array(FormURLEncoding.encode(form).utf8))
+    switch exchange(request, logPath: messagesPath) {
+    case .failure(let error):
+      return error.requestMaySent
+        ? .ambiguous(reason: error.message)
+        : .retryable(reason: "not sent: " + error.message, retryAfterSeconds: nil)
+    case .success(let response):
+      return Self.outcome(ofCreate: response)
+    }
+  }
+
+  public enum LookupResult: Sendable, Equatable {
+    case found(sid: String)
+    /// Twilio answered every page and no message matches.
+    case notFound
+    /// The lookup itself failed; whether the message exists is still unknown.
+    case failed(reason: String)
+    case unauthorized(reason: String)
+  }
+
+  /// After an ambiguous outcome: did Twilio create an outbound message to
+  /// `to` whose body is exactly `body`, sent on or after the UTC day before
+  /// `sentAfterMs`? Lists `GET …/Messages.json?To=…&DateSent>=YYYY-MM-DD&PageSize=50`
+  /// (Twilio filters dates by whole UTC days; the day before absorbs clock
+  /// skew and midnight) and follows `next_page_uri` for up to
+  /// `maxLookupPages` pages. If there are more pages than that, the answer is
+  /// `.failed`, not `.notFound`: only a complete search may lead to a resend.
+  ///
+  /// Limits: a second message with the very same text to the same number in
+  /// that window also matches; and a message Twilio still holds without a
+  /// send date may not be listed yet by the `DateSent` filter.
+  public func lookup(to: String, body: String, sentAfterMs: Int64) -> LookupResult {
+    let day = Self.utcDay(msSinceEpoch: sentAfterMs - 86_400_000)
+    var target =
+      messagesPath + "?"
+      + FormURLEncoding.encode([("To", to), ("DateSent>", day), ("PageSize", "50")])
+    for _ in 0..<Self.maxLookupPages {
+      let request = HTTPRequest(
+        method: .get, url: url(target), headers: [(name: "Accept", value: "application/json")])
+      let response: HTTPResponse
+      switch exchange(request, logPath: messagesPath) {
+      case .failure(let error): return .failed(reason: "message lookup: " + error.message)
+      case .success(let r): response = r
+      }
+      let json = try? JSONValue.parse(response.body)
+      if Self.isAuthFailure(status: response.status, code: json?["code"]?.intValue) {
+        return .unauthorized(reason: Self.describe(response.status, json))
+      }
+      guard response.status == 200, let json, let messages = json["messages"]?.arrayValue else {
+        return .failed(reason: "message lookup: " + Self.describe(response.status, json))
+      }
+      for message in messages where Self.matches(message, to: to, body: body) {
+        if let sid = message["sid"]?.stringValue { return .found(sid: sid) }
+      }
+      guard let next = json["next_page_uri"]?.stringValue, !next.isEmpty else { return .notFound }
+      // Follow only Twilio's own relative page links to the same list.
+      guard next.hasPrefix(messagesPath + "?") else {
+        return .failed(reason: "message lookup: unexpected next_page_uri")
+      }
+      target = next
+    }
+    return .failed(reason: "message lookup: more than \(Self.maxLookupPages) pages of messages")
+  }
+
+  // MARK: - Classification
+
+  /// The create's answer in outbox terms; see `SendOutcome` for the rules.
+  static func outcome(ofCreate response: HTTPResponse) -> SendOutcome {
+    let status = response.status
+    let json = try? JSONValue.parse(response.body)
+    if (200..<300).contains(status) {
+      guard let sid = json?["sid"]?.stringValue, isMessageSID(sid) else {
+        return .ambiguous(reason: "HTTP \(status) without a valid message sid")
+      }
+      return .sent(sid: sid, status: json?["status"]?.stringValue ?? "")
+    }
+    let code = json?["code"]?.intValue
+    let reason = describe(status, json)
+    if isAuthFailure(status: status, code: code) { return .unauthorized(reason: reason) }
+    if status == 429 || code == 20429 || code == 21611 {
+      return .retryable(
+        reason: reason,
+        retryAfterSeconds: Backoff.retryAfterSeconds(response.headers["Retry-After"]))
+    }
+    if (400..<500).contains(status) { return .permanent(code: code, reason: reason) }
+    return .ambiguous(reason: reason)
+  }
+
+  private static func isAuthFailure(status: Int, code: Int?) -> Bool {
+    status == 401 || status == 403 || code == 20003
+  }
+
+  /// `HTTP 400, Twilio 21211: <message> (<more_info>)`, from whatever the error body holds.
+  private static func describe(_ status: Int, _ json: JSONValue?) -> String {
+    var text = "HTTP \(status)"
+    if let code = json?["code"]?.intValue { text += ", Twilio \(code)" }
+    if let message = json?["message"]?.stringValue, !message.isEmpty { text += ": " + message }
+    if let more = json?["more_info"]?.stringValue, !more.isEmpty { text += " (\(more))" }
+    return text
+  }
+
+  private static func matches(_ message: JSONValue, to: String, body: String) -> Bool {
+    guard let sid = message["sid"]?.stringValue, isMessageSID(sid) else { return false }
+    return message["to"]?.stringValue == to && message["body"]?.stringValue == body
+      && (message["direction"]?.stringValue?.hasPrefix("outbound") ?? false)
+  }
+
+  /// `^(SM|MM)[0-9a-fA-F]{32}$`
+  static func isMessageSID(_ sid: String) -> Bool {
+    TwilioConfig.isSID(sid, prefix: "SM") || TwilioConfig.isSID(sid, prefix: "MM")
+  }
+
+  // MARK: - Transport
+
+  private var messagesPath: String {
+    "/2010-04-01/Accounts/\(FormURLEncoding.percentEncode(config.accountSID))/Messages.json"
+  }
+
+  private func url(_ pathAndQuery: String) -> String {
+    var base = config.apiBase
+    while base.hasSuffix("/") { base.removeLast() }
+    return base + pathAndQuery
+  }
+
+  /// One request with the account's credentials and the configured time
+  /// limit, logged without secrets.
+  private func exchange(_ request: HTTPRequest, logPath: String) -> Result<HTTPResponse, CurlError>
+  {
+    var request = request
+    request.username = config.accountSID
+    request.password = config.authToken
+    request.connectTimeoutMS = config.timeoutMS
+    request.timeoutMS = config.timeoutMS
+    let shownSID = String(config.accountSID.prefix(6)) + "…"
+    emit(
+      "twilio: → \(request.method.rawValue) \(logPath.replacing(config.accountSID, with: shownSID))"
+    )
+    let clock = ContinuousClock()
+    let start = clock.now
+    func elapsed() -> Int64 {
+      let d = clock.now - start
+      return d.components.seconds * 1000 + d.components.attoseconds / 1_000_000_000_000_000
+    }
+    do {
+      let response = try CurlEasy().perform(request)
+      emit("twilio: ← \(response.status) in \(elapsed()) ms")
+      return .success(response)
+    } catch {
+      let sent = error.requestMaySent ? "may have been sent" : "not sent"
+      emit("twilio: ✗ after \(elapsed()) ms: \(error.message) (request \(sent))")
+      return .failure(error)
+    }
+  }
+
+  private func emit(_ line: String) {
+    guard let log else { return }
+    log(config.authToken.isEmpty ? line : line.replacing(config.authToken, with: "<redacted>"))
+  }
+
+  /// `YYYY-MM-DD` of the UTC day holding `msSinceEpoch` (proleptic Gregorian).
+  static func utcDay(msSinceEpoch: Int64) -> String {
+    var days = msSinceEpoch / 86_400_000
+    if msSinceEpoch % 86_400_000 < 0 { days -= 1 }
+    // Howard Hinnant's civil_from_days.
+    let z = days + 719_468
+    let era = (z >= 0 ? z : z - 146_096) / 146_097
+    let doe = z - era * 146_097
+    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+    let mp = (5 * doy + 2) / 153
+    let day = doy - (153 * mp + 2) / 5 + 1
+    let month = mp < 10 ? mp + 3 : mp - 9
+    let year = yoe + era * 400 + (month <= 2 ? 1 : 0)
+    func pad(_ n: Int64, _ width: Int) -> String {
+      let s = String(n)
+      return String(repeating: "0", count: max(0, width - s.count)) + s
+    }
+    return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))"
+  }
+}

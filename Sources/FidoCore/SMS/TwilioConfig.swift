@@ -1,0 +1,99 @@
+/// What the Twilio client needs: the account, its credentials, the sender and
+/// where the API lives (`TWILIO_API_BASE`, a loopback double in tests).
+/// Printing or dumping a config never shows the auth token.
+public struct TwilioConfig: Sendable {
+  public static let defaultAPIBase = "https://api.twilio.com"
+
+  public var accountSID: String
+  public var authToken: String
+  /// `TWILIO_FROM`: a Twilio number (E.164), short code or alphanumeric sender ID.
+  public var from: String?
+  /// `TWILIO_MESSAGING_SERVICE_SID`; with `from` as well, `from` picks the sender.
+  public var messagingServiceSID: String?
+  /// Scheme and authority, optionally a path prefix; no trailing slash needed.
+  public var apiBase: String
+  /// Limit for each request to Twilio, connecting included.
+  public var timeoutMS: Int64
+
+  public init(
+    accountSID: String, authToken: String, from: String? = nil, messagingServiceSID: String? = nil,
+    apiBase: String = TwilioConfig.defaultAPIBase, timeoutMS: Int64 = 10_000
+  ) {
+    self.accountSID = accountSID
+    self.authToken = authToken
+    self.from = from
+    self.messagingServiceSID = messagingServiceSID
+    self.apiBase = apiBase
+    self.timeoutMS = timeoutMS
+  }
+
+  /// Checks the settings before anything is sent, so a bad setting is a
+  /// configuration error (exit 78) rather than a notification Twilio rejects
+  /// for good. The base URL must be `https`, or `http` to a loopback host
+  /// (tests), so the credentials never cross a network in clear text.
+  public func validate() throws(FidoError) {
+    guard Self.isSID(accountSID, prefix: "AC") else {
+      throw .config("TWILIO_ACCOUNT_SID must be AC followed by 32 hex digits")
+    }
+    guard !authToken.isEmpty else { throw .config("TWILIO_AUTH_TOKEN is empty") }
+    let sender = from.map { !$0.isEmpty } ?? false
+    let service = messagingServiceSID.map { !$0.isEmpty } ?? false
+    guard sender || service else {
+      throw .config("set TWILIO_FROM or TWILIO_MESSAGING_SERVICE_SID to send SMS")
+    }
+    if service, let sid = messagingServiceSID, !Self.isSID(sid, prefix: "MG") {
+      throw .config("TWILIO_MESSAGING_SERVICE_SID must be MG followed by 32 hex digits")
+    }
+    guard timeoutMS > 0 else { throw .config("the Twilio timeout must be positive") }
+    try Self.validateBase(apiBase)
+  }
+
+  static func isSID(_ text: String, prefix: String) -> Bool {
+    let bytes = Array(text.utf8)
+    return bytes.count == 34 && text.hasPrefix(prefix) && bytes[2...].allSatisfy(\.isHexDigit)
+  }
+
+  private static func validateBase(_ base: String) throws(FidoError) {
+    let lower = base.lowercased()
+    let scheme = ["https", "http"].first { lower.hasPrefix($0 + "://") }
+    guard let scheme else {
+      throw .config("TWILIO_API_BASE must be an https URL such as \(defaultAPIBase)")
+    }
+    let authority = lower.dropFirst(scheme.count + 3).prefix { $0 != "/" }
+    guard !authority.isEmpty, !authority.contains("@"), !base.contains("?"), !base.contains("#")
+    else {
+      throw .config(
+        "TWILIO_API_BASE must be a plain base URL without credentials, query or fragment")
+    }
+    var host = authority
+    if let colon = authority.lastIndex(of: ":"), !authority[colon...].contains("]") {
+      host = authority[..<colon]
+    }
+    guard scheme == "https" || ["127.0.0.1", "localhost", "[::1]"].contains(host) else {
+      throw .config("TWILIO_API_BASE must use https (plain http only to a loopback address)")
+    }
+  }
+}
+
+extension UInt8 {
+  fileprivate var isHexDigit: Bool {
+    (0x30...0x39).contains(self) || (0x41...0x46).contains(self) || (0x61...0x66).contains(self)
+  }
+}
+
+extension TwilioConfig: CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
+  public var description: String {
+    "TwilioConfig(accountSID: \(accountSID), authToken: <redacted>, from: \(from ?? "nil"), "
+      + "messagingServiceSID: \(messagingServiceSID ?? "nil"), apiBase: \(apiBase), timeoutMS: \(timeoutMS))"
+  }
+  public var debugDescription: String { description }
+  public var customMirror: Mirror {
+    Mirror(
+      self,
+      children: [
+        "accountSID": accountSID, "authToken": "<redacted>", "from": from as Any,
+        "messagingServiceSID": messagingServiceSID as Any, "apiBase": apiBase,
+        "timeoutMS": timeoutMS,
+      ], displayStyle: .struct)
+  }
+}
