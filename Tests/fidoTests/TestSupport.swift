@@ -67,7 +67,7 @@ enum TestSupport {
   /// Runs a program to completion and captures its output.
   static func run(
     _ executable: String, _ arguments: [String], environment: [String: String]? = nil,
-    stdin: String? = nil
+    stdin: String? = nil, timeout: Double = 60
   ) throws -> Output {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
@@ -80,6 +80,10 @@ enum TestSupport {
     let input = Pipe()
     process.standardInput = input
     try process.run()
+    // A hung shell must fail the test, not hang it.
+    let watchdog = DispatchWorkItem { [process] in if process.isRunning { process.terminate() } }
+    DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: watchdog)
+    defer { watchdog.cancel() }
     if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
     try input.fileHandleForWriting.close()
     // Read both pipes before waiting so that a full pipe cannot block the child.
