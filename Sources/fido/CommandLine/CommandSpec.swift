@@ -42,11 +42,14 @@ struct OptionSpec: Sendable {
   var allowed: [String]?
   var completion: CompletionKind
   var hidden: Bool
+  /// The parser reports a usage error when a required option is missing
+  /// (unless `--help` was given).
+  var required: Bool
 
   init(
     _ long: String, short: Character? = nil, value valueName: String? = nil, help: String,
     env: String? = nil, default defaultValue: String? = nil, allowed: [String]? = nil,
-    completion: CompletionKind? = nil, hidden: Bool = false
+    completion: CompletionKind? = nil, hidden: Bool = false, required: Bool = false
   ) {
     self.long = long
     self.short = short
@@ -58,6 +61,7 @@ struct OptionSpec: Sendable {
     self.allowed = allowed
     self.completion = completion ?? (allowed.map { .values($0) } ?? .none)
     self.hidden = hidden
+    self.required = required
   }
 }
 
@@ -66,11 +70,20 @@ struct PositionalSpec: Sendable {
   var help: String
   var optional: Bool
   var completion: CompletionKind
-  init(_ name: String, help: String, optional: Bool = false, completion: CompletionKind = .none) {
+  /// A value outside this set is a usage error.
+  var allowed: [String]?
+  /// Takes every remaining argument (only the last positional may).
+  var variadic: Bool
+  init(
+    _ name: String, help: String, optional: Bool = false, completion: CompletionKind? = nil,
+    allowed: [String]? = nil, variadic: Bool = false
+  ) {
     self.name = name
     self.help = help
     self.optional = optional
-    self.completion = completion
+    self.completion = completion ?? (allowed.map { .values($0) } ?? .none)
+    self.allowed = allowed
+    self.variadic = variadic
   }
 }
 
@@ -84,11 +97,14 @@ struct CommandSpec: Sendable {
   var children: [CommandSpec]
   var id: CommandID?
   var hidden: Bool
+  /// Groups of option long names of which at most one may be given,
+  /// e.g. `[["phone", "no-phone"]]`.
+  var mutuallyExclusive: [[String]]
 
   init(
     _ name: String, abstract: String, discussion: String = "", examples: [String] = [],
     positionals: [PositionalSpec] = [], options: [OptionSpec] = [], children: [CommandSpec] = [],
-    id: CommandID? = nil, hidden: Bool = false
+    id: CommandID? = nil, hidden: Bool = false, mutuallyExclusive: [[String]] = []
   ) {
     self.name = name
     self.abstract = abstract
@@ -99,6 +115,7 @@ struct CommandSpec: Sendable {
     self.children = children
     self.id = id
     self.hidden = hidden
+    self.mutuallyExclusive = mutuallyExclusive
   }
 }
 
@@ -108,9 +125,19 @@ struct Invocation: Sendable, Equatable {
   var path: [String]
   var id: CommandID?
   /// Option values by long name; a flag given is "" . Global options included.
+  /// Only what was given on the command line: defaults and environment
+  /// variables (see the table's `defaultValue` and `env`) are applied later, so
+  /// that flag > environment > env file > default holds. `--version` anywhere
+  /// sets `values["version"]`.
   var values: [String: String]
   var positionals: [String]
   /// `--help`/`-h` was given.
+  ///
+  /// `id == nil` means no runnable command was named: either `path` names a
+  /// group (`fido user`, or `fido` alone with path []) or only `--version`
+  /// was given. Without `wantsHelp` or `--version`, the dispatcher prints the
+  /// group's help on stderr and exits 2; with `wantsHelp` it prints that help
+  /// on stdout and exits 0.
   var wantsHelp: Bool
 
   func flag(_ long: String) -> Bool { values[long] != nil }

@@ -1,0 +1,458 @@
+import FidoCore
+
+/// Every command, option and argument fido accepts. The parser, `--help`,
+/// `fido completion` and the man page are all rendered from this one tree;
+/// read top to bottom it is the SYNOPSIS of DESIGN.md.
+///
+/// Keep the text ASCII, help strings one sentence without a final period,
+/// and examples short enough for an 80-column terminal.
+enum CommandTable {
+
+  // MARK: - Shared option and argument specs
+
+  private static let user = PositionalSpec(
+    "USER", help: "The user's id (24 hex digits) or email address", completion: .emails)
+  private static let txn = PositionalSpec("TXN", help: "The transaction's id (24 hex digits)")
+
+  private static func limit(_ what: String) -> OptionSpec {
+    OptionSpec("limit", value: "N", help: "Show at most N \(what); 0 means all", default: "100")
+  }
+  private static let after = OptionSpec(
+    "after", value: "ID", help: "Continue after the item with this id, in the same order")
+  private static let since = OptionSpec(
+    "since", value: "DATE", help: "Only transactions on or after DATE (inclusive)")
+  private static let until = OptionSpec(
+    "until", value: "DATE",
+    help: "Only transactions on or before DATE (inclusive; a day covers the whole UTC day)")
+  private static let types = ["credit", "debit"]
+  private static func yes(_ what: String) -> OptionSpec {
+    OptionSpec(
+      "yes", short: "y",
+      help: "Delete \(what) without asking; required when stdin is not a terminal")
+  }
+  private static let passwordStdin = OptionSpec(
+    "password-stdin",
+    help:
+      "Read the password from stdin (all of it, one trailing newline removed, 8-1024 characters)")
+
+  // MARK: - Global options
+
+  /// Accepted before or after the command, at any depth.
+  static let globalOptions: [OptionSpec] = [
+    OptionSpec(
+      "uri", value: "URI", help: "MongoDB connection string (mongodb:// or mongodb+srv://)",
+      env: "MONGO_URI", default: "mongodb://127.0.0.1:27017"),
+    OptionSpec("db", value: "NAME", help: "Database name", env: "MONGO_DB_NAME", default: "fido"),
+    OptionSpec(
+      "output", short: "o", value: "FMT",
+      help: "Output format; table on a terminal, else tsv", env: "FIDO_OUTPUT",
+      allowed: ["table", "json", "ndjson", "csv", "tsv"]),
+    OptionSpec("quiet", short: "q", help: "Print only ids, one per line"),
+    OptionSpec(
+      "no-color", help: "No ANSI colour (there is never colour when not a terminal)",
+      env: "NO_COLOR"),
+    OptionSpec(
+      "env-file", value: "PATH", help: "Load KEY=VALUE settings from this file",
+      env: "FIDO_ENV_FILE", completion: .file),
+    OptionSpec(
+      "timeout", value: "SECONDS",
+      help: "Server selection and per-operation time limit, also for each Twilio request",
+      env: "FIDO_TIMEOUT", default: "10"),
+    OptionSpec(
+      "verbose", short: "v",
+      help: "Diagnostics on stderr: commands sent, round trips, timings; secrets redacted"),
+    OptionSpec("help", short: "h", help: "Show help for the command and exit"),
+    OptionSpec("version", help: "Print fido's version and exit"),
+  ]
+
+  // MARK: - user
+
+  static let userCommands = CommandSpec(
+    "user", abstract: "Create, list, show, update and delete users",
+    discussion: """
+      A USER argument is a user's id (24 hex digits) or email address. Emails are \
+      trimmed, lower-cased and unique.
+      """,
+    examples: [
+      "fido user list",
+      "fido user get ama@example.com",
+    ],
+    children: [
+      CommandSpec(
+        "create", abstract: "Create a user",
+        discussion: """
+          Prints the new user (-q: its id). Names are 1-200 characters without control \
+          characters; phones are E.164 (+ and 8-15 digits); the opening balance defaults \
+          to 0 and may be 0. Passwords are read only from stdin and stored as a salted \
+          scrypt hash, never printed. A duplicate email is a conflict (exit 4).
+          """,
+        examples: [
+          "fido user create --name 'Ama Mensah' --email ama@example.com",
+          "fido user create --name Kofi --email kofi@example.com --phone +233201234567",
+          "fido user create --name Ngozi --email ngozi@example.ng --currency NGN -q",
+        ],
+        options: [
+          OptionSpec(
+            "name", value: "NAME", help: "Full name, 1-200 characters", required: true),
+          OptionSpec(
+            "email", value: "EMAIL", help: "Email address, unique among users", required: true),
+          OptionSpec(
+            "phone", value: "E164", help: "Mobile number for SMS alerts, e.g. +233201234567"),
+          OptionSpec(
+            "balance", value: "AMOUNT", help: "Opening balance, e.g. 1000 or 21.50", default: "0"),
+          OptionSpec(
+            "currency", value: "CODE", help: "ISO 4217 currency code of the account",
+            env: "FIDO_CURRENCY", default: "GHS"),
+          passwordStdin,
+        ],
+        id: .userCreate),
+      CommandSpec(
+        "list", abstract: "List users in creation order",
+        discussion: "Use --after with the last id of one page to get the next page.",
+        examples: [
+          "fido user list --name-contains ama -o json",
+          "fido user list --limit 0 -q",
+        ],
+        options: [
+          OptionSpec("email", value: "EMAIL", help: "Only the user with this email"),
+          OptionSpec(
+            "name-contains", value: "TEXT", help: "Only users whose name contains TEXT (any case)"),
+          limit("users"),
+          after,
+        ],
+        id: .userList),
+      CommandSpec(
+        "get", abstract: "Show one user",
+        discussion: "An unknown user is not found (exit 3).",
+        examples: ["fido user get ama@example.com -o json"],
+        positionals: [user],
+        id: .userGet),
+      CommandSpec(
+        "update", abstract: "Change a user's name, email, phone or password",
+        discussion: "Prints the updated user (-q: its id). Only the options given change.",
+        examples: [
+          "fido user update ama@example.com --phone +233201234568",
+          "fido user update 64df1c2a9b1e8a0012345678 --no-phone",
+          "fido user update ama@example.com --password-stdin < pw.txt",
+        ],
+        positionals: [user],
+        options: [
+          OptionSpec("name", value: "NAME", help: "New full name"),
+          OptionSpec("email", value: "EMAIL", help: "New email address"),
+          OptionSpec("phone", value: "E164", help: "New mobile number"),
+          OptionSpec("no-phone", help: "Remove the phone number (no more SMS alerts)"),
+          passwordStdin,
+        ],
+        id: .userUpdate,
+        mutuallyExclusive: [["phone", "no-phone"]]),
+      CommandSpec(
+        "delete", abstract: "Delete a user",
+        discussion: """
+          Prints the removed user (-q: its id). A user with transactions is a conflict \
+          (exit 4, before any prompt) unless --cascade deletes the transactions too. On a \
+          terminal fido asks first; otherwise --yes is required (exit 2 without it).
+          """,
+        examples: [
+          "fido user delete ama@example.com",
+          "fido user delete ama@example.com --cascade --yes",
+        ],
+        positionals: [user],
+        options: [
+          OptionSpec("cascade", help: "Also delete the user's transactions"),
+          yes("the user"),
+        ],
+        id: .userDelete),
+    ])
+
+  // MARK: - txn
+
+  static let txnCommands = CommandSpec(
+    "txn", abstract: "Record, list, correct and import transactions",
+    discussion: """
+      A transaction credits or debits a user's balance and updates the user's statistics \
+      atomically, then sends an SMS alert. AMOUNT is a positive decimal with at most the \
+      currency's minor digits (21, 21.5, 21.50). DATE is RFC 3339 \
+      (2023-08-18T15:30:00Z), a naive time taken as UTC, a day (2023-08-18) or now.
+      """,
+    examples: [
+      "fido txn add --user ama@example.com --amount 21 --type credit",
+      "fido txn list --user ama@example.com",
+    ],
+    children: [
+      CommandSpec(
+        "add", abstract: "Record a credit or debit and send its SMS alert",
+        discussion: """
+          The transaction, the new balance and the statistics are written atomically; \
+          then the SMS is sent. An SMS failure leaves the alert pending for 'fido sms \
+          retry', warns on stderr and still exits 0. With --key the command is \
+          idempotent: the same key for the same user returns the existing transaction \
+          without a second SMS, and the same key with other data is a conflict (exit 4). \
+          Debits are never refused for funds; balances may go negative.
+          """,
+        examples: [
+          "fido txn add --user ama@example.com --amount 21.50 --type credit",
+          "fido txn add --user ama@example.com --amount 100 --type debit --key order-1234",
+          "fido txn add --user ama@example.com --amount 5 --type debit --no-sms",
+        ],
+        options: [
+          OptionSpec(
+            "user", value: "USER", help: "The user's id or email", completion: .emails,
+            required: true),
+          OptionSpec(
+            "amount", value: "AMOUNT", help: "Positive amount, e.g. 21.50", required: true),
+          OptionSpec(
+            "type", value: "TYPE", help: "Credit or debit the balance", allowed: types,
+            required: true),
+          OptionSpec("date", value: "DATE", help: "When it happened", default: "now"),
+          OptionSpec(
+            "key", value: "KEY",
+            help: "Idempotency key, 1-128 printable characters, scoped to the user"),
+          OptionSpec("no-sms", help: "Record the transaction without an SMS (status skipped)"),
+        ],
+        id: .txnAdd),
+      CommandSpec(
+        "list", abstract: "List a user's transactions, newest first",
+        discussion:
+          "Ordered by date, then id. Use --after with the last id of one page to get the next page.",
+        examples: [
+          "fido txn list --user ama@example.com --since 2023-08-01 --until 2023-08-31",
+          "fido txn list --user ama@example.com --limit 0 -o csv",
+        ],
+        options: [
+          OptionSpec(
+            "user", value: "USER", help: "The user's id or email", completion: .emails,
+            required: true),
+          since,
+          until,
+          OptionSpec("type", value: "TYPE", help: "Only credits or only debits", allowed: types),
+          limit("transactions"),
+          after,
+        ],
+        id: .txnList),
+      CommandSpec(
+        "get", abstract: "Show one transaction with its SMS status",
+        examples: ["fido txn get 64df1c2a9b1e8a0012345679 -o json"],
+        positionals: [txn],
+        id: .txnGet),
+      CommandSpec(
+        "update", abstract: "Correct a transaction's amount, type or date",
+        discussion: """
+          The balance and statistics are corrected atomically. Prints the updated \
+          transaction (-q: its id). No new SMS is sent.
+          """,
+        examples: ["fido txn update 64df1c2a9b1e8a0012345679 --amount 12.50 --type debit"],
+        positionals: [txn],
+        options: [
+          OptionSpec("amount", value: "AMOUNT", help: "New positive amount"),
+          OptionSpec("type", value: "TYPE", help: "New type", allowed: types),
+          OptionSpec("date", value: "DATE", help: "New date"),
+        ],
+        id: .txnUpdate),
+      CommandSpec(
+        "delete", abstract: "Delete a transaction and reverse its effect on the balance",
+        discussion: """
+          Prints the removed transaction (-q: its id). On a terminal fido asks first; \
+          otherwise --yes is required (exit 2 without it).
+          """,
+        examples: ["fido txn delete 64df1c2a9b1e8a0012345679 --yes"],
+        positionals: [txn],
+        options: [yes("the transaction")],
+        id: .txnDelete),
+      CommandSpec(
+        "import", abstract: "Import transactions from NDJSON or CSV",
+        discussion: """
+          Each NDJSON object or CSV row has user, amount, type and optionally date and \
+          key (a CSV header names the columns). The format comes from --format, else the \
+          file extension (.csv; .ndjson, .jsonl, .json), else the first non-blank byte \
+          ({ is NDJSON). Every line is validated first, unknown users included; if any \
+          line is bad, each is reported as 'line N: reason', nothing is written and fido \
+          exits 65. Imported transactions get SMS status skipped unless --sms queues them.
+          """,
+        examples: [
+          "fido txn import txns.ndjson",
+          "fido txn import --format csv --dry-run - < august.csv",
+        ],
+        positionals: [
+          PositionalSpec(
+            "FILE", help: "The file to read; - or none reads stdin", optional: true,
+            completion: .file)
+        ],
+        options: [
+          OptionSpec("format", value: "FMT", help: "Input format", allowed: ["ndjson", "csv"]),
+          OptionSpec("dry-run", help: "Validate every line and write nothing"),
+          OptionSpec("sms", help: "Queue SMS alerts as pending for 'fido sms retry'"),
+        ],
+        id: .txnImport),
+    ])
+
+  // MARK: - analytics, sms, db, doctor
+
+  static let analyticsCommand = CommandSpec(
+    "analytics", abstract: "Show a user's transaction analytics and credit score",
+    discussion: """
+      Counts, totals, the average transaction value, the busiest day (most \
+      transactions), the day with the highest amount, and a 1-5 credit score with its \
+      factors (see CREDIT SCORE in fido(1)). Without a window the answer comes from \
+      maintained statistics; --since and --until aggregate on the server. The balance \
+      is always the current one.
+      """,
+    examples: [
+      "fido analytics ama@example.com",
+      "fido analytics ama@example.com --since 2023-08-01 --until 2023-08-31 -o json",
+    ],
+    positionals: [user],
+    options: [since, until],
+    id: .analytics)
+
+  static let smsCommands = CommandSpec(
+    "sms", abstract: "List and resend SMS alerts",
+    discussion: """
+      Each transaction's alert is pending, sent, failed (a permanent Twilio error) or \
+      skipped (--no-sms, no phone, or SMS not configured). Pending alerts are retried \
+      with a backoff from a few seconds, doubling, capped at one hour.
+      """,
+    examples: ["fido sms list --status pending"],
+    children: [
+      CommandSpec(
+        "list", abstract: "List SMS alerts",
+        discussion: "Without --status every status is listed.",
+        examples: ["fido sms list --status failed -o json"],
+        options: [
+          OptionSpec(
+            "status", value: "STATUS", help: "Only alerts with this status",
+            allowed: ["pending", "failed", "sent", "skipped"]),
+          limit("alerts"),
+        ],
+        id: .smsList),
+      CommandSpec(
+        "retry", abstract: "Resend pending alerts whose next attempt is due",
+        discussion: """
+          Safe to run from cron, and concurrently: no alert is sent twice. Exits 0 when \
+          it ran (whatever stays pending), 77 when Twilio refuses the credentials and \
+          78 when SMS is not configured.
+          """,
+        examples: ["fido sms retry --limit 500"],
+        options: [limit("alerts")],
+        id: .smsRetry),
+    ])
+
+  static let dbCommands = CommandSpec(
+    "db", abstract: "Create indexes and check statistics",
+    examples: ["fido db init"],
+    children: [
+      CommandSpec(
+        "init", abstract: "Create or update the indexes (idempotent)",
+        examples: ["fido db init --uri mongodb://db.internal:27017 --db fido"],
+        id: .dbInit),
+      CommandSpec(
+        "check", abstract: "Recompute balances and statistics from transactions",
+        discussion: """
+          Prints each drift found (user id, figure, stored, expected) and exits 1 while \
+          drift remains; --repair fixes it and exits 0.
+          """,
+        examples: ["fido db check", "fido db check --repair"],
+        options: [OptionSpec("repair", help: "Fix the drift found")],
+        id: .dbCheck),
+    ])
+
+  static let doctorCommand = CommandSpec(
+    "doctor", abstract: "Check the connection, server version, topology, indexes and SMS settings",
+    examples: ["fido doctor --env-file .env"],
+    id: .doctor)
+
+  // MARK: - completion, help, version, __complete
+
+  static let completionCommand = CommandSpec(
+    "completion", abstract: "Print a shell completion script",
+    discussion: """
+      Load it in the current shell or install it where the shell looks for completions.
+      """,
+    examples: [
+      "fido completion bash > /etc/bash_completion.d/fido",
+      "fido completion zsh > \"${fpath[1]}/_fido\"",
+      "fido completion fish > ~/.config/fish/completions/fido.fish",
+    ],
+    positionals: [
+      PositionalSpec("SHELL", help: "The shell", allowed: ["bash", "zsh", "fish"])
+    ],
+    id: .completion)
+
+  /// The visible top-level command names, for `fido help COMMAND` completion.
+  /// A table test checks it matches `root`.
+  static let topLevelNames = [
+    "user", "txn", "analytics", "sms", "db", "doctor", "completion", "help", "version",
+  ]
+
+  static let helpCommand = CommandSpec(
+    "help", abstract: "Show help for a command",
+    examples: ["fido help txn add"],
+    positionals: [
+      PositionalSpec(
+        "COMMAND", help: "The command, e.g. user create", optional: true,
+        completion: .values(topLevelNames), variadic: true)
+    ],
+    id: .help)
+
+  static let versionCommand = CommandSpec(
+    "version", abstract: "Print fido's version", examples: ["fido version"], id: .version)
+
+  /// Used by the completion scripts: `fido __complete emails PREFIX` prints
+  /// matching user emails, one per line, within a short timeout.
+  static let completeCommand = CommandSpec(
+    "__complete", abstract: "Print completion candidates (used by the completion scripts)",
+    positionals: [
+      PositionalSpec("KIND", help: "What to complete", allowed: ["emails"]),
+      PositionalSpec("PREFIX", help: "The word typed so far", optional: true),
+    ],
+    id: .complete, hidden: true)
+
+  // MARK: - Root
+
+  static let root = CommandSpec(
+    "fido", abstract: "Administer FIDO Credit's customer records in MongoDB",
+    discussion: """
+      Users, their credit and debit transactions, the SMS alert each transaction \
+      triggers, and per-user analytics with a credit score. Results go to stdout in \
+      the format chosen with -o; errors go to stderr as 'fido: error: ...' and set the \
+      exit status (2 usage, 3 not found, 4 conflict, 65 invalid data, 69 unavailable, \
+      77 unauthorized, 78 configuration).
+      """,
+    examples: [
+      "fido user create --name 'Ama Mensah' --email ama@example.com",
+      "fido txn add --user ama@example.com --amount 21 --type credit",
+      "fido analytics ama@example.com -o json",
+    ],
+    children: [
+      userCommands, txnCommands, analyticsCommand, smsCommands, dbCommands, doctorCommand,
+      completionCommand, helpCommand, versionCommand, completeCommand,
+    ])
+
+  // MARK: - Lookup
+
+  /// The command at `path` (names below the root), or nil if there is none.
+  static func find(path: [String], in root: CommandSpec = root) -> CommandSpec? {
+    var node = root
+    for name in path {
+      guard let child = node.children.first(where: { $0.name == name }) else { return nil }
+      node = child
+    }
+    return node
+  }
+
+  /// Like `find(path:)`, but an unknown name is a usage error with a
+  /// suggestion, for `fido help usr`.
+  static func resolve(path: [String], in root: CommandSpec = root) throws(FidoError) -> CommandSpec
+  {
+    var node = root
+    var walked = [root.name]
+    for name in path {
+      guard let child = node.children.first(where: { $0.name == name }) else {
+        throw FidoError.usage(
+          Parser.unknownCommandMessage(name, in: node, path: walked))
+      }
+      node = child
+      walked.append(name)
+    }
+    return node
+  }
+}

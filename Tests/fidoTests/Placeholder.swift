@@ -1,5 +1,0 @@
-import XCTest
-
-final class fidoTestsPlaceholder: XCTestCase {
-  func testBuilds() {}
-}

@@ -1,0 +1,164 @@
+# bash completion for fido
+# Generated from fido's command table by 'fido completion bash'; do not edit.
+
+# Words the walk below needs to know about, by command path ("" is the root).
+_fido_children() {
+    case $1 in
+        "") echo 'user txn analytics sms db doctor completion help version' ;;
+        "user") echo 'create list get update delete' ;;
+        "txn") echo 'add list get update delete import' ;;
+        "sms") echo 'list retry' ;;
+        "db") echo 'init check' ;;
+    esac
+}
+
+# Options of the command at path $1, global ones included.
+_fido_options() {
+    local globals='--uri --db -o --output -q --quiet --no-color --env-file --timeout -v --verbose -h --help --version'
+    case $1 in
+        "user create") echo "--name --email --phone --balance --currency --password-stdin $globals" ;;
+        "user list") echo "--email --name-contains --limit --after $globals" ;;
+        "user update") echo "--name --email --phone --no-phone --password-stdin $globals" ;;
+        "user delete") echo "--cascade -y --yes $globals" ;;
+        "txn add") echo "--user --amount --type --date --key --no-sms $globals" ;;
+        "txn list") echo "--user --since --until --type --limit --after $globals" ;;
+        "txn update") echo "--amount --type --date $globals" ;;
+        "txn delete") echo "-y --yes $globals" ;;
+        "txn import") echo "--format --dry-run --sms $globals" ;;
+        "analytics") echo "--since --until $globals" ;;
+        "sms list") echo "--status --limit $globals" ;;
+        "sms retry") echo "--limit $globals" ;;
+        "db check") echo "--repair $globals" ;;
+        *) echo "$globals" ;;
+    esac
+}
+
+# Succeeds when option $2 of the command at path $1 takes a value.
+_fido_takes_value() {
+    case "$1|$2" in
+        *"|--uri"|*"|--db"|*"|-o"|*"|--output"|*"|--env-file"|*"|--timeout"|"user create|--name"|"user create|--email"|"user create|--phone"|"user create|--balance"|"user create|--currency"|"user list|--email"|"user list|--name-contains"|"user list|--limit"|"user list|--after"|"user update|--name"|"user update|--email"|"user update|--phone"|"txn add|--user"|"txn add|--amount"|"txn add|--type"|"txn add|--date"|"txn add|--key"|"txn list|--user"|"txn list|--since"|"txn list|--until"|"txn list|--type"|"txn list|--limit"|"txn list|--after"|"txn update|--amount"|"txn update|--type"|"txn update|--date"|"txn import|--format"|"analytics|--since"|"analytics|--until"|"sms list|--status"|"sms list|--limit"|"sms retry|--limit") return 0 ;;
+    esac
+    return 1
+}
+
+# Short option letters that take a value at path $1 (for bundles like -qo).
+_fido_value_letters() {
+    case $1 in
+        *) echo o ;;
+    esac
+}
+
+_fido_words() {
+    COMPREPLY=($(compgen -W "$1" -- "$2"))
+}
+
+_fido_files() {
+    compopt -o filenames 2>/dev/null
+    local IFS=$'\n'
+    COMPREPLY=($(compgen -f -- "$1"))
+}
+
+_fido_emails() {
+    local line
+    COMPREPLY=()
+    while IFS= read -r line; do
+        [[ -n $line ]] && COMPREPLY+=("$line")
+    done < <(fido --timeout 2 __complete emails -- "$1" 2>/dev/null)
+}
+
+# Completes the value of option $2 of the command at path $1.
+_fido_value() {
+    case "$1|$2" in
+        *"|-o"|*"|--output") _fido_words 'table json ndjson csv tsv' "$3" ;;
+        *"|--env-file") _fido_files "$3" ;;
+        "txn add|--user") _fido_emails "$3" ;;
+        "txn add|--type") _fido_words 'credit debit' "$3" ;;
+        "txn list|--user") _fido_emails "$3" ;;
+        "txn list|--type") _fido_words 'credit debit' "$3" ;;
+        "txn update|--type") _fido_words 'credit debit' "$3" ;;
+        "txn import|--format") _fido_words 'ndjson csv' "$3" ;;
+        "sms list|--status") _fido_words 'pending failed sent skipped' "$3" ;;
+    esac
+}
+
+# Completes positional argument number $2 (from 0) of the command at path $1.
+_fido_argument() {
+    case "$1|$2" in
+        "user get|0") _fido_emails "$3" ;;
+        "user update|0") _fido_emails "$3" ;;
+        "user delete|0") _fido_emails "$3" ;;
+        "txn import|0") _fido_files "$3" ;;
+        "analytics|0") _fido_emails "$3" ;;
+        "completion|0") _fido_words 'bash zsh fish' "$3" ;;
+        "help|"*) _fido_words 'user txn analytics sms db doctor completion help version' "$3" ;;
+    esac
+}
+
+_fido() {
+    local cur=${COMP_WORDS[COMP_CWORD]}
+    local path="" npos=0 skip=0 ended=0 w i j letters children
+    COMPREPLY=()
+    # Walk the words before the cursor: command names, options, their values.
+    for ((i = 1; i < COMP_CWORD; i++)); do
+        w=${COMP_WORDS[i]}
+        if ((skip > 0)); then
+            ((skip--))
+            continue
+        fi
+        if ((!ended)); then
+            case $w in
+                --)
+                    ended=1
+                    continue
+                    ;;
+                --*)
+                    # bash splits --opt=value into --opt, =, value.
+                    if [[ ${COMP_WORDS[i + 1]} == "=" ]]; then
+                        skip=2
+                    elif _fido_takes_value "$path" "$w"; then
+                        skip=1
+                    fi
+                    continue
+                    ;;
+                -?*)
+                    letters=$(_fido_value_letters "$path")
+                    for ((j = 1; j < ${#w}; j++)); do
+                        if [[ -n $letters && $letters == *"${w:j:1}"* ]]; then
+                            ((j == ${#w} - 1)) && skip=1
+                            break
+                        fi
+                    done
+                    continue
+                    ;;
+            esac
+        fi
+        children=" $(_fido_children "$path") "
+        if [[ $children == *" $w "* ]]; then
+            path=${path:+$path }$w
+        else
+            npos=$((npos + 1))
+        fi
+    done
+    if ((skip > 0)); then
+        # The cursor is on an option's value: find the option.
+        w=${COMP_WORDS[COMP_CWORD - 1]}
+        [[ $w == "=" ]] && w=${COMP_WORDS[COMP_CWORD - 2]}
+        [[ $w == -[!-]* ]] && w=-${w: -1}
+        [[ $cur == "=" ]] && cur=""
+        _fido_value "$path" "$w" "$cur"
+        return 0
+    fi
+    if ((!ended)) && [[ $cur == -* ]]; then
+        _fido_words "$(_fido_options "$path")" "$cur"
+        return 0
+    fi
+    children=$(_fido_children "$path")
+    if [[ -n $children ]]; then
+        _fido_words "$children" "$cur"
+        return 0
+    fi
+    _fido_argument "$path" "$npos" "$cur"
+    return 0
+}
+
+complete -F _fido fido

@@ -1,0 +1,280 @@
+# fish completion for fido
+# Generated from fido's command table by 'fido completion fish'; do not edit.
+
+# The command path is written like "fido/user/create".
+function __fido_child -a path word
+    switch "$path/$word"
+        case 'fido/user' 'fido/user/create' 'fido/user/list' 'fido/user/get' 'fido/user/update' 'fido/user/delete' 'fido/txn' 'fido/txn/add' 'fido/txn/list' 'fido/txn/get' 'fido/txn/update' 'fido/txn/delete' 'fido/txn/import' 'fido/analytics' 'fido/sms' 'fido/sms/list' 'fido/sms/retry' 'fido/db' 'fido/db/init' 'fido/db/check' 'fido/doctor' 'fido/completion' 'fido/help' 'fido/version'
+            echo "$path/$word"
+    end
+end
+
+function __fido_takes_value -a path option
+    switch "$path:$option"
+        case '*:--uri' '*:--db' '*:-o' '*:--output' '*:--env-file' '*:--timeout' 'fido/user/create:--name' 'fido/user/create:--email' 'fido/user/create:--phone' 'fido/user/create:--balance' 'fido/user/create:--currency' 'fido/user/list:--email' 'fido/user/list:--name-contains' 'fido/user/list:--limit' 'fido/user/list:--after' 'fido/user/update:--name' 'fido/user/update:--email' 'fido/user/update:--phone' 'fido/txn/add:--user' 'fido/txn/add:--amount' 'fido/txn/add:--type' 'fido/txn/add:--date' 'fido/txn/add:--key' 'fido/txn/list:--user' 'fido/txn/list:--since' 'fido/txn/list:--until' 'fido/txn/list:--type' 'fido/txn/list:--limit' 'fido/txn/list:--after' 'fido/txn/update:--amount' 'fido/txn/update:--type' 'fido/txn/update:--date' 'fido/txn/import:--format' 'fido/analytics:--since' 'fido/analytics:--until' 'fido/sms/list:--status' 'fido/sms/list:--limit' 'fido/sms/retry:--limit'
+            return 0
+    end
+    return 1
+end
+
+function __fido_value_letters -a path
+    switch $path
+        case 'fido'
+            echo o
+        case 'fido/user'
+            echo o
+        case 'fido/user/create'
+            echo o
+        case 'fido/user/list'
+            echo o
+        case 'fido/user/get'
+            echo o
+        case 'fido/user/update'
+            echo o
+        case 'fido/user/delete'
+            echo o
+        case 'fido/txn'
+            echo o
+        case 'fido/txn/add'
+            echo o
+        case 'fido/txn/list'
+            echo o
+        case 'fido/txn/get'
+            echo o
+        case 'fido/txn/update'
+            echo o
+        case 'fido/txn/delete'
+            echo o
+        case 'fido/txn/import'
+            echo o
+        case 'fido/analytics'
+            echo o
+        case 'fido/sms'
+            echo o
+        case 'fido/sms/list'
+            echo o
+        case 'fido/sms/retry'
+            echo o
+        case 'fido/db'
+            echo o
+        case 'fido/db/init'
+            echo o
+        case 'fido/db/check'
+            echo o
+        case 'fido/doctor'
+            echo o
+        case 'fido/completion'
+            echo o
+        case 'fido/help'
+            echo o
+        case 'fido/version'
+            echo o
+    end
+end
+
+# Prints the command path and the number of arguments before the cursor
+# ("-" when the cursor is on an option's value).
+function __fido_state
+    set -l words (commandline -opc)
+    set -e words[1]
+    set -l path fido
+    set -l npos 0
+    set -l skip 0
+    set -l ended 0
+    for w in $words
+        if test $skip -eq 1
+            set skip 0
+            continue
+        end
+        if test $ended -eq 0
+            switch $w
+                case --
+                    set ended 1
+                    continue
+                case '--*=*'
+                    continue
+                case '--*'
+                    if __fido_takes_value $path $w
+                        set skip 1
+                    end
+                    continue
+                case '-?*'
+                    set -l letters (__fido_value_letters $path)
+                    set -l n (string length -- $w)
+                    for i in (seq 2 $n)
+                        set -l c (string sub -s $i -l 1 -- $w)
+                        if test -n "$letters"; and string match -q -- "*$c*" $letters
+                            if test $i -eq $n
+                                set skip 1
+                            end
+                            break
+                        end
+                    end
+                    continue
+            end
+        end
+        set -l child (__fido_child $path $w)
+        if test -n "$child"
+            set path $child
+        else
+            set npos (math $npos + 1)
+        end
+    end
+    if test $skip -eq 1
+        set npos -
+    end
+    echo $path $npos
+end
+
+# True when the command path typed so far is $argv[1].
+function __fido_at
+    set -l state (string split ' ' -- (__fido_state))
+    test "$state[1]" = "$argv[1]"
+end
+
+# True at argument number $argv[2] (from 0) of the command at $argv[1].
+function __fido_arg
+    set -l state (string split ' ' -- (__fido_state))
+    test "$state[1]" = "$argv[1]"; and test "$state[2]" = "$argv[2]"
+end
+
+function __fido_emails
+    fido --timeout 2 __complete emails -- (commandline -ct) 2>/dev/null
+end
+
+complete -c fido -f
+
+# Global options
+complete -c fido -l 'uri' -x -d 'MongoDB connection string (mongodb:// or mongodb+srv://)'
+complete -c fido -l 'db' -x -d 'Database name'
+complete -c fido -s 'o' -l 'output' -x -a 'table json ndjson csv tsv' -d 'Output format; table on a terminal, else tsv'
+complete -c fido -s 'q' -l 'quiet' -d 'Print only ids, one per line'
+complete -c fido -l 'no-color' -d 'No ANSI colour (there is never colour when not a terminal)'
+complete -c fido -l 'env-file' -r -F -d 'Load KEY=VALUE settings from this file'
+complete -c fido -l 'timeout' -x -d 'Server selection and per-operation time limit, also for each Twilio request'
+complete -c fido -s 'v' -l 'verbose' -d 'Diagnostics on stderr: commands sent, round trips, timings; secrets redacted'
+complete -c fido -s 'h' -l 'help' -d 'Show help for the command and exit'
+complete -c fido -l 'version' -d 'Print fido\'s version and exit'
+
+# fido
+complete -c fido -n '__fido_at fido' -a 'user' -d 'Create, list, show, update and delete users'
+complete -c fido -n '__fido_at fido' -a 'txn' -d 'Record, list, correct and import transactions'
+complete -c fido -n '__fido_at fido' -a 'analytics' -d 'Show a user\'s transaction analytics and credit score'
+complete -c fido -n '__fido_at fido' -a 'sms' -d 'List and resend SMS alerts'
+complete -c fido -n '__fido_at fido' -a 'db' -d 'Create indexes and check statistics'
+complete -c fido -n '__fido_at fido' -a 'doctor' -d 'Check the connection, server version, topology, indexes and SMS settings'
+complete -c fido -n '__fido_at fido' -a 'completion' -d 'Print a shell completion script'
+complete -c fido -n '__fido_at fido' -a 'help' -d 'Show help for a command'
+complete -c fido -n '__fido_at fido' -a 'version' -d 'Print fido\'s version'
+
+# fido user
+complete -c fido -n '__fido_at fido/user' -a 'create' -d 'Create a user'
+complete -c fido -n '__fido_at fido/user' -a 'list' -d 'List users in creation order'
+complete -c fido -n '__fido_at fido/user' -a 'get' -d 'Show one user'
+complete -c fido -n '__fido_at fido/user' -a 'update' -d 'Change a user\'s name, email, phone or password'
+complete -c fido -n '__fido_at fido/user' -a 'delete' -d 'Delete a user'
+
+# fido user create
+complete -c fido -n '__fido_at fido/user/create' -l 'name' -x -d 'Full name, 1-200 characters'
+complete -c fido -n '__fido_at fido/user/create' -l 'email' -x -d 'Email address, unique among users'
+complete -c fido -n '__fido_at fido/user/create' -l 'phone' -x -d 'Mobile number for SMS alerts, e.g. +233201234567'
+complete -c fido -n '__fido_at fido/user/create' -l 'balance' -x -d 'Opening balance, e.g. 1000 or 21.50'
+complete -c fido -n '__fido_at fido/user/create' -l 'currency' -x -d 'ISO 4217 currency code of the account'
+complete -c fido -n '__fido_at fido/user/create' -l 'password-stdin' -d 'Read the password from stdin (all of it, one trailing newline removed, 8-1024 characters)'
+
+# fido user list
+complete -c fido -n '__fido_at fido/user/list' -l 'email' -x -d 'Only the user with this email'
+complete -c fido -n '__fido_at fido/user/list' -l 'name-contains' -x -d 'Only users whose name contains TEXT (any case)'
+complete -c fido -n '__fido_at fido/user/list' -l 'limit' -x -d 'Show at most N users; 0 means all'
+complete -c fido -n '__fido_at fido/user/list' -l 'after' -x -d 'Continue after the item with this id, in the same order'
+
+# fido user get
+complete -c fido -n '__fido_arg fido/user/get 0' -a '(__fido_emails)' -d 'The user\'s id (24 hex digits) or email address'
+
+# fido user update
+complete -c fido -n '__fido_at fido/user/update' -l 'name' -x -d 'New full name'
+complete -c fido -n '__fido_at fido/user/update' -l 'email' -x -d 'New email address'
+complete -c fido -n '__fido_at fido/user/update' -l 'phone' -x -d 'New mobile number'
+complete -c fido -n '__fido_at fido/user/update' -l 'no-phone' -d 'Remove the phone number (no more SMS alerts)'
+complete -c fido -n '__fido_at fido/user/update' -l 'password-stdin' -d 'Read the password from stdin (all of it, one trailing newline removed, 8-1024 characters)'
+complete -c fido -n '__fido_arg fido/user/update 0' -a '(__fido_emails)' -d 'The user\'s id (24 hex digits) or email address'
+
+# fido user delete
+complete -c fido -n '__fido_at fido/user/delete' -l 'cascade' -d 'Also delete the user\'s transactions'
+complete -c fido -n '__fido_at fido/user/delete' -s 'y' -l 'yes' -d 'Delete the user without asking; required when stdin is not a terminal'
+complete -c fido -n '__fido_arg fido/user/delete 0' -a '(__fido_emails)' -d 'The user\'s id (24 hex digits) or email address'
+
+# fido txn
+complete -c fido -n '__fido_at fido/txn' -a 'add' -d 'Record a credit or debit and send its SMS alert'
+complete -c fido -n '__fido_at fido/txn' -a 'list' -d 'List a user\'s transactions, newest first'
+complete -c fido -n '__fido_at fido/txn' -a 'get' -d 'Show one transaction with its SMS status'
+complete -c fido -n '__fido_at fido/txn' -a 'update' -d 'Correct a transaction\'s amount, type or date'
+complete -c fido -n '__fido_at fido/txn' -a 'delete' -d 'Delete a transaction and reverse its effect on the balance'
+complete -c fido -n '__fido_at fido/txn' -a 'import' -d 'Import transactions from NDJSON or CSV'
+
+# fido txn add
+complete -c fido -n '__fido_at fido/txn/add' -l 'user' -x -a '(__fido_emails)' -d 'The user\'s id or email'
+complete -c fido -n '__fido_at fido/txn/add' -l 'amount' -x -d 'Positive amount, e.g. 21.50'
+complete -c fido -n '__fido_at fido/txn/add' -l 'type' -x -a 'credit debit' -d 'Credit or debit the balance'
+complete -c fido -n '__fido_at fido/txn/add' -l 'date' -x -d 'When it happened'
+complete -c fido -n '__fido_at fido/txn/add' -l 'key' -x -d 'Idempotency key, 1-128 printable characters, scoped to the user'
+complete -c fido -n '__fido_at fido/txn/add' -l 'no-sms' -d 'Record the transaction without an SMS (status skipped)'
+
+# fido txn list
+complete -c fido -n '__fido_at fido/txn/list' -l 'user' -x -a '(__fido_emails)' -d 'The user\'s id or email'
+complete -c fido -n '__fido_at fido/txn/list' -l 'since' -x -d 'Only transactions on or after DATE (inclusive)'
+complete -c fido -n '__fido_at fido/txn/list' -l 'until' -x -d 'Only transactions on or before DATE (inclusive; a day covers the whole UTC day)'
+complete -c fido -n '__fido_at fido/txn/list' -l 'type' -x -a 'credit debit' -d 'Only credits or only debits'
+complete -c fido -n '__fido_at fido/txn/list' -l 'limit' -x -d 'Show at most N transactions; 0 means all'
+complete -c fido -n '__fido_at fido/txn/list' -l 'after' -x -d 'Continue after the item with this id, in the same order'
+
+# fido txn get
+
+# fido txn update
+complete -c fido -n '__fido_at fido/txn/update' -l 'amount' -x -d 'New positive amount'
+complete -c fido -n '__fido_at fido/txn/update' -l 'type' -x -a 'credit debit' -d 'New type'
+complete -c fido -n '__fido_at fido/txn/update' -l 'date' -x -d 'New date'
+
+# fido txn delete
+complete -c fido -n '__fido_at fido/txn/delete' -s 'y' -l 'yes' -d 'Delete the transaction without asking; required when stdin is not a terminal'
+
+# fido txn import
+complete -c fido -n '__fido_at fido/txn/import' -l 'format' -x -a 'ndjson csv' -d 'Input format'
+complete -c fido -n '__fido_at fido/txn/import' -l 'dry-run' -d 'Validate every line and write nothing'
+complete -c fido -n '__fido_at fido/txn/import' -l 'sms' -d 'Queue SMS alerts as pending for \'fido sms retry\''
+complete -c fido -n '__fido_arg fido/txn/import 0' -F -d 'The file to read; - or none reads stdin'
+
+# fido analytics
+complete -c fido -n '__fido_at fido/analytics' -l 'since' -x -d 'Only transactions on or after DATE (inclusive)'
+complete -c fido -n '__fido_at fido/analytics' -l 'until' -x -d 'Only transactions on or before DATE (inclusive; a day covers the whole UTC day)'
+complete -c fido -n '__fido_arg fido/analytics 0' -a '(__fido_emails)' -d 'The user\'s id (24 hex digits) or email address'
+
+# fido sms
+complete -c fido -n '__fido_at fido/sms' -a 'list' -d 'List SMS alerts'
+complete -c fido -n '__fido_at fido/sms' -a 'retry' -d 'Resend pending alerts whose next attempt is due'
+
+# fido sms list
+complete -c fido -n '__fido_at fido/sms/list' -l 'status' -x -a 'pending failed sent skipped' -d 'Only alerts with this status'
+complete -c fido -n '__fido_at fido/sms/list' -l 'limit' -x -d 'Show at most N alerts; 0 means all'
+
+# fido sms retry
+complete -c fido -n '__fido_at fido/sms/retry' -l 'limit' -x -d 'Show at most N alerts; 0 means all'
+
+# fido db
+complete -c fido -n '__fido_at fido/db' -a 'init' -d 'Create or update the indexes (idempotent)'
+complete -c fido -n '__fido_at fido/db' -a 'check' -d 'Recompute balances and statistics from transactions'
+
+# fido db init
+
+# fido db check
+complete -c fido -n '__fido_at fido/db/check' -l 'repair' -d 'Fix the drift found'
+
+# fido doctor
+
+# fido completion
+complete -c fido -n '__fido_arg fido/completion 0' -a 'bash zsh fish' -d 'The shell'
+
+# fido help
+complete -c fido -n '__fido_at fido/help' -a 'user txn analytics sms db doctor completion help version' -d 'The command, e.g. user create'
+
+# fido version
