@@ -96,6 +96,17 @@ final class GeneratedFilesTests: XCTestCase {
     }
   }
 
+  func testTheScriptsEmailQueryParsesAsTheHiddenCommand() throws {
+    let model = CompletionModel(CommandTable.root, globals: CommandTable.globalOptions)
+    var words = model.emailsCommand(prefix: "-am").split(separator: " ").map(String.init)
+    XCTAssertEqual(words.removeFirst(), "fido")
+    XCTAssertEqual(words.removeLast(), "2>/dev/null")
+    let inv = try Parser.parse(words)
+    XCTAssertEqual(inv.id, .complete)
+    XCTAssertEqual(inv.positionals, ["emails", "-am"])
+    XCTAssertEqual(inv.value("timeout"), "2")
+  }
+
   // MARK: Syntax
 
   func check(_ tool: String, _ arguments: [String], file path: String) throws
