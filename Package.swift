@@ -19,7 +19,7 @@ let package = Package(
     .target(name: "FidoCore", dependencies: ["CMongoc", "CCurl", "COpenSSL"]),
     .executableTarget(name: "fido", dependencies: ["FidoCore"]),
     .testTarget(name: "FidoCoreTests", dependencies: ["FidoCore"]),
-    .testTarget(name: "fidoTests", dependencies: ["fido", "FidoCore"]),
+    .testTarget(name: "fidoTests", dependencies: ["fido", "FidoCore"], exclude: ["Snapshots"]),
     .testTarget(name: "IntegrationTests", dependencies: ["FidoCore"]),
   ]
 )

@@ -9,12 +9,21 @@ import FidoCore
 /// A byte sink: a file descriptor, or a buffer in tests.
 final class OutputStream: TextSink {
   private let fd: Int32?
+  private let buffered: Bool
   private var buffer: [UInt8] = []
   /// Everything written, when this stream captures (tests).
   private(set) var captured: String = ""
 
-  init(fd: Int32) { self.fd = fd }
-  init(capturing: ()) { self.fd = nil }
+  /// stdout is buffered (flushed at 64 KiB and at exit); stderr is not, so
+  /// warnings, prompts and progress appear at once and in order.
+  init(fd: Int32, buffered: Bool = true) {
+    self.fd = fd
+    self.buffered = buffered
+  }
+  init(capturing: ()) {
+    self.fd = nil
+    self.buffered = true
+  }
 
   func write(_ text: String) {
     guard let fd else {
@@ -22,7 +31,7 @@ final class OutputStream: TextSink {
       return
     }
     buffer.append(contentsOf: text.utf8)
-    if buffer.count >= 64 * 1024 { flush(fd) }
+    if !buffered || buffer.count >= 64 * 1024 { flush(fd) }
   }
 
   func flush() { if let fd { flush(fd) } }
@@ -67,7 +76,7 @@ final class IOStreams {
 
   static func system() -> IOStreams {
     IOStreams(
-      out: OutputStream(fd: 1), err: OutputStream(fd: 2), stdinIsTTY: isatty(0) == 1,
+      out: OutputStream(fd: 1), err: OutputStream(fd: 2, buffered: false), stdinIsTTY: isatty(0) == 1,
       stdoutIsTTY: isatty(1) == 1, stderrIsTTY: isatty(2) == 1)
   }
 
@@ -79,16 +88,24 @@ final class IOStreams {
 
   /// All of stdin as bytes.
   func readAllStdin() -> [UInt8] {
-    if let stdinText { return Array(stdinText.utf8) }
     var data = [UInt8]()
+    copyStdin { data += $0 }
+    return data
+  }
+
+  /// Streams stdin in chunks (constant memory).
+  func copyStdin(_ each: ([UInt8]) -> Void) {
+    if let stdinText {
+      each(Array(stdinText.utf8))
+      return
+    }
     var chunk = [UInt8](repeating: 0, count: 65536)
     while true {
       let n = chunk.withUnsafeMutableBytes { read(0, $0.baseAddress, 65536) }
       if n < 0 && errno == EINTR { continue }
       if n <= 0 { break }
-      data.append(contentsOf: chunk[0..<n])
+      each(Array(chunk[0..<n]))
     }
-    return data
   }
 
   /// One line from stdin (for prompts); nil at end of input.
@@ -106,4 +123,10 @@ final class IOStreams {
     out.flush()
     err.flush()
   }
+}
+
+/// Writes raw bytes to fd 2 (used by the -v logger, which outlives no context).
+@discardableResult
+func writeStderr(_ pointer: UnsafeRawPointer, _ count: Int) -> Int {
+  Glibc.write(2, pointer, count)
 }

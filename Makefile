@@ -1,0 +1,89 @@
+# fido — the two front-door commands are `make demo` and `make test`.
+# Both install what is missing (Debian packages, a Python venv with SecantusDB),
+# start a local server on a free port, and stop only the process they started.
+
+SHELL := /bin/bash
+PREFIX ?= /usr/local
+VENV := .venv
+SECANTUS_VERSION := 0.7.0b3
+APT_PACKAGES := libmongoc-dev libcurl4-openssl-dev libssl-dev pkg-config mandoc zsh fish
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+DEMO_DIR := .fido-data/demo
+TEST_DIR := .fido-test-data
+
+.PHONY: all deps venv build release demo test unit install uninstall bench docs format clean server-start server-stop
+
+all: build
+
+deps: .deps.stamp
+.deps.stamp:
+	@missing=""; for p in $(APT_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:$$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	fi
+	@touch $@
+
+venv: $(VENV)/.stamp
+$(VENV)/.stamp:
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install -q --disable-pip-version-check secantusdb==$(SECANTUS_VERSION)
+	@touch $@
+
+build: deps
+	swift build
+
+release: deps
+	swift build -c release
+
+# Walkthrough against a fresh local server; the server is stopped afterwards.
+demo: deps venv release
+	@rm -rf $(DEMO_DIR); scripts/server.sh start $(DEMO_DIR)
+	@trap 'scripts/server.sh stop $(DEMO_DIR)' EXIT; \
+	  FIDO=$$(swift build -c release --show-bin-path)/fido MONGO_URI=$$(scripts/server.sh uri $(DEMO_DIR)) \
+	  scripts/demo.sh
+
+# The whole suite against a fresh server started with test commands (fail points).
+test: deps venv
+	swift build --build-tests
+	@run=$(TEST_DIR)/run-$$$$; rm -rf $$run; scripts/server.sh start $$run --test; \
+	  trap 'scripts/server.sh stop '$$run'; rm -rf '$$run EXIT; \
+	  FIDO_TEST_URI=$$(scripts/server.sh uri $$run) FIDO_BIN=$$(swift build --show-bin-path)/fido \
+	  FIDO_TEST_PYTHON=$(CURDIR)/$(VENV)/bin/python \
+	  swift test --skip-build
+
+# Unit tests only (no server).
+unit: deps
+	swift test --filter 'FidoCoreTests|fidoTests'
+
+install: release
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
+	  $(DESTDIR)$(PREFIX)/share/bash-completion/completions \
+	  $(DESTDIR)$(PREFIX)/share/zsh/site-functions $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d
+	install -m 755 $$(swift build -c release --show-bin-path)/fido $(DESTDIR)$(PREFIX)/bin/fido
+	install -m 644 man/fido.1 $(DESTDIR)$(PREFIX)/share/man/man1/fido.1
+	install -m 644 completions/fido.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/fido
+	install -m 644 completions/_fido $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_fido
+	install -m 644 completions/fido.fish $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/fido.fish
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/fido $(DESTDIR)$(PREFIX)/share/man/man1/fido.1 \
+	  $(DESTDIR)$(PREFIX)/share/bash-completion/completions/fido \
+	  $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_fido \
+	  $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/fido.fish
+
+# Regenerate completions/ and man/fido.1 from the command table.
+docs: deps
+	FIDO_RECORD_SNAPSHOTS=1 swift test --filter fidoTests || true
+	swift test --filter fidoTests
+
+bench: deps venv release
+	bench/run.sh
+
+format:
+	swift format -i -r Sources Tests
+
+clean:
+	rm -rf .build $(TEST_DIR) .fido-data .deps.stamp

@@ -1,0 +1,414 @@
+public enum ImportFormat: String, Sendable, CaseIterable {
+  case ndjson, csv
+
+  /// `--format`, else the extension, else the first non-blank byte (`{` is NDJSON).
+  public static func detect(path: String, displayName: String) throws(FidoError) -> ImportFormat {
+    let lower = displayName.lowercased()
+    if lower.hasSuffix(".csv") { return .csv }
+    if lower.hasSuffix(".ndjson") || lower.hasSuffix(".jsonl") || lower.hasSuffix(".json") { return .ndjson }
+    let lines = try LineReader(path: path)
+    while let bytes = lines.next() {
+      guard let first = bytes.first(where: { $0 != 0x20 && $0 != 0x09 }) else { continue }
+      return first == UInt8(ascii: "{") ? .ndjson : .csv
+    }
+    return .ndjson
+  }
+}
+
+public struct ImportOptions: Sendable {
+  public var format: ImportFormat
+  public var dryRun: Bool
+  /// Queue imported transactions' SMS as pending (else skipped).
+  public var sms: Bool
+  public var smsConfigured: Bool
+  public var batchSize: Int
+  public init(format: ImportFormat, dryRun: Bool, sms: Bool, smsConfigured: Bool, batchSize: Int = 1000) {
+    self.format = format
+    self.dryRun = dryRun
+    self.sms = sms
+    self.smsConfigured = smsConfigured
+    self.batchSize = batchSize
+  }
+}
+
+public struct ImportSummary: Sendable, Equatable {
+  /// Records read (blank lines and the CSV header not counted).
+  public var read = 0
+  public var inserted = 0
+  /// Records whose key was already present with the same data.
+  public var skipped = 0
+
+  public var out: OutObject {
+    OutObject([("read", .int(Int64(read))), ("inserted", .int(Int64(inserted))), ("skipped", .int(Int64(skipped)))])
+  }
+}
+
+/// A validated import line.
+struct ImportLine {
+  var line: Int
+  var user: ObjectID
+  var amount: Int64
+  var type: TxnType
+  var date: Int64
+  var dateGiven: Bool
+  var key: String?
+}
+
+/// `txn import`: validates the whole input first (every bad line reported,
+/// nothing written if any), then writes in batches, each batch atomic where
+/// the deployment has transactions: one insertMany, one aggregated statistics
+/// update per user, one per user-day. Lines whose key is already stored are
+/// skipped, so re-running an interrupted import loses and doubles nothing.
+/// Reads the file three times (references, validation, writing) so memory
+/// depends on the batch size and the number of distinct users, not on the input.
+public final class Importer {
+  let store: FidoStore
+  let options: ImportOptions
+  let now: Int64
+  private var users: [ObjectID: User] = [:]
+  private var refs: [UserRef: ObjectID] = [:]
+
+  public init(store: FidoStore, options: ImportOptions, now: Int64) {
+    self.store = store
+    self.options = options
+    self.now = now
+  }
+
+  /// Progress: records done, bytes read, total bytes.
+  public typealias Progress = (_ records: Int, _ bytes: Int64, _ total: Int64) -> Void
+
+  public func run(path: String, badLine: (String) -> Void, progress: Progress? = nil) throws(FidoError) -> ImportSummary {
+    try store.ensureIndexes()
+    try resolveUsers(path: path)
+    var summary = try validate(path: path, badLine: badLine)
+    if options.dryRun { return summary }
+    summary.inserted = 0
+    summary.skipped = 0
+    try write(path: path, summary: &summary, progress: progress)
+    return summary
+  }
+
+  // MARK: pass 1: which users
+
+  private func resolveUsers(path: String) throws(FidoError) {
+    let reader = try RecordReader(path: path, format: options.format)
+    var pending = Set<UserRef>()
+    while let next = reader.next() {
+      guard case .success(let record) = next, case .text(let text)? = record.fields["user"],
+        let ref = try? UserRef.parse(text), refs[ref] == nil
+      else { continue }
+      pending.insert(ref)
+      if pending.count >= 1000 { try lookUp(&pending) }
+    }
+    try lookUp(&pending)
+  }
+
+  private func lookUp(_ pending: inout Set<UserRef>) throws(FidoError) {
+    if pending.isEmpty { return }
+    var ids: [BSONValue] = []
+    var emails: [BSONValue] = []
+    for ref in pending {
+      switch ref {
+      case .id(let id): ids.append(.objectID(id))
+      case .email(let e): emails.append(.string(e))
+      }
+    }
+    let filter: Document = ["$or": [["_id": ["$in": .array(ids)]], ["email": ["$in": .array(emails)]]]]
+    let cursor = try store.mongo { () throws(MongoError) in try store.users.find(filter, projection: User.projection) }
+    while let doc = try store.mongo({ () throws(MongoError) in try cursor.next() }) {
+      let user = try User(doc)
+      users[user.id] = user
+      refs[.id(user.id)] = user.id
+      refs[.email(user.email)] = user.id
+    }
+    pending.removeAll()
+  }
+
+  // MARK: pass 2: validate everything
+
+  private func parse(_ record: ImportRecord) -> Result<ImportLine, ImportLineError> {
+    func bad(_ reason: String) -> Result<ImportLine, ImportLineError> {
+      .failure(ImportLineError(line: record.line, reason: reason))
+    }
+    func text(_ name: String) -> String? {
+      if case .text(let s)? = record.fields[name] { return s }
+      return nil
+    }
+    do throws(FidoError) {
+      guard let userText = text("user") else { return bad("missing 'user' (an id or an email)") }
+      let ref = try UserRef.parse(userText)
+      guard let id = refs[ref], let user = users[id] else { return bad("unknown user '\(userText)'") }
+      let amount: Int64
+      switch record.fields["amount"] {
+      case .text(let s)?: amount = try Money.parse(s, currency: user.currency).minor
+      case .number(let s)?: amount = try Money.parseLiteral(s, currency: user.currency).minor
+      default: return bad("missing 'amount'")
+      }
+      guard let typeText = text("type") else { return bad("missing 'type' (credit or debit)") }
+      let type = try TxnType.parse(typeText)
+      var date = now
+      var dateGiven = false
+      switch record.fields["date"] {
+      case .text(let s)?:
+        date = try FidoDate.parse(s, now: now)
+        dateGiven = true
+      case .number?: return bad("'date' must be a string such as 2023-08-18T15:30:00Z")
+      default: break
+      }
+      var key: String? = nil
+      switch record.fields["key"] {
+      case .text(let s)?: key = try IdempotencyKey.validate(s)
+      case .number?: return bad("'key' must be a string")
+      default: break
+      }
+      return .success(
+        ImportLine(line: record.line, user: id, amount: amount, type: type, date: date, dateGiven: dateGiven, key: key))
+    } catch {
+      return bad(error.message)
+    }
+  }
+
+  /// A key seen earlier in the file: what it was used for.
+  private struct KeyUse: Hashable {
+    var user: ObjectID
+    var key: String
+  }
+
+  private func validate(path: String, badLine: (String) -> Void) throws(FidoError) -> ImportSummary {
+    let reader = try RecordReader(path: path, format: options.format)
+    var summary = ImportSummary()
+    var bad = 0
+    var seenKeys: [KeyUse: (amount: Int64, type: TxnType, date: Int64?, line: Int)] = [:]
+    var keyed: [ImportLine] = []
+
+    func report(_ e: ImportLineError) {
+      bad += 1
+      badLine(e.description)
+    }
+    func checkStoredKeys() throws(FidoError) {
+      for e in try storedKeyConflicts(keyed) { report(e) }
+      keyed.removeAll(keepingCapacity: true)
+    }
+
+    while let next = reader.next() {
+      let record: ImportRecord
+      switch next {
+      case .failure(let e):
+        report(e)
+        continue
+      case .success(let r): record = r
+      }
+      summary.read += 1
+      switch parse(record) {
+      case .failure(let e): report(e)
+      case .success(let line):
+        guard let key = line.key else {
+          summary.inserted += 1
+          continue
+        }
+        let use = KeyUse(user: line.user, key: key)
+        if let earlier = seenKeys[use] {
+          if earlier.amount == line.amount && earlier.type == line.type
+            && (earlier.date == nil || !line.dateGiven || earlier.date == line.date)
+          {
+            summary.skipped += 1
+          } else {
+            report(ImportLineError(line: line.line, reason: "key '\(key)' was used on line \(earlier.line) with other data"))
+          }
+          continue
+        }
+        seenKeys[use] = (line.amount, line.type, line.dateGiven ? line.date : nil, line.line)
+        keyed.append(line)
+        summary.inserted += 1
+        if keyed.count >= options.batchSize { try checkStoredKeys() }
+      }
+    }
+    try checkStoredKeys()
+    if bad > 0 {
+      throw .invalidData("\(bad) bad line(s) in the input; nothing was written. Fix them and import again")
+    }
+    // Lines whose key is stored with the same data are skipped, not inserted.
+    let alreadyStored = try storedKeyMatches(seenKeys)
+    summary.inserted -= alreadyStored
+    summary.skipped += alreadyStored
+    return summary
+  }
+
+  /// Keyed lines whose key is stored with other data.
+  private func storedKeyConflicts(_ lines: [ImportLine]) throws(FidoError) -> [ImportLineError] {
+    if lines.isEmpty { return [] }
+    let stored = try existing(keys: lines.map { ($0.user, $0.key!) }, session: nil)
+    var out: [ImportLineError] = []
+    for line in lines {
+      guard let t = stored[KeyUse(user: line.user, key: line.key!)] else { continue }
+      if t.amount != line.amount || t.type != line.type || (line.dateGiven && t.date != line.date) {
+        out.append(
+          ImportLineError(
+            line: line.line, reason: "key '\(line.key!)' is already used by transaction \(t.id.hex) with other data"))
+      }
+    }
+    return out
+  }
+
+  private func storedKeyMatches(_ seen: [KeyUse: (amount: Int64, type: TxnType, date: Int64?, line: Int)]) throws(FidoError) -> Int {
+    var count = 0
+    var batch: [(ObjectID, String)] = []
+    func flush() throws(FidoError) {
+      count += try existing(keys: batch, session: nil).count
+      batch.removeAll(keepingCapacity: true)
+    }
+    for use in seen.keys {
+      batch.append((use.user, use.key))
+      if batch.count >= options.batchSize { try flush() }
+    }
+    if !batch.isEmpty { try flush() }
+    return count
+  }
+
+  /// Stored transactions having one of these (user, key) pairs.
+  private func existing(keys: [(ObjectID, String)], session: MongoSession?) throws(FidoError) -> [KeyUse: Transaction] {
+    do { return try storedKeys(keys, session: session) } catch let e as MongoError { throw store.fail(e) } catch let e
+      as FidoError
+    { throw e } catch { throw .failure("\(error)") }
+  }
+
+  /// The same, raising driver errors as they are (inside a transaction, their
+  /// labels decide whether it is retried).
+  private func storedKeys(_ keys: [(ObjectID, String)], session: MongoSession?) throws -> [KeyUse: Transaction] {
+    if keys.isEmpty { return [:] }
+    var byUser: [ObjectID: [BSONValue]] = [:]
+    for (u, k) in keys { byUser[u, default: []].append(.string(k)) }
+    let filter: Document = [
+      "$or": .array(byUser.map { .document(["user_id": .objectID($0.key), "key": ["$in": .array($0.value)]]) })
+    ]
+    var out: [KeyUse: Transaction] = [:]
+    let cursor = try store.transactions.find(filter, session: session)
+    while let doc = try cursor.next() {
+      let t = try Transaction(doc)
+      if let k = t.key { out[KeyUse(user: t.userID, key: k)] = t }
+    }
+    return out
+  }
+
+  // MARK: pass 3: write
+
+  private func write(path: String, summary: inout ImportSummary, progress: Progress?) throws(FidoError) {
+    let reader = try RecordReader(path: path, format: options.format)
+    let total = LineReader.fileSize(path)
+    var batch: [ImportLine] = []
+    var done = 0
+    var seenKeys = Set<KeyUse>()
+    func flush() throws(FidoError) {
+      let (inserted, skipped) = try writeBatch(batch)
+      summary.inserted += inserted
+      summary.skipped += skipped
+      done += batch.count
+      batch.removeAll(keepingCapacity: true)
+      progress?(done, reader.bytesRead, total)
+    }
+    while let next = reader.next() {
+      guard case .success(let record) = next, case .success(let line) = parse(record) else {
+        throw .failure("the input changed while it was being imported; run the import again")
+      }
+      if let key = line.key {
+        // A repeat of an earlier line of this file (validated as the same data).
+        if !seenKeys.insert(KeyUse(user: line.user, key: key)).inserted {
+          summary.skipped += 1
+          continue
+        }
+      }
+      batch.append(line)
+      if batch.count >= options.batchSize { try flush() }
+    }
+    if !batch.isEmpty { try flush() }
+  }
+
+  /// One batch, atomically where transactions exist.
+  private func writeBatch(_ lines: [ImportLine]) throws(FidoError) -> (inserted: Int, skipped: Int) {
+    try store.atomically { (session) throws -> (Int, Int) in
+      var lines = lines
+      var skipped = 0
+      let keys = lines.compactMap { l in l.key.map { (l.user, $0) } }
+      if !keys.isEmpty {
+        let stored = try storedKeys(keys, session: session)
+        let before = lines.count
+        lines.removeAll { l in l.key.map { stored[KeyUse(user: l.user, key: $0)] != nil } ?? false }
+        skipped = before - lines.count
+      }
+      if lines.isEmpty { return (0, skipped) }
+      // Running balances for the message text, from the balances inside this transaction.
+      var balances: [ObjectID: Int64] = [:]
+      let queue = options.sms && options.smsConfigured
+      if queue {
+        let ids = Set(lines.map(\.user)).map { BSONValue.objectID($0) }
+        let cursor = try store.users.find(["_id": ["$in": .array(ids)]], projection: ["balance": 1], session: session)
+        while let d = try cursor.next() {
+          if let id = d["_id"]?.objectIDValue { balances[id] = d["balance"]?.int64Value ?? 0 }
+        }
+      }
+      var docs: [Document] = []
+      docs.reserveCapacity(lines.count)
+      var userEffects: [ObjectID: StatsEffect] = [:]
+      var dayEffects: [DayKey: StatsEffect] = [:]
+      var order: [ObjectID] = []
+      var dayOrder: [DayKey] = []
+      for l in lines {
+        let user = users[l.user]!
+        let effect = StatsEffect.add(type: l.type, amount: l.amount, date: l.date)
+        if userEffects[l.user] == nil { order.append(l.user) }
+        userEffects[l.user] = userEffects[l.user].map { $0.combined(with: effect) } ?? effect
+        let dk = DayKey(user: l.user, day: effect.day!)
+        if dayEffects[dk] == nil { dayOrder.append(dk) }
+        dayEffects[dk, default: StatsEffect()].count += 1
+        dayEffects[dk, default: StatsEffect()].dayAmount += l.amount
+        var sms: Document
+        if queue, let phone = user.phone {
+          let balance = (balances[l.user] ?? user.balance) + l.type.signed(l.amount)
+          balances[l.user] = balance
+          sms = SMSState(status: .pending, to: phone, lastError: nil, nextAttemptAt: now, now: now).document
+          sms["body"] = .string(
+            SMSText.make(
+              name: user.name, type: l.type.rawValue, amount: Money(minor: l.amount, currency: user.currency),
+              balance: Money(minor: balance, currency: user.currency)))
+        } else {
+          let reason =
+            !options.sms ? "imported (use --sms to queue)" : user.phone == nil ? "user has no phone" : "SMS not configured"
+          sms = SMSState(status: .skipped, to: user.phone, lastError: reason, nextAttemptAt: nil, now: now).document
+        }
+        var doc: Document = [
+          "_id": .objectID(store.ids.next(nowMs: now)), "user_id": .objectID(l.user), "full_name": .string(user.name),
+          "amount": .int64(l.amount), "currency": .string(user.currency.code), "type": .string(l.type.rawValue),
+          "date": .date(l.date),
+        ]
+        if let key = l.key { doc["key"] = .string(key) }
+        doc["sms"] = .document(sms)
+        doc["created_at"] = .date(now)
+        doc["updated_at"] = .date(now)
+        docs.append(doc)
+      }
+      try store.transactions.insertMany(docs, ordered: true, session: session)
+      var userOps: [(filter: Document, update: BSONValue, upsert: Bool)] = []
+      for id in order {
+        let e = userEffects[id]!
+        userOps.append((["_id": .objectID(id)], .document(FidoStore.userUpdate(e, now: now)), false))
+      }
+      _ = try store.users.bulkUpdate(userOps, ordered: true, session: session)
+      var dayOps: [(filter: Document, update: BSONValue, upsert: Bool)] = []
+      for dk in dayOrder {
+        let e = dayEffects[dk]!
+        dayOps.append(
+          (
+            ["user_id": .objectID(dk.user), "day": .date(dk.day)],
+            ["$inc": ["count": .int64(e.count), "amount": .int64(e.dayAmount)]], true
+          ))
+      }
+      _ = try store.days.bulkUpdate(dayOps, ordered: true, session: session)
+      return (lines.count, skipped)
+    }
+  }
+
+  private struct DayKey: Hashable {
+    var user: ObjectID
+    var day: Int64
+  }
+}

@@ -1,0 +1,141 @@
+public enum TxnType: String, Sendable, CaseIterable {
+  case credit, debit
+
+  /// The amount's effect on the balance.
+  func signed(_ amount: Int64) -> Int64 { self == .credit ? amount : -amount }
+
+  public static func parse(_ text: String) throws(FidoError) -> TxnType {
+    guard let t = TxnType(rawValue: text) else {
+      throw .invalidData("invalid type '\(text)': use credit or debit")
+    }
+    return t
+  }
+}
+
+/// The SMS notification a transaction carries (the outbox entry).
+public struct SMSState: Sendable, Equatable {
+  public enum Status: String, Sendable, CaseIterable { case pending, sent, failed, skipped }
+  public var status: Status
+  public var sid: String?
+  public var attempts: Int64
+  public var lastError: String?
+  public var to: String?
+  public var body: String?
+  public var nextAttemptAt: Int64?
+  public var updatedAt: Int64?
+  /// Set after an unclear send: the next attempt looks the message up first.
+  public var ambiguousSince: Int64?
+
+  init(_ doc: Document) {
+    status = doc["status"]?.stringValue.flatMap(Status.init(rawValue:)) ?? .skipped
+    sid = doc["sid"]?.stringValue
+    attempts = doc["attempts"]?.int64Value ?? 0
+    lastError = doc["last_error"]?.stringValue
+    to = doc["to"]?.stringValue
+    body = doc["body"]?.stringValue
+    nextAttemptAt = doc["next_attempt_at"]?.dateValue
+    updatedAt = doc["updated_at"]?.dateValue
+    ambiguousSince = doc["ambiguous_since"]?.dateValue
+  }
+
+  init(status: Status, to: String?, lastError: String?, nextAttemptAt: Int64?, now: Int64) {
+    self.status = status
+    self.to = to
+    self.lastError = lastError
+    self.nextAttemptAt = nextAttemptAt
+    self.attempts = 0
+    self.updatedAt = now
+  }
+
+  var document: Document {
+    var d: Document = ["status": .string(status.rawValue), "attempts": .int64(attempts)]
+    d["sid"] = sid.map { .string($0) } ?? .null
+    d["last_error"] = lastError.map { .string($0) } ?? .null
+    d["to"] = to.map { .string($0) } ?? .null
+    d["body"] = body.map { .string($0) } ?? .null
+    d["next_attempt_at"] = nextAttemptAt.map { .date($0) } ?? .null
+    d["updated_at"] = updatedAt.map { .date($0) } ?? .null
+    return d
+  }
+
+  var out: OutObject {
+    OutObject([
+      ("status", .string(status.rawValue)),
+      ("sid", sid.map { .string($0) } ?? .null),
+      ("attempts", .int(attempts)),
+      ("last_error", lastError.map { .string($0) } ?? .null),
+    ])
+  }
+}
+
+/// A transaction as fido reads it from `transactions`.
+public struct Transaction: Sendable, Equatable {
+  public var id: ObjectID
+  public var userID: ObjectID
+  public var fullName: String
+  public var amount: Int64
+  public var currency: Currency
+  public var type: TxnType
+  public var date: Int64
+  public var key: String?
+  public var sms: SMSState
+  public var createdAt: Int64
+  public var updatedAt: Int64
+
+  init(_ doc: Document) throws(FidoError) {
+    guard let id = doc["_id"]?.objectIDValue, let user = doc["user_id"]?.objectIDValue else {
+      throw .failure("a transaction document lacks _id or user_id")
+    }
+    self.id = id
+    userID = user
+    fullName = doc["full_name"]?.stringValue ?? ""
+    amount = doc["amount"]?.int64Value ?? 0
+    let code = doc["currency"]?.stringValue ?? "GHS"
+    guard let currency = Currency.lookup(code) else {
+      throw .failure("transaction \(id.hex) has an unknown currency '\(code)'")
+    }
+    self.currency = currency
+    type = TxnType(rawValue: doc["type"]?.stringValue ?? "") ?? .credit
+    date = doc["date"]?.dateValue ?? 0
+    key = doc["key"]?.stringValue
+    sms = SMSState(doc["sms"]?.documentValue ?? [:])
+    createdAt = doc["created_at"]?.dateValue ?? Int64(id.timestamp) * 1000
+    updatedAt = doc["updated_at"]?.dateValue ?? createdAt
+  }
+
+  public var money: Money { Money(minor: amount, currency: currency) }
+
+  /// `id, user_id, full_name, amount, currency, type, date, key, created_at,
+  /// updated_at, sms{status, sid, attempts, last_error}` (DESIGN.md).
+  public var out: OutObject {
+    OutObject([
+      ("id", .string(id.hex)),
+      ("user_id", .string(userID.hex)),
+      ("full_name", .string(fullName)),
+      ("amount", .money(money)),
+      ("currency", .string(currency.code)),
+      ("type", .string(type.rawValue)),
+      ("date", .date(date)),
+      ("key", key.map { .string($0) } ?? .null),
+      ("created_at", .date(createdAt)),
+      ("updated_at", .date(updatedAt)),
+      ("sms", .object(sms.out)),
+    ])
+  }
+
+  /// `transaction_id, user_id, to, status, attempts, last_error, sid,
+  /// next_attempt_at, updated_at` (DESIGN.md's SMS list object).
+  public var smsOut: OutObject {
+    OutObject([
+      ("transaction_id", .string(id.hex)),
+      ("user_id", .string(userID.hex)),
+      ("to", sms.to.map { .string($0) } ?? .null),
+      ("status", .string(sms.status.rawValue)),
+      ("attempts", .int(sms.attempts)),
+      ("last_error", sms.lastError.map { .string($0) } ?? .null),
+      ("sid", sms.sid.map { .string($0) } ?? .null),
+      ("next_attempt_at", sms.nextAttemptAt.map { .date($0) } ?? .null),
+      ("updated_at", sms.updatedAt.map { .date($0) } ?? .null),
+    ])
+  }
+}

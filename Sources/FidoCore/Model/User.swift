@@ -1,0 +1,85 @@
+/// A user as fido reads it from `users`.
+public struct User: Sendable, Equatable {
+  public var id: ObjectID
+  public var name: String
+  public var email: String
+  public var phone: String?
+  public var currency: Currency
+  public var openingBalance: Int64
+  public var balance: Int64
+  public var createdAt: Int64
+  public var updatedAt: Int64
+  public var stats: UserStats
+
+  init(_ doc: Document) throws(FidoError) {
+    guard let id = doc["_id"]?.objectIDValue else { throw .failure("a user document has no ObjectId _id") }
+    self.id = id
+    name = doc["name"]?.stringValue ?? ""
+    email = doc["email"]?.stringValue ?? ""
+    phone = doc["phone"]?.stringValue
+    let code = doc["currency"]?.stringValue ?? "GHS"
+    guard let currency = Currency.lookup(code) else {
+      throw .failure("user \(id.hex) has an unknown currency '\(code)'")
+    }
+    self.currency = currency
+    openingBalance = doc["opening_balance"]?.int64Value ?? 0
+    balance = doc["balance"]?.int64Value ?? 0
+    createdAt = doc["created_at"]?.dateValue ?? Int64(id.timestamp) * 1000
+    updatedAt = doc["updated_at"]?.dateValue ?? createdAt
+    stats = UserStats(doc["stats"]?.documentValue ?? [:])
+  }
+
+  public var balanceMoney: Money { Money(minor: balance, currency: currency) }
+
+  /// `id, name, email, phone, currency, balance, created_at, updated_at` (DESIGN.md).
+  public var out: OutObject {
+    OutObject([
+      ("id", .string(id.hex)),
+      ("name", .string(name)),
+      ("email", .string(email)),
+      ("phone", phone.map { .string($0) } ?? .null),
+      ("currency", .string(currency.code)),
+      ("balance", .money(balanceMoney)),
+      ("created_at", .date(createdAt)),
+      ("updated_at", .date(updatedAt)),
+    ])
+  }
+
+  /// Only what a user needs to be shown: never the password hash.
+  static let projection: Document = ["password_hash": 0]
+}
+
+/// A user's maintained statistics: counters changed only by atomic operators.
+public struct UserStats: Sendable, Equatable {
+  public var count: Int64 = 0
+  public var creditCount: Int64 = 0
+  public var debitCount: Int64 = 0
+  public var creditTotal: Int64 = 0
+  public var debitTotal: Int64 = 0
+  public var firstAt: Int64?
+  public var lastAt: Int64?
+
+  public init() {}
+
+  init(_ doc: Document) {
+    count = doc["count"]?.int64Value ?? 0
+    creditCount = doc["credit_count"]?.int64Value ?? 0
+    debitCount = doc["debit_count"]?.int64Value ?? 0
+    creditTotal = doc["credit_total"]?.int64Value ?? 0
+    debitTotal = doc["debit_total"]?.int64Value ?? 0
+    firstAt = doc["first_at"]?.dateValue
+    lastAt = doc["last_at"]?.dateValue
+  }
+
+  /// First/last are left out, not null, until there is a transaction: `$min`
+  /// would keep a null (null sorts before every date).
+  var document: Document {
+    var d: Document = [
+      "count": .int64(count), "credit_count": .int64(creditCount), "debit_count": .int64(debitCount),
+      "credit_total": .int64(creditTotal), "debit_total": .int64(debitTotal),
+    ]
+    if let firstAt { d["first_at"] = .date(firstAt) }
+    if let lastAt { d["last_at"] = .date(lastAt) }
+    return d
+  }
+}

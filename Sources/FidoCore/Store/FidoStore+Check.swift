@@ -1,0 +1,162 @@
+/// One figure of one user that disagrees with its recomputation from `transactions`.
+public struct Drift: Sendable, Equatable {
+  public var userID: ObjectID
+  public var figure: String
+  public var stored: String
+  public var expected: String
+
+  public var out: OutObject {
+    OutObject([
+      ("user_id", .string(userID.hex)), ("figure", .string(figure)), ("stored", .string(stored)),
+      ("expected", .string(expected)),
+    ])
+  }
+}
+
+extension FidoStore {
+  /// Recomputes every user's balance, counters and day buckets from
+  /// `transactions` and reports each difference; with `repair`, rewrites the
+  /// drifted users' figures, each user in its own transaction from a fresh
+  /// recomputation. Streams users and aggregates in `_id` order (merge join).
+  public func check(repair: Bool, now: Int64, _ each: (Drift) throws(FidoError) -> Void) throws(FidoError) -> Int {
+    var driftCount = 0
+    var drifted: [ObjectID] = []
+    let userCursor = try mongo { () throws(MongoError) in
+      try users.find([:], sort: ["_id": 1], projection: User.projection)
+    }
+    let totals = try mongo { () throws(MongoError) in
+      try transactions.aggregate(Self.dailyPipeline(match: [:], byUser: true))
+    }
+    let storedDays = try mongo { () throws(MongoError) in
+      try days.find([:], sort: ["user_id": 1, "day": 1])
+    }
+    var nextTotal = try mongo { () throws(MongoError) in try totals.next() }
+    var nextDay = try mongo { () throws(MongoError) in try storedDays.next() }
+
+    while let doc = try mongo({ () throws(MongoError) in try userCursor.next() }) {
+      let user = try User(doc)
+      // Skip aggregates of users that no longer exist (orphans sort before this user).
+      while let t = nextTotal, let u = t["_id"]?.documentValue?["user"]?.objectIDValue, u < user.id {
+        try each(Drift(userID: u, figure: "user", stored: "missing", expected: "exists (orphan transactions)"))
+        driftCount += 1
+        nextTotal = try mongo { () throws(MongoError) in try totals.next() }
+      }
+      var expected = UserStats()
+      var expectedDays: [Int64: (count: Int64, amount: Int64)] = [:]
+      while let t = nextTotal, t["_id"]?.documentValue?["user"]?.objectIDValue == user.id {
+        let f = DayFigures(t)
+        expected.count += f.count
+        expected.creditCount += f.creditCount
+        expected.debitCount += f.debitCount
+        expected.creditTotal += f.creditTotal
+        expected.debitTotal += f.debitTotal
+        expected.firstAt = min(expected.firstAt ?? f.first, f.first)
+        expected.lastAt = max(expected.lastAt ?? f.last, f.last)
+        if let day = t["_id"]?.documentValue?["day"]?.dateValue {
+          expectedDays[day] = (f.count, f.creditTotal + f.debitTotal)
+        }
+        nextTotal = try mongo { () throws(MongoError) in try totals.next() }
+      }
+      while let d = nextDay, let u = d["user_id"]?.objectIDValue, u < user.id {
+        nextDay = try mongo { () throws(MongoError) in try storedDays.next() }
+      }
+      var actualDays: [Int64: (count: Int64, amount: Int64)] = [:]
+      while let d = nextDay, d["user_id"]?.objectIDValue == user.id {
+        if let day = d["day"]?.dateValue {
+          actualDays[day] = (d["count"]?.int64Value ?? 0, d["amount"]?.int64Value ?? 0)
+        }
+        nextDay = try mongo { () throws(MongoError) in try storedDays.next() }
+      }
+      let found = Self.compare(user: user, expected: expected, expectedDays: expectedDays, actualDays: actualDays)
+      for drift in found { try each(drift) }
+      driftCount += found.count
+      if !found.isEmpty { drifted.append(user.id) }
+    }
+    while let t = nextTotal {
+      if let u = t["_id"]?.documentValue?["user"]?.objectIDValue {
+        try each(Drift(userID: u, figure: "user", stored: "missing", expected: "exists (orphan transactions)"))
+        driftCount += 1
+      }
+      nextTotal = try mongo { () throws(MongoError) in try totals.next() }
+    }
+    if repair {
+      for id in drifted { try repairUser(id, now: now) }
+    }
+    return driftCount
+  }
+
+  static func compare(
+    user: User, expected: UserStats, expectedDays: [Int64: (count: Int64, amount: Int64)],
+    actualDays: [Int64: (count: Int64, amount: Int64)]
+  ) -> [Drift] {
+    var out: [Drift] = []
+    func check(_ figure: String, _ stored: String, _ want: String) {
+      if stored != want { out.append(Drift(userID: user.id, figure: figure, stored: stored, expected: want)) }
+    }
+    let s = user.stats
+    let balance = user.openingBalance &+ expected.creditTotal &- expected.debitTotal
+    check("balance", "\(user.balance)", "\(balance)")
+    check("count", "\(s.count)", "\(expected.count)")
+    check("credit_count", "\(s.creditCount)", "\(expected.creditCount)")
+    check("debit_count", "\(s.debitCount)", "\(expected.debitCount)")
+    check("credit_total", "\(s.creditTotal)", "\(expected.creditTotal)")
+    check("debit_total", "\(s.debitTotal)", "\(expected.debitTotal)")
+    let date = { (v: Int64?) in v.map(FidoDate.format) ?? "null" }
+    check("first_at", date(s.firstAt), date(expected.firstAt))
+    check("last_at", date(s.lastAt), date(expected.lastAt))
+    for day in Set(expectedDays.keys).union(actualDays.keys).sorted() {
+      let want = expectedDays[day] ?? (0, 0)
+      let have = actualDays[day] ?? (0, 0)
+      let name = FidoDate.day(day)
+      check("day \(name) count", "\(have.count)", "\(want.count)")
+      check("day \(name) amount", "\(have.amount)", "\(want.amount)")
+    }
+    return out
+  }
+
+  /// Rewrites one user's figures from a recomputation inside one transaction.
+  func repairUser(_ id: ObjectID, now: Int64) throws(FidoError) {
+    try atomically { (session) throws -> Void in
+      guard let doc = try users.findOne(["_id": .objectID(id)], projection: User.projection, session: session)
+      else { return }
+      let user = try User(doc)
+      var stats = UserStats()
+      var dayDocs: [Document] = []
+      let cursor = try transactions.aggregate(
+        Self.dailyPipeline(match: ["user_id": .objectID(id)], byUser: false), session: session)
+      while let t = try cursor.next() {
+        let f = DayFigures(t)
+        stats.count += f.count
+        stats.creditCount += f.creditCount
+        stats.debitCount += f.debitCount
+        stats.creditTotal += f.creditTotal
+        stats.debitTotal += f.debitTotal
+        stats.firstAt = min(stats.firstAt ?? f.first, f.first)
+        stats.lastAt = max(stats.lastAt ?? f.last, f.last)
+        if let day = t["_id"]?.documentValue?["day"]?.dateValue {
+          dayDocs.append([
+            "user_id": .objectID(id), "day": .date(day), "count": .int64(f.count),
+            "amount": .int64(f.creditTotal + f.debitTotal),
+          ])
+        }
+      }
+      var set: Document = [
+        "balance": .int64(user.openingBalance &+ stats.creditTotal &- stats.debitTotal),
+        "stats.count": .int64(stats.count), "stats.credit_count": .int64(stats.creditCount),
+        "stats.debit_count": .int64(stats.debitCount), "stats.credit_total": .int64(stats.creditTotal),
+        "stats.debit_total": .int64(stats.debitTotal), "updated_at": .date(now),
+      ]
+      var update = Document()
+      if let f = stats.firstAt, let l = stats.lastAt {
+        set["stats.first_at"] = .date(f)
+        set["stats.last_at"] = .date(l)
+      } else {
+        update["$unset"] = ["stats.first_at": "", "stats.last_at": ""]
+      }
+      update["$set"] = .document(set)
+      _ = try users.updateOne(["_id": .objectID(id)], update: .document(update), session: session)
+      _ = try days.deleteMany(["user_id": .objectID(id)], session: session)
+      if !dayDocs.isEmpty { try days.insertMany(dayDocs, session: session) }
+    }
+  }
+}

@@ -1,0 +1,357 @@
+/// What `txn add` records. The amount is already parsed in the user's currency.
+public struct NewTransaction: Sendable {
+  public var user: User
+  public var amount: Int64
+  public var type: TxnType
+  /// nil: now.
+  public var date: Int64?
+  public var key: String?
+  /// Why no SMS will be sent (`--no-sms`, no phone, SMS not configured); nil queues one.
+  public var smsSkipReason: String?
+  public init(user: User, amount: Int64, type: TxnType, date: Int64?, key: String?, smsSkipReason: String?) {
+    self.user = user
+    self.amount = amount
+    self.type = type
+    self.date = date
+    self.key = key
+    self.smsSkipReason = smsSkipReason
+  }
+}
+
+public struct TxnAddResult: Sendable {
+  public var transaction: Transaction
+  /// false when an idempotency key matched an existing transaction.
+  public var created: Bool
+}
+
+public struct TxnFilter: Sendable {
+  public var user: ObjectID
+  public var since: Int64?
+  public var until: Int64?
+  public var type: TxnType?
+  public var after: ObjectID?
+  /// 0 means all.
+  public var limit: Int64
+  public init(
+    user: ObjectID, since: Int64? = nil, until: Int64? = nil, type: TxnType? = nil, after: ObjectID? = nil,
+    limit: Int64 = 100
+  ) {
+    self.user = user
+    self.since = since
+    self.until = until
+    self.type = type
+    self.after = after
+    self.limit = limit
+  }
+}
+
+public struct TxnChanges: Sendable {
+  /// Already parsed in the transaction's currency.
+  public var amount: Int64?
+  public var type: TxnType?
+  public var date: Int64?
+  public init(amount: Int64? = nil, type: TxnType? = nil, date: Int64? = nil) {
+    self.amount = amount
+    self.type = type
+    self.date = date
+  }
+  public var isEmpty: Bool { amount == nil && type == nil && date == nil }
+}
+
+/// How long `txn add` holds the notification it is about to send, so a
+/// concurrent `sms retry` leaves it alone.
+let smsLeaseMillis: Int64 = 120_000
+
+extension FidoStore {
+  // MARK: add
+
+  public func addTransaction(_ new: NewTransaction, now: Int64) throws(FidoError) -> TxnAddResult {
+    let user = new.user
+    let date = new.date ?? now
+    let id = ids.next(nowMs: now)
+    let sms: SMSState
+    if let reason = new.smsSkipReason {
+      sms = SMSState(status: .skipped, to: user.phone, lastError: reason, nextAttemptAt: nil, now: now)
+    } else {
+      sms = SMSState(status: .pending, to: user.phone, lastError: nil, nextAttemptAt: now, now: now)
+    }
+    var doc: Document = [
+      "_id": .objectID(id), "user_id": .objectID(user.id), "full_name": .string(user.name),
+      "amount": .int64(new.amount), "currency": .string(user.currency.code), "type": .string(new.type.rawValue),
+      "date": .date(date),
+    ]
+    if let key = new.key { doc["key"] = .string(key) }
+    var smsDoc = sms.document
+    if sms.status == .pending { smsDoc["lease_until"] = .date(now + smsLeaseMillis) }
+    doc["sms"] = .document(smsDoc)
+    doc["created_at"] = .date(now)
+    doc["updated_at"] = .date(now)
+
+    let effect = StatsEffect.add(type: new.type, amount: new.amount, date: date)
+    do {
+      let stored = try atomically { (session) throws -> Document in
+        var doc = doc
+        if session != nil {
+          // Balance first: the message text needs the new balance.
+          let balance = try applyToUser(user.id, effect, now: now, session: session)
+          doc["sms"] = .document(withBody(smsDoc, user: user, type: new.type, amount: new.amount, balance: balance))
+          try transactions.insertOne(doc, session: session)
+          try applyToDays(user.id, effect, session: session)
+        } else {
+          // No transactions: the transaction document first, so a duplicate key
+          // changes nothing; `db check --repair` reconciles a crash in between.
+          try transactions.insertOne(doc, session: nil)
+          let balance = try applyToUser(user.id, effect, now: now, session: nil)
+          try applyToDays(user.id, effect, session: nil)
+          let body = withBody(smsDoc, user: user, type: new.type, amount: new.amount, balance: balance)
+          _ = try transactions.updateOne(["_id": .objectID(id)], update: ["$set": ["sms": .document(body)]])
+          doc["sms"] = .document(body)
+        }
+        return doc
+      }
+      return TxnAddResult(transaction: try Transaction(stored), created: true)
+    } catch {
+      guard let key = new.key, isDuplicateKeyConflict(error) else { throw error }
+      return try existingForKey(key, new: new)
+    }
+  }
+
+  private func isDuplicateKeyConflict(_ error: FidoError) -> Bool {
+    if case .conflict = error { return true }
+    return false
+  }
+
+  /// The same key again: the same data returns the first transaction, other data is a conflict.
+  private func existingForKey(_ key: String, new: NewTransaction) throws(FidoError) -> TxnAddResult {
+    let found = try mongo { () throws(MongoError) in
+      try transactions.findOne(["user_id": .objectID(new.user.id), "key": .string(key)])
+    }
+    guard let found else { throw .conflict("idempotency key '\(key)' is in use and could not be read back; retry") }
+    let existing = try Transaction(found)
+    let sameDate = new.date.map { $0 == existing.date } ?? true
+    guard existing.amount == new.amount, existing.type == new.type, sameDate else {
+      throw .conflict(
+        "idempotency key '\(key)' was already used for transaction \(existing.id.hex) with other data; use a new key")
+    }
+    return TxnAddResult(transaction: existing, created: false)
+  }
+
+  private func withBody(_ sms: Document, user: User, type: TxnType, amount: Int64, balance: Int64) -> Document {
+    var sms = sms
+    sms["body"] = .string(
+      SMSText.make(
+        name: user.name, type: type.rawValue, amount: Money(minor: amount, currency: user.currency),
+        balance: Money(minor: balance, currency: user.currency)))
+    return sms
+  }
+
+  // MARK: read
+
+  public func transaction(_ id: ObjectID) throws(FidoError) -> Transaction {
+    let found = try mongo { () throws(MongoError) in try transactions.findOne(["_id": .objectID(id)]) }
+    guard let found else { throw .notFound("no transaction \(id.hex); list them with 'fido txn list --user USER'") }
+    return try Transaction(found)
+  }
+
+  /// Streams a user's transactions newest first (date, then id).
+  public func listTransactions(_ filter: TxnFilter, _ each: (Transaction) throws(FidoError) -> Void)
+    throws(FidoError)
+  {
+    var query: Document = ["user_id": .objectID(filter.user)]
+    var range = Document()
+    if let since = filter.since { range["$gte"] = .date(since) }
+    if let until = filter.until { range["$lte"] = .date(until) }
+    if !range.isEmpty { query["date"] = .document(range) }
+    if let type = filter.type { query["type"] = .string(type.rawValue) }
+    if let after = filter.after {
+      let anchor = try transaction(after)
+      guard anchor.userID == filter.user else {
+        throw .invalidData("--after \(after.hex) is a transaction of another user")
+      }
+      query["$or"] = .array([
+        ["date": ["$lt": .date(anchor.date)]],
+        ["date": .date(anchor.date), "_id": ["$lt": .objectID(after)]],
+      ])
+    }
+    let cursor = try mongo { () throws(MongoError) in
+      try transactions.find(query, sort: ["date": -1, "_id": -1], limit: filter.limit)
+    }
+    while let doc = try mongo({ () throws(MongoError) in try cursor.next() }) {
+      try each(try Transaction(doc))
+    }
+  }
+
+  // MARK: update and delete
+
+  public func updateTransaction(_ id: ObjectID, _ changes: TxnChanges, now: Int64) throws(FidoError) -> Transaction {
+    try atomically { (session) throws -> Transaction in
+      guard let found = try transactions.findOne(["_id": .objectID(id)], session: session) else {
+        throw FidoError.notFound("no transaction \(id.hex); list them with 'fido txn list --user USER'")
+      }
+      let old = try Transaction(found)
+      let amount = changes.amount ?? old.amount
+      let type = changes.type ?? old.type
+      let date = changes.date ?? old.date
+      // The filter holds the old values, so a concurrent change to the same
+      // transaction makes this one match nothing instead of losing an update.
+      let updated = try transactions.findOneAndUpdate(
+        [
+          "_id": .objectID(id), "amount": .int64(old.amount), "type": .string(old.type.rawValue),
+          "date": .date(old.date),
+        ],
+        update: [
+          "$set": ["amount": .int64(amount), "type": .string(type.rawValue), "date": .date(date), "updated_at": .date(now)]
+        ], returnNew: true, session: session)
+      guard let updated else {
+        throw FidoError.conflict("transaction \(id.hex) changed while it was being updated; run the command again")
+      }
+      let removeOld = StatsEffect.remove(type: old.type, amount: old.amount, date: old.date)
+      let addNew = StatsEffect.add(type: type, amount: amount, date: date)
+      _ = try applyToUser(old.userID, removeOld.combined(with: addNew), now: now, session: session)
+      try applyToDays(old.userID, removeOld, addNew, session: session)
+      if date != old.date { try refreshFirstLast(old.userID, session: session) }
+      return try Transaction(updated)
+    }
+  }
+
+  public func deleteTransaction(_ id: ObjectID, now: Int64) throws(FidoError) -> Transaction {
+    try atomically { (session) throws -> Transaction in
+      guard let found = try transactions.findOneAndDelete(["_id": .objectID(id)], session: session) else {
+        throw FidoError.notFound("no transaction \(id.hex); list them with 'fido txn list --user USER'")
+      }
+      let old = try Transaction(found)
+      let effect = StatsEffect.remove(type: old.type, amount: old.amount, date: old.date)
+      _ = try applyToUser(old.userID, effect, now: now, session: session)
+      try applyToDays(old.userID, effect, session: session)
+      try refreshFirstLast(old.userID, session: session)
+      return old
+    }
+  }
+
+  // MARK: statistics
+
+  /// Applies an effect to the user's balance and counters with `$inc`/`$min`/`$max`
+  /// in one findAndModify; returns the new balance.
+  func applyToUser(_ user: ObjectID, _ effect: StatsEffect, now: Int64, session: MongoSession?) throws -> Int64 {
+    let doc = try users.findOneAndUpdate(
+      ["_id": .objectID(user)], update: .document(Self.userUpdate(effect, now: now)), returnNew: true,
+      projection: ["balance": 1], session: session)
+    guard let balance = doc?["balance"]?.int64Value else {
+      throw FidoError.notFound("no user \(user.hex); it was deleted meanwhile")
+    }
+    return balance
+  }
+
+  /// The update document for an effect: `$inc` counters, `$min`/`$max` dates.
+  static func userUpdate(_ effect: StatsEffect, now: Int64) -> Document {
+    var inc = Document()
+    inc["balance"] = .int64(effect.balance)
+    inc["stats.count"] = .int64(effect.count)
+    inc["stats.credit_count"] = .int64(effect.creditCount)
+    inc["stats.debit_count"] = .int64(effect.debitCount)
+    inc["stats.credit_total"] = .int64(effect.creditTotal)
+    inc["stats.debit_total"] = .int64(effect.debitTotal)
+    var update: Document = ["$inc": .document(inc), "$set": ["updated_at": .date(now)]]
+    if let first = effect.extendFrom ?? effect.extendTo, let last = effect.extendTo {
+      update["$min"] = ["stats.first_at": .date(first)]
+      update["$max"] = ["stats.last_at": .date(last)]
+    }
+    return update
+  }
+
+  /// Adds each effect to its UTC day's counters (one bulk write), then drops days left empty.
+  func applyToDays(_ user: ObjectID, _ effects: StatsEffect..., session: MongoSession?) throws {
+    var ops: [(filter: Document, update: BSONValue, upsert: Bool)] = []
+    var emptied = false
+    for effect in effects {
+      guard let day = effect.day else { continue }
+      ops.append(
+        (
+          filter: ["user_id": .objectID(user), "day": .date(day)],
+          update: ["$inc": ["count": .int64(effect.count), "amount": .int64(effect.dayAmount)]],
+          upsert: effect.count > 0
+        ))
+      if effect.count < 0 { emptied = true }
+    }
+    if ops.isEmpty { return }
+    _ = try days.bulkUpdate(ops, ordered: true, session: session)
+    if emptied {
+      _ = try days.deleteMany(["user_id": .objectID(user), "count": ["$lte": 0]], session: session)
+    }
+  }
+
+  /// Recomputes first/last transaction time from the (user_id, date) index after a removal.
+  func refreshFirstLast(_ user: ObjectID, session: MongoSession?) throws {
+    let filter: Document = ["user_id": .objectID(user)]
+    let first = try transactions.findOne(filter, sort: ["date": 1], projection: ["date": 1], session: session)
+    let last = try transactions.findOne(filter, sort: ["date": -1], projection: ["date": 1], session: session)
+    var update = Document()
+    if let f = first?["date"], let l = last?["date"] {
+      update["$set"] = ["stats.first_at": f, "stats.last_at": l]
+    } else {
+      update["$unset"] = ["stats.first_at": "", "stats.last_at": ""]
+    }
+    _ = try users.updateOne(["_id": .objectID(user)], update: .document(update), session: session)
+  }
+}
+
+/// The change one transaction makes to a user's counters.
+struct StatsEffect {
+  var balance: Int64 = 0
+  var count: Int64 = 0
+  var creditCount: Int64 = 0
+  var debitCount: Int64 = 0
+  var creditTotal: Int64 = 0
+  var debitTotal: Int64 = 0
+  /// Day bucket (UTC midnight) and the amount it gains or loses.
+  var day: Int64?
+  var dayAmount: Int64 = 0
+  /// The latest (and, when several are combined, earliest) new date, which may move last/first.
+  var extendTo: Int64?
+  var extendFrom: Int64?
+
+  static func add(type: TxnType, amount: Int64, date: Int64) -> StatsEffect {
+    var e = StatsEffect()
+    e.balance = type.signed(amount)
+    e.count = 1
+    if type == .credit {
+      e.creditCount = 1
+      e.creditTotal = amount
+    } else {
+      e.debitCount = 1
+      e.debitTotal = amount
+    }
+    e.day = FidoDate.dayStart(date)
+    e.dayAmount = amount
+    e.extendTo = date
+    return e
+  }
+
+  static func remove(type: TxnType, amount: Int64, date: Int64) -> StatsEffect {
+    var e = add(type: type, amount: amount, date: date)
+    e.balance = -e.balance
+    e.count = -1
+    e.creditCount = -e.creditCount
+    e.debitCount = -e.debitCount
+    e.creditTotal = -e.creditTotal
+    e.debitTotal = -e.debitTotal
+    e.dayAmount = -amount
+    e.extendTo = nil
+    return e
+  }
+
+  /// Both effects on the user document (days are applied separately).
+  func combined(with other: StatsEffect) -> StatsEffect {
+    var e = StatsEffect()
+    e.balance = balance + other.balance
+    e.count = count + other.count
+    e.creditCount = creditCount + other.creditCount
+    e.debitCount = debitCount + other.debitCount
+    e.creditTotal = creditTotal + other.creditTotal
+    e.debitTotal = debitTotal + other.debitTotal
+    let dates = [extendFrom, extendTo, other.extendFrom, other.extendTo].compactMap { $0 }
+    e.extendFrom = dates.min()
+    e.extendTo = dates.max()
+    return e
+  }
+}

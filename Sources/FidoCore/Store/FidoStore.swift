@@ -1,0 +1,103 @@
+/// fido's records in one MongoDB database: `users`, `transactions` and
+/// `user_days` (per-user, per-UTC-day counters behind analytics). One client,
+/// one thread; every method maps driver errors to `FidoError` on the way out.
+public final class FidoStore {
+  public let client: MongoClient
+  public let config: Config
+  let users: MongoCollection
+  let transactions: MongoCollection
+  let days: MongoCollection
+  let ids = ObjectIDGenerator()
+  private var transactionSupport: Bool?
+
+  public init(config: Config, log: (@Sendable (String) -> Void)? = nil) throws(FidoError) {
+    self.config = config
+    client = try MongoClient(ClientOptions(uri: config.uri, timeoutMS: config.timeoutMS, log: log))
+    users = client.collection(Collections.users, db: config.db)
+    transactions = client.collection(Collections.transactions, db: config.db)
+    days = client.collection(Collections.days, db: config.db)
+  }
+
+  public enum Collections {
+    public static let users = "users"
+    public static let transactions = "transactions"
+    public static let days = "user_days"
+  }
+
+  /// Maps a driver error to the error fido reports.
+  func fail(_ error: MongoError) -> FidoError { error.fidoError(uri: config.uri) }
+
+  /// Runs `body` through the driver, mapping its errors.
+  func mongo<T>(_ body: () throws(MongoError) -> T) throws(FidoError) -> T {
+    do { return try body() } catch { throw fail(error) }
+  }
+
+  /// Runs `body` atomically: in a multi-document transaction where the
+  /// deployment has them, else as the ordered writes it makes (which
+  /// `db check --repair` can always reconcile).
+  func atomically<T>(_ body: (MongoSession?) throws -> T) throws(FidoError) -> T {
+    let supported: Bool
+    if let transactionSupport {
+      supported = transactionSupport
+    } else {
+      supported = try mongo { () throws(MongoError) in try client.supportsTransactions() }
+      transactionSupport = supported
+    }
+    do {
+      if supported {
+        return try client.withTransaction { session in try body(session) }
+      }
+      return try body(nil)
+    } catch let error as FidoError {
+      throw error
+    } catch let error as MongoError {
+      throw fail(error)
+    } catch {
+      throw .failure("unexpected error: \(error)")
+    }
+  }
+
+  /// What `doctor` reports of the server: version, topology, transactions.
+  public func serverReport() throws(FidoError) -> (version: String, topology: String, transactions: Bool) {
+    try mongo { () throws(MongoError) in
+      (try client.serverVersion(), client.topologyDescription(), try client.supportsTransactions())
+    }
+  }
+
+  /// The indexes every query relies on. Idempotent; run by `db init` and by
+  /// the writes that can be a database's first (user create, txn import).
+  public func ensureIndexes() throws(FidoError) {
+    try mongo { () throws(MongoError) in
+      try users.createIndexes(Indexes.users)
+      try transactions.createIndexes(Indexes.transactions)
+      try days.createIndexes(Indexes.days)
+    }
+  }
+
+  public enum Indexes {
+    public static let users: [Document] = [
+      ["key": ["email": 1], "name": "email_1", "unique": true]
+    ]
+    public static let transactions: [Document] = [
+      // History, windows and paging: equality on the user, range and order on the date.
+      ["key": ["user_id": 1, "date": 1], "name": "user_id_1_date_1"],
+      // Idempotency keys are unique per user; transactions without one are not indexed.
+      [
+        "key": ["user_id": 1, "key": 1], "name": "user_id_1_key_1", "unique": true,
+        "partialFilterExpression": ["key": ["$type": "string"]],
+      ],
+      // The SMS outbox: pending notifications by next attempt time.
+      [
+        "key": ["sms.status": 1, "sms.next_attempt_at": 1], "name": "sms_status_1_sms_next_attempt_at_1"
+      ],
+    ]
+    public static let days: [Document] = [
+      ["key": ["user_id": 1, "day": 1], "name": "user_id_1_day_1", "unique": true],
+      ["key": ["user_id": 1, "count": -1, "day": 1], "name": "user_id_1_count_-1_day_1"],
+      ["key": ["user_id": 1, "amount": -1, "day": 1], "name": "user_id_1_amount_-1_day_1"],
+    ]
+    public static var all: [(collection: String, specs: [Document])] {
+      [(Collections.users, users), (Collections.transactions, transactions), (Collections.days, days)]
+    }
+  }
+}

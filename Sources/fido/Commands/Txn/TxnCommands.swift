@@ -1,0 +1,113 @@
+import FidoCore
+
+enum TxnAdd {
+  static func run(_ ctx: Context) throws(FidoError) {
+    let inv = ctx.invocation
+    let config = try ctx.config()
+    let ref = try UserRef.parse(inv.value("user") ?? "")
+    let type = try TxnType.parse(inv.value("type") ?? "")
+    let now = ctx.clock()
+    let date = try inv.date("date", now: now)
+    let key = try inv.value("key").map { (k) throws(FidoError) in try IdempotencyKey.validate(k) }
+    let store = try ctx.store()
+    let user = try store.user(ref)
+    let amount = try Money.parse(inv.value("amount") ?? "", currency: user.currency).minor
+    let skip: String? =
+      inv.flag("no-sms") ? "--no-sms" : user.phone == nil ? "user has no phone" : config.twilio == nil ? "SMS not configured" : nil
+    let result = try store.addTransaction(
+      NewTransaction(user: user, amount: amount, type: type, date: date, key: key, smsSkipReason: skip), now: now)
+    var txn = result.transaction
+    if result.created, txn.sms.status == .pending, let twilio = config.twilio {
+      txn = try SMSSender(store: store, settings: twilio, timeoutMS: config.timeoutMS, log: ctx.diagnostics())
+        .deliverNow(txn, now: ctx.clock)
+      if txn.sms.status == .pending {
+        ctx.warn(
+          "transaction recorded, but its SMS is still pending (\(txn.sms.lastError ?? "not sent")); 'fido sms retry' will resend it")
+      } else if txn.sms.status == .failed {
+        ctx.warn("transaction recorded, but its SMS failed for good: \(txn.sms.lastError ?? "unknown error")")
+      }
+    }
+    try ctx.emit(txn.out)
+  }
+}
+
+enum TxnList {
+  static func run(_ ctx: Context) throws(FidoError) {
+    let inv = ctx.invocation
+    let ref = try UserRef.parse(inv.value("user") ?? "")
+    let now = ctx.clock()
+    let since = try inv.date("since", now: now)
+    let until = try inv.date("until", now: now, endOfDay: true)
+    let type = try inv.value("type").map { (t) throws(FidoError) in try TxnType.parse(t) }
+    let after = try inv.objectID("after", what: "transaction id")
+    let limit = try inv.limit()
+    let store = try ctx.store()
+    let user: ObjectID
+    switch ref {
+    case .id(let id): user = id
+    case .email: user = try store.user(ref).id
+    }
+    let out = try ctx.listRenderer()
+    try store.listTransactions(
+      TxnFilter(user: user, since: since, until: until, type: type, after: after, limit: limit)
+    ) { out.write($0.out) }
+    out.finish()
+  }
+}
+
+enum TxnGet {
+  static func run(_ ctx: Context) throws(FidoError) {
+    let id = try parseID(ctx.invocation.argument, what: "transaction id")
+    try ctx.emit(try ctx.store().transaction(id).out)
+  }
+}
+
+enum TxnUpdate {
+  static func run(_ ctx: Context) throws(FidoError) {
+    let inv = ctx.invocation
+    let id = try parseID(inv.argument, what: "transaction id")
+    let now = ctx.clock()
+    var changes = TxnChanges()
+    changes.type = try inv.value("type").map { (t) throws(FidoError) in try TxnType.parse(t) }
+    changes.date = try inv.date("date", now: now)
+    let amountText = inv.value("amount")
+    guard amountText != nil || !changes.isEmpty else {
+      throw .usage("nothing to update: give --amount, --type or --date")
+    }
+    let store = try ctx.store()
+    if let amountText {
+      // The amount's grammar depends on the transaction's currency.
+      let currency = try store.transaction(id).currency
+      changes.amount = try Money.parse(amountText, currency: currency).minor
+    }
+    try ctx.emit(try store.updateTransaction(id, changes, now: now).out)
+  }
+}
+
+enum TxnDelete {
+  static func run(_ ctx: Context) throws(FidoError) {
+    let id = try parseID(ctx.invocation.argument, what: "transaction id")
+    let store = try ctx.store()
+    let txn = try store.transaction(id)
+    try ctx.confirm("delete transaction \(id.hex) (\(txn.type.rawValue) \(txn.money.display))")
+    try ctx.emit(try store.deleteTransaction(id, now: ctx.clock()).out)
+  }
+}
+
+enum AnalyticsCommand {
+  static func run(_ ctx: Context) throws(FidoError) {
+    let inv = ctx.invocation
+    let ref = try UserRef.parse(inv.argument)
+    let now = ctx.clock()
+    let since = try inv.date("since", now: now)
+    let until = try inv.date("until", now: now, endOfDay: true)
+    if let since, let until, since > until {
+      throw .invalidData("--since is after --until: the window is empty; swap them")
+    }
+    let store = try ctx.store()
+    let (user, figures) =
+      since == nil && until == nil
+      ? try store.analytics(ref) : try store.analytics(ref, since: since, until: until)
+    try ctx.emit(figures.out(user: user, since: since, until: until))
+  }
+}

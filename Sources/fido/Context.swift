@@ -1,0 +1,92 @@
+import FidoCore
+
+/// Everything a command needs from the outside world. Built once per run; the
+/// configuration and the database connection are made only when a command asks,
+/// so `help`, `completion` and `--version` never read the env file or connect.
+final class Context {
+  let io: IOStreams
+  let environment: [String: String]
+  let invocation: Invocation
+  /// Milliseconds since the Unix epoch.
+  let clock: () -> Int64
+  private var resolved: Config?
+  private var openedStore: FidoStore?
+
+  init(io: IOStreams, environment: [String: String], invocation: Invocation, clock: @escaping () -> Int64) {
+    self.io = io
+    self.environment = environment
+    self.invocation = invocation
+    self.clock = clock
+  }
+
+  func config() throws(FidoError) -> Config {
+    if let resolved { return resolved }
+    let config = try Config.resolve(flags: invocation.values, environment: environment)
+    resolved = config
+    return config
+  }
+
+  /// The store over one MongoDB client, connected on first use.
+  func store() throws(FidoError) -> FidoStore {
+    if let openedStore { return openedStore }
+    let config = try config()
+    let store = try FidoStore(config: config, log: diagnostics())
+    openedStore = store
+    return store
+  }
+
+  /// A -v diagnostics line on stderr (secrets are redacted by whoever builds the line).
+  func verbose(_ line: String) {
+    if (try? config())?.verbose == true { io.err.write("fido: \(line)\n") }
+  }
+
+  func warn(_ line: String) { io.err.write("fido: warning: \(line)\n") }
+
+  /// The -v sink handed to the MongoDB and Twilio clients; nil unless verbose.
+  /// Lines go straight to fd 2, and the closure holds no reference to the context.
+  func diagnostics() -> (@Sendable (String) -> Void)? {
+    guard (try? config())?.verbose == true else { return nil }
+    return { line in
+      var text = Array("fido: \(line)\n".utf8)
+      text.withUnsafeMutableBytes { raw in _ = writeStderr(raw.baseAddress!, raw.count) }
+    }
+  }
+
+  func renderOptions() throws(FidoError) -> RenderOptions {
+    let config = try config()
+    let format = config.output ?? (io.stdoutIsTTY ? .table : .tsv)
+    let color = io.stdoutIsTTY && !config.noColor
+    return RenderOptions(format: format, quiet: config.quiet, color: color, width: nil)
+  }
+
+  /// Renders one object on stdout in the chosen format.
+  func emit(_ object: OutObject) throws(FidoError) {
+    Render.object(object, options: try renderOptions(), sink: io.out)
+  }
+
+  /// A list renderer on stdout; call `finish()` when done.
+  func listRenderer(columns: [String]? = nil) throws(FidoError) -> ListRenderer {
+    ListRenderer(options: try renderOptions(), sink: io.out, columns: columns)
+  }
+
+  /// Destructive commands: ask on a terminal, refuse without --yes otherwise.
+  func confirm(_ question: String) throws(FidoError) {
+    if invocation.flag("yes") { return }
+    guard io.stdinIsTTY else {
+      throw .usage("refusing to \(question) without --yes when stdin is not a terminal; add --yes")
+    }
+    io.err.write("fido: \(question)? [y/N] ")
+    io.err.flush()
+    let answer = io.readLine()?.trimmingSpaces.lowercased() ?? ""
+    guard answer == "y" || answer == "yes" else { throw .failure("cancelled; nothing was changed") }
+  }
+}
+
+extension String {
+  var trimmingSpaces: String {
+    var s = Substring(self)
+    while let c = s.first, c.isWhitespace { s.removeFirst() }
+    while let c = s.last, c.isWhitespace { s.removeLast() }
+    return String(s)
+  }
+}

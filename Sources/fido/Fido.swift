@@ -1,0 +1,126 @@
+import FidoCore
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// The dispatcher: parse, then help/version/completion or a command handler.
+/// The only place that prints an error and picks the exit status.
+enum Fido {
+  static func main(
+    _ args: [String], io: IOStreams, environment: [String: String],
+    clock: @escaping () -> Int64 = currentTimeMillis
+  ) -> Int32 {
+    defer { io.flush() }
+    let invocation: Invocation
+    do {
+      invocation = try Parser.parse(args)
+    } catch {
+      return report(error, io: io, json: wantsJSONErrors(args, environment: environment), path: [])
+    }
+    let context = Context(io: io, environment: environment, invocation: invocation, clock: clock)
+    do {
+      try dispatch(invocation, context)
+      return 0
+    } catch {
+      let json = (try? context.config()).map { $0.output == .json || $0.output == .ndjson }
+        ?? wantsJSONErrors(args, environment: environment)
+      return report(error, io: io, json: json, path: invocation.path)
+    }
+  }
+
+  static func dispatch(_ inv: Invocation, _ ctx: Context) throws(FidoError) {
+    if inv.flag("version") {
+      ctx.io.out.write("fido \(FidoVersion.string)\n")
+      return
+    }
+    if inv.wantsHelp {
+      ctx.io.out.write(HelpRenderer.render(path: inv.path))
+      return
+    }
+    guard let id = inv.id else {
+      // `fido` alone, or a group such as `fido user`: usage on stderr, exit 2.
+      ctx.io.err.write(HelpRenderer.render(path: inv.path))
+      throw .usage(inv.path.isEmpty ? "no command given" : "'fido \(inv.path.joined(separator: " "))' needs a subcommand")
+    }
+    switch id {
+    case .userCreate: try UserCreate.run(ctx)
+    case .userList: try UserList.run(ctx)
+    case .userGet: try UserGet.run(ctx)
+    case .userUpdate: try UserUpdate.run(ctx)
+    case .userDelete: try UserDelete.run(ctx)
+    case .txnAdd: try TxnAdd.run(ctx)
+    case .txnList: try TxnList.run(ctx)
+    case .txnGet: try TxnGet.run(ctx)
+    case .txnUpdate: try TxnUpdate.run(ctx)
+    case .txnDelete: try TxnDelete.run(ctx)
+    case .txnImport: try TxnImport.run(ctx)
+    case .analytics: try AnalyticsCommand.run(ctx)
+    case .smsList: try SMSList.run(ctx)
+    case .smsRetry: try SMSRetry.run(ctx)
+    case .dbInit: try DBInit.run(ctx)
+    case .dbCheck: try DBCheck.run(ctx)
+    case .doctor: try Doctor.run(ctx)
+    case .completion: try CompletionCommand.run(ctx)
+    case .help:
+      let topic = inv.positionals
+      if !topic.isEmpty { _ = try CommandTable.resolve(path: topic) }
+      ctx.io.out.write(HelpRenderer.render(path: topic))
+    case .version: ctx.io.out.write("fido \(FidoVersion.string)\n")
+    case .complete: CompleteCommand.run(ctx)
+    }
+  }
+
+  /// Prints `fido: error: …` (and the JSON form for -o json|ndjson) and returns the exit status.
+  static func report(_ error: FidoError, io: IOStreams, json: Bool, path: [String]) -> Int32 {
+    io.err.write("fido: error: \(error.message)\n")
+    if case .usage = error {
+      // `fido help usr`: the hint is about the commands, not about `help`.
+      io.err.write(HelpRenderer.helpHint(path: path == ["help"] ? [] : path) + "\n")
+    }
+    if json {
+      io.err.write(Render.jsonError(code: error.code, message: error.message, exit: error.exitCode) + "\n")
+    }
+    return error.exitCode
+  }
+
+  /// Before the arguments parse, the output format can still be read off them
+  /// (`-o json`, `--output=ndjson`, `-ojson`) so a usage error is JSON too.
+  static func wantsJSONErrors(_ args: [String], environment: [String: String]) -> Bool {
+    var format = environment["FIDO_OUTPUT"]
+    var i = 0
+    while i < args.count {
+      let a = args[i]
+      if a == "--" { break }
+      if (a == "-o" || a == "--output"), i + 1 < args.count {
+        format = args[i + 1]
+        i += 1
+      } else if a.hasPrefix("--output=") {
+        format = String(a.dropFirst(9))
+      } else if a.hasPrefix("-o"), a.count > 2, !a.hasPrefix("--") {
+        format = String(a.dropFirst(2))
+      }
+      i += 1
+    }
+    return format == "json" || format == "ndjson"
+  }
+}
+
+func currentTimeMillis() -> Int64 {
+  var ts = timespec()
+  clock_gettime(CLOCK_REALTIME, &ts)
+  return Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000
+}
+
+func currentEnvironment() -> [String: String] {
+  var env: [String: String] = [:]
+  var p = environ
+  while let entry = p.pointee {
+    let s = String(cString: entry)
+    if let eq = s.firstIndex(of: "=") {
+      env[String(s[..<eq])] = String(s[s.index(after: eq)...])
+    }
+    p += 1
+  }
+  return env
+}

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# A short walkthrough of fido against the local server `make demo` started.
+# Needs FIDO (the binary) and MONGO_URI.
+set -euo pipefail
+: "${FIDO:?set FIDO to the fido binary}" "${MONGO_URI:?set MONGO_URI}"
+export MONGO_DB_NAME=fido_demo FIDO_TIMEOUT=5
+unset TWILIO_ACCOUNT_SID TWILIO_AUTH_TOKEN
+
+step() {
+  printf '\n\033[1m$ fido %s\033[0m\n' "$*"
+  "$FIDO" "$@"
+}
+
+echo "fido demo against $MONGO_URI (database $MONGO_DB_NAME)"
+step db init -o table
+step user create --name "Ama Mensah" --email ama@example.com --phone +233241234567 --balance 1100 -o table
+step user create --name "Kofi Boateng" --email kofi@example.com --balance 250.50 -o table
+printf '\n\033[1m$ printf "%%s" "********" | fido user create --name "Esi Owusu" --email esi@example.com --password-stdin\033[0m\n'
+printf '%s' "demo-password-1" | "$FIDO" user create --name "Esi Owusu" --email esi@example.com --password-stdin -o table
+step user list -o table
+step user get ama@example.com -o json
+step txn add --user ama@example.com --amount 21 --type credit --date 2023-08-18T15:30:00Z -o table
+step txn add --user ama@example.com --amount 60 --type debit --date 2023-08-18T17:00:00Z --key demo-1 -o table
+step txn add --user ama@example.com --amount 60 --type debit --date 2023-08-18T17:00:00Z --key demo-1 -q
+step txn add --user ama@example.com --amount 150 --type credit --date 2023-08-20 -q
+step txn list --user ama@example.com -o table
+step analytics ama@example.com -o json
+step analytics ama@example.com --since 2023-08-19 -o table
+step user update kofi@example.com --name "Kofi A. Boateng" --phone +233201234567 -o table
+step user list -o csv
+step sms list -o table
+step db check -o table
+echo
+echo "\$ fido user delete kofi@example.com --yes"
+"$FIDO" user delete kofi@example.com --yes -o table
+printf '\n$ fido user delete ama@example.com --yes   # has transactions: exit 4\n'
+set +e
+"$FIDO" user delete ama@example.com --yes
+echo "exit status $?"
+set -e
+step user delete ama@example.com --cascade --yes -q
+step user list -o table
+echo
+echo "Done. Try: $FIDO help"
