@@ -39,8 +39,19 @@ final class FidoRunner {
     process.executableURL = URL(fileURLWithPath: binary)
     process.arguments = args
     process.environment = environment.merging(extra) { $1 }
-    let out = Pipe()
-    let err = Pipe()
+    // Output goes to files, so a large output can never block the child.
+    let dir = FileManager.default.temporaryDirectory
+    let outURL = dir.appendingPathComponent("fido-out-\(UUID().uuidString)")
+    let errURL = dir.appendingPathComponent("fido-err-\(UUID().uuidString)")
+    FileManager.default.createFile(atPath: outURL.path, contents: nil)
+    FileManager.default.createFile(atPath: errURL.path, contents: nil)
+    defer {
+      try? FileManager.default.removeItem(at: outURL)
+      try? FileManager.default.removeItem(at: errURL)
+    }
+    guard let out = try? FileHandle(forWritingTo: outURL), let err = try? FileHandle(forWritingTo: errURL) else {
+      return FidoResult(status: -1, stdout: "", stderr: "cannot create output files")
+    }
     let input = Pipe()
     process.standardOutput = out
     process.standardError = err
@@ -48,17 +59,11 @@ final class FidoRunner {
     do { try process.run() } catch { return FidoResult(status: -1, stdout: "", stderr: "\(error)") }
     if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
     try? input.fileHandleForWriting.close()
-    // Read both pipes concurrently so a large output cannot block the child.
-    var errData = Data()
-    let group = DispatchGroup()
-    group.enter()
-    DispatchQueue.global().async {
-      errData = err.fileHandleForReading.readDataToEndOfFile()
-      group.leave()
-    }
-    let outData = out.fileHandleForReading.readDataToEndOfFile()
-    group.wait()
     process.waitUntilExit()
+    try? out.close()
+    try? err.close()
+    let outData = (try? Data(contentsOf: outURL)) ?? Data()
+    let errData = (try? Data(contentsOf: errURL)) ?? Data()
     return FidoResult(
       status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
       stderr: String(decoding: errData, as: UTF8.self))
