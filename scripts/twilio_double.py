@@ -167,6 +167,16 @@ class Handler(BaseHTTPRequestHandler):
         ok_pass = hmac.compare_digest(password.encode(), self.state.token.encode())
         return ok_user and ok_pass and account == self.state.sid
 
+    def admitted(self, account):
+        """Answers 404 for a malformed account SID and 401 for bad credentials."""
+        if not SID_RE.match(account):
+            self.send_json(404, self.state.error_body(404))
+            return False
+        if not self.authenticated(account):
+            self.send_json(401, self.state.error_body(401))
+            return False
+        return True
+
     # ---- routing
 
     def do_GET(self):
@@ -237,10 +247,8 @@ class Handler(BaseHTTPRequestHandler):
     # ---- API
 
     def create_message(self, account, form):
-        if not SID_RE.match(account):
-            return self.send_json(404, self.state.error_body(404))
-        if not self.authenticated(account):
-            return self.send_json(401, self.state.error_body(401))
+        if not self.admitted(account):
+            return
         with self.state.lock:
             entry = self.state.create_program.pop(0) if self.state.create_program else {}
         to = form.get("To", "")
@@ -326,10 +334,8 @@ class Handler(BaseHTTPRequestHandler):
         return message
 
     def list_messages(self, account, url, query):
-        if not SID_RE.match(account):
-            return self.send_json(404, self.state.error_body(404))
-        if not self.authenticated(account):
-            return self.send_json(401, self.state.error_body(401))
+        if not self.admitted(account):
+            return
         with self.state.lock:
             entry = self.state.list_program.pop(0) if self.state.list_program else None
             messages = list(reversed(self.state.messages))  # newest first
@@ -385,10 +391,8 @@ class Handler(BaseHTTPRequestHandler):
         })
 
     def fetch_message(self, account, sid):
-        if not SID_RE.match(account):
-            return self.send_json(404, self.state.error_body(404))
-        if not self.authenticated(account):
-            return self.send_json(401, self.state.error_body(401))
+        if not self.admitted(account):
+            return
         with self.state.lock:
             found = [m for m in self.state.messages if m["sid"] == sid]
         if not found:

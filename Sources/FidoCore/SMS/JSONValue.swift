@@ -216,10 +216,14 @@ private struct JSONParser {
     index += 1
     let start = index
     // Fast path: no escapes, so the text is the bytes between the quotes.
+    var seen: UInt8 = 0  // OR of the bytes: below 0x80 means ASCII, valid as it stands
     while index < bytes.count {
       let byte = bytes[index]
+      seen |= byte
       if byte == UInt8(ascii: "\"") {
-        let text = try decodeUTF8(UnsafeBufferPointer(rebasing: bytes[start..<index]), at: open)
+        let raw = UnsafeBufferPointer(rebasing: bytes[start..<index])
+        let text =
+          seen < 0x80 ? String(decoding: raw, as: UTF8.self) : try decodeUTF8(raw, at: open)
         index += 1
         return text
       }
@@ -353,7 +357,10 @@ private struct JSONParser {
   private func decodeUTF8(_ raw: UnsafeBufferPointer<UInt8>, at offset: Int) throws(JSONParseError)
     -> String
   {
-    guard let text = String(validating: raw, as: UTF8.self) else {
+    // Decoding repairs invalid UTF-8 with U+FFFD, so the text is valid exactly
+    // when its bytes are the input's. (Faster than the generic `String(validating:as:)`.)
+    let text = String(decoding: raw, as: UTF8.self)
+    guard text.utf8.elementsEqual(raw) else {
       throw fail("invalid UTF-8 in a string", at: offset)
     }
     return text

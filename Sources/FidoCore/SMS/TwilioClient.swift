@@ -36,10 +36,10 @@ public final class TwilioClient {
         (name: "Content-Type", value: "application/x-www-form-urlencoded"),
       ],
       body: Array(FormURLEncoding.encode(form).utf8))
-    switch exchange(request, logPath: messagesPath) {
+    switch exchange(request) {
     case .failure(let error):
       return error.requestMaySent
-        ? .ambiguous(reason: error.message)
+        ? .ambiguous(reason: "may have been sent: " + error.message)
         : .retryable(reason: "not sent: " + error.message, retryAfterSeconds: nil)
     case .success(let response):
       return Self.outcome(ofCreate: response)
@@ -75,7 +75,7 @@ public final class TwilioClient {
       let request = HTTPRequest(
         method: .get, url: url(target), headers: [(name: "Accept", value: "application/json")])
       let response: HTTPResponse
-      switch exchange(request, logPath: messagesPath) {
+      switch exchange(request) {
       case .failure(let error): return .failed(reason: "message lookup: " + error.message)
       case .success(let r): response = r
       }
@@ -161,17 +161,15 @@ public final class TwilioClient {
 
   /// One request with the account's credentials and the configured time
   /// limit, logged without secrets.
-  private func exchange(_ request: HTTPRequest, logPath: String) -> Result<HTTPResponse, CurlError>
-  {
+  private func exchange(_ request: HTTPRequest) -> Result<HTTPResponse, CurlError> {
     var request = request
     request.username = config.accountSID
     request.password = config.authToken
     request.connectTimeoutMS = config.timeoutMS
     request.timeoutMS = config.timeoutMS
-    let shownSID = String(config.accountSID.prefix(6)) + "…"
-    emit(
-      "twilio: → \(request.method.rawValue) \(logPath.replacing(config.accountSID, with: shownSID))"
-    )
+    let shownPath = messagesPath.replacing(
+      config.accountSID, with: config.accountSID.prefix(6) + "…")
+    emit("twilio: → \(request.method.rawValue) \(shownPath)")
     let clock = ContinuousClock()
     let start = clock.now
     func elapsed() -> Int64 {
