@@ -37,6 +37,8 @@ public struct ImportSummary: Sendable, Equatable {
   public var inserted = 0
   /// Records whose key was already present with the same data.
   public var skipped = 0
+  /// Stopped between batches by a signal; the batches written are complete.
+  public var interrupted = false
 
   public var out: OutObject {
     OutObject([("read", .int(Int64(read))), ("inserted", .int(Int64(inserted))), ("skipped", .int(Int64(skipped)))])
@@ -67,6 +69,8 @@ public final class Importer {
   let now: Int64
   private var users: [ObjectID: User] = [:]
   private var refs: [UserRef: ObjectID] = [:]
+  /// Keys found stored with the same data while validating: skipped when writing.
+  private var alreadyStored = Set<KeyUse>()
 
   public init(store: FidoStore, options: ImportOptions, now: Int64) {
     self.store = store
@@ -77,14 +81,18 @@ public final class Importer {
   /// Progress: records done, bytes read, total bytes.
   public typealias Progress = (_ records: Int, _ bytes: Int64, _ total: Int64) -> Void
 
-  public func run(path: String, badLine: (String) -> Void, progress: Progress? = nil) throws(FidoError) -> ImportSummary {
+  /// `shouldStop` is polled between batches (Ctrl-C, SIGTERM): the import
+  /// then stops with every written batch complete.
+  public func run(
+    path: String, badLine: (String) -> Void, progress: Progress? = nil, shouldStop: () -> Bool = { false }
+  ) throws(FidoError) -> ImportSummary {
     try store.ensureIndexes()
     try resolveUsers(path: path)
     var summary = try validate(path: path, badLine: badLine)
     if options.dryRun { return summary }
     summary.inserted = 0
     summary.skipped = 0
-    try write(path: path, summary: &summary, progress: progress)
+    try write(path: path, summary: &summary, progress: progress, shouldStop: shouldStop)
     return summary
   }
 
@@ -186,7 +194,9 @@ public final class Importer {
       badLine(e.description)
     }
     func checkStoredKeys() throws(FidoError) {
-      for e in try storedKeyConflicts(keyed) { report(e) }
+      let (conflicts, matches) = try compareStoredKeys(keyed)
+      for e in conflicts { report(e) }
+      alreadyStored.formUnion(matches)
       keyed.removeAll(keepingCapacity: true)
     }
 
@@ -228,41 +238,30 @@ public final class Importer {
       throw .invalidData("\(bad) bad line(s) in the input; nothing was written. Fix them and import again")
     }
     // Lines whose key is stored with the same data are skipped, not inserted.
-    let alreadyStored = try storedKeyMatches(seenKeys)
-    summary.inserted -= alreadyStored
-    summary.skipped += alreadyStored
+    summary.inserted -= alreadyStored.count
+    summary.skipped += alreadyStored.count
     return summary
   }
 
-  /// Keyed lines whose key is stored with other data.
-  private func storedKeyConflicts(_ lines: [ImportLine]) throws(FidoError) -> [ImportLineError] {
-    if lines.isEmpty { return [] }
+  /// Keyed lines whose key is stored: with other data (bad lines), or with
+  /// the same data (to skip).
+  private func compareStoredKeys(_ lines: [ImportLine]) throws(FidoError) -> ([ImportLineError], Set<KeyUse>) {
+    if lines.isEmpty { return ([], []) }
     let stored = try existing(keys: lines.map { ($0.user, $0.key!) }, session: nil)
-    var out: [ImportLineError] = []
+    var conflicts: [ImportLineError] = []
+    var matches = Set<KeyUse>()
     for line in lines {
-      guard let t = stored[KeyUse(user: line.user, key: line.key!)] else { continue }
+      let use = KeyUse(user: line.user, key: line.key!)
+      guard let t = stored[use] else { continue }
       if t.amount != line.amount || t.type != line.type || (line.dateGiven && t.date != line.date) {
-        out.append(
+        conflicts.append(
           ImportLineError(
             line: line.line, reason: "key '\(line.key!)' is already used by transaction \(t.id.hex) with other data"))
+      } else {
+        matches.insert(use)
       }
     }
-    return out
-  }
-
-  private func storedKeyMatches(_ seen: [KeyUse: (amount: Int64, type: TxnType, date: Int64?, line: Int)]) throws(FidoError) -> Int {
-    var count = 0
-    var batch: [(ObjectID, String)] = []
-    func flush() throws(FidoError) {
-      count += try existing(keys: batch, session: nil).count
-      batch.removeAll(keepingCapacity: true)
-    }
-    for use in seen.keys {
-      batch.append((use.user, use.key))
-      if batch.count >= options.batchSize { try flush() }
-    }
-    if !batch.isEmpty { try flush() }
-    return count
+    return (conflicts, matches)
   }
 
   /// Stored transactions having one of these (user, key) pairs.
@@ -276,11 +275,14 @@ public final class Importer {
   /// labels decide whether it is retried).
   private func storedKeys(_ keys: [(ObjectID, String)], session: MongoSession?) throws -> [KeyUse: Transaction] {
     if keys.isEmpty { return [:] }
-    var byUser: [ObjectID: [BSONValue]] = [:]
-    for (u, k) in keys { byUser[u, default: []].append(.string(k)) }
-    let filter: Document = [
-      "$or": .array(byUser.map { .document(["user_id": .objectID($0.key), "key": ["$in": .array($0.value)]]) })
-    ]
+    var byUser: [ObjectID: [String]] = [:]
+    for (u, k) in keys { byUser[u, default: []].append(k) }
+    // One $or clause per user; each implies the partial index's filter, so
+    // the planner can answer each from the unique (user_id, key) index.
+    let filter: Document =
+      byUser.count == 1
+      ? FidoStore.keyFilter(byUser.first!.key, byUser.first!.value)
+      : ["$or": .array(byUser.map { .document(FidoStore.keyFilter($0.key, $0.value)) })]
     var out: [KeyUse: Transaction] = [:]
     let cursor = try store.transactions.find(filter, session: session)
     while let doc = try cursor.next() {
@@ -292,14 +294,26 @@ public final class Importer {
 
   // MARK: pass 3: write
 
-  private func write(path: String, summary: inout ImportSummary, progress: Progress?) throws(FidoError) {
+  private func write(path: String, summary: inout ImportSummary, progress: Progress?, shouldStop: () -> Bool)
+    throws(FidoError)
+  {
     let reader = try RecordReader(path: path, format: options.format)
     let total = LineReader.fileSize(path)
     var batch: [ImportLine] = []
     var done = 0
     var seenKeys = Set<KeyUse>()
     func flush() throws(FidoError) {
-      let (inserted, skipped) = try writeBatch(batch)
+      // Optimistic: a fresh batch needs no read. A key already stored (a
+      // re-run, or a concurrent writer) fails the batch's transaction on the
+      // unique index; then it is written again, skipping the stored keys.
+      let written: (inserted: Int, skipped: Int)
+      do {
+        written = try writeBatch(batch, checkKeys: false)
+      } catch {
+        guard case .conflict = error, batch.contains(where: { $0.key != nil }) else { throw error }
+        written = try writeBatch(batch, checkKeys: true)
+      }
+      let (inserted, skipped) = written
       summary.inserted += inserted
       summary.skipped += skipped
       done += batch.count
@@ -312,24 +326,31 @@ public final class Importer {
       }
       if let key = line.key {
         // A repeat of an earlier line of this file (validated as the same data).
-        if !seenKeys.insert(KeyUse(user: line.user, key: key)).inserted {
+        let use = KeyUse(user: line.user, key: key)
+        if alreadyStored.contains(use) || !seenKeys.insert(use).inserted {
           summary.skipped += 1
           continue
         }
       }
       batch.append(line)
-      if batch.count >= options.batchSize { try flush() }
+      if batch.count >= options.batchSize {
+        try flush()
+        if shouldStop() {
+          summary.interrupted = true
+          return
+        }
+      }
     }
     if !batch.isEmpty { try flush() }
   }
 
   /// One batch, atomically where transactions exist.
-  private func writeBatch(_ lines: [ImportLine]) throws(FidoError) -> (inserted: Int, skipped: Int) {
+  private func writeBatch(_ lines: [ImportLine], checkKeys: Bool) throws(FidoError) -> (inserted: Int, skipped: Int) {
     try store.atomically { (session) throws -> (Int, Int) in
       var lines = lines
       var skipped = 0
       let keys = lines.compactMap { l in l.key.map { (l.user, $0) } }
-      if !keys.isEmpty {
+      if checkKeys && !keys.isEmpty {
         let stored = try storedKeys(keys, session: session)
         let before = lines.count
         lines.removeAll { l in l.key.map { stored[KeyUse(user: l.user, key: $0)] != nil } ?? false }

@@ -90,10 +90,11 @@ public final class MongoCollection {
 
   public func find(
     _ filter: Document, sort: Document? = nil, limit: Int64 = 0, projection: Document? = nil,
-    batchSize: Int32? = nil, session: MongoSession? = nil
+    batchSize: Int32? = nil, hint: String? = nil, session: MongoSession? = nil
   ) throws(MongoError) -> MongoCursor {
     var opts = Document()
     if let sort { opts["sort"] = .document(sort) }
+    if let hint { opts["hint"] = .string(hint) }
     if limit != 0 { opts["limit"] = .int64(limit) }
     if let projection { opts["projection"] = .document(projection) }
     if let batchSize { opts["batchSize"] = .int32(batchSize) }
@@ -112,10 +113,10 @@ public final class MongoCollection {
   }
 
   public func findOne(
-    _ filter: Document, sort: Document? = nil, projection: Document? = nil,
+    _ filter: Document, sort: Document? = nil, projection: Document? = nil, hint: String? = nil,
     session: MongoSession? = nil
   ) throws(MongoError) -> Document? {
-    try find(filter, sort: sort, limit: 1, projection: projection, session: session).next()
+    try find(filter, sort: sort, limit: 1, projection: projection, hint: hint, session: session).next()
   }
 
   public func countDocuments(_ filter: Document, limit: Int64 = 0, session: MongoSession? = nil)

@@ -124,7 +124,7 @@ extension FidoStore {
   /// The same key again: the same data returns the first transaction, other data is a conflict.
   private func existingForKey(_ key: String, new: NewTransaction) throws(FidoError) -> TxnAddResult {
     let found = try mongo { () throws(MongoError) in
-      try transactions.findOne(["user_id": .objectID(new.user.id), "key": .string(key)])
+      try transactions.findOne(Self.keyFilter(new.user.id, [key]))
     }
     guard let found else { throw .conflict("idempotency key '\(key)' is in use and could not be read back; retry") }
     let existing = try Transaction(found)
@@ -134,6 +134,16 @@ extension FidoStore {
         "idempotency key '\(key)' was already used for transaction \(existing.id.hex) with other data; use a new key")
     }
     return TxnAddResult(transaction: existing, created: false)
+  }
+
+  /// Transactions of `user` with one of `keys`. The `$type` term makes the
+  /// query imply the partial index's filter, so MongoDB can use the unique
+  /// (user_id, key) index for it.
+  static func keyFilter(_ user: ObjectID, _ keys: [String]) -> Document {
+    let key: Document =
+      keys.count == 1
+      ? ["$eq": .string(keys[0]), "$type": "string"] : ["$in": .array(keys.map { .string($0) }), "$type": "string"]
+    return ["user_id": .objectID(user), "key": .document(key)]
   }
 
   private func withBody(_ sms: Document, user: User, type: TxnType, amount: Int64, balance: Int64) -> Document {

@@ -51,6 +51,12 @@ public final class FidoStore {
     } catch let error as FidoError {
       throw error
     } catch let error as MongoError {
+      if error.hasLabel("TransientTransactionError") || error.code == 112 {
+        // The retries ran out: another transaction still holds these documents
+        // (a killed fido's, say, which the server aborts when its lifetime ends).
+        throw .unavailable(
+          "the records are locked by another transaction (MongoDB error \(error.code)); run the command again in a minute")
+      }
       throw fail(error)
     } catch {
       throw .failure("unexpected error: \(error)")
@@ -75,6 +81,7 @@ public final class FidoStore {
   }
 
   public enum Indexes {
+    public static let keyIndex = "user_id_1_key_1"
     public static let users: [Document] = [
       ["key": ["email": 1], "name": "email_1", "unique": true]
     ]
@@ -83,7 +90,7 @@ public final class FidoStore {
       ["key": ["user_id": 1, "date": 1], "name": "user_id_1_date_1"],
       // Idempotency keys are unique per user; transactions without one are not indexed.
       [
-        "key": ["user_id": 1, "key": 1], "name": "user_id_1_key_1", "unique": true,
+        "key": ["user_id": 1, "key": 1], "name": .string(keyIndex), "unique": true,
         "partialFilterExpression": ["key": ["$type": "string"]],
       ],
       // The SMS outbox: pending notifications by next attempt time.

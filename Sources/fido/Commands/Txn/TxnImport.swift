@@ -29,13 +29,22 @@ enum TxnImport {
       now: ctx.clock())
     let started = ctx.clock()
     let bar = ctx.io.stderrIsTTY ? ProgressBar(io: ctx.io, started: started, clock: ctx.clock) : nil
+    Interrupts.catchTerminationSignals()
     let summary = try importer.run(
       path: path, badLine: { ctx.io.err.write("fido: \($0)\n") },
-      progress: bar.map { bar in { bar.update(records: $0, bytes: $1, total: $2) } })
+      progress: bar.map { bar in { bar.update(records: $0, bytes: $1, total: $2) } },
+      shouldStop: { Interrupts.received != 0 })
     bar?.finish()
     var out = summary.out
     out.append("dry_run", .bool(inv.flag("dry-run")))
     try ctx.emit(out)
+    if summary.interrupted {
+      ctx.io.err.write(
+        "fido: interrupted after \(summary.inserted) transactions were written in complete batches; run the same import again to finish (lines whose key is stored are skipped)\n"
+      )
+      ctx.io.flush()
+      Interrupts.resendAndDie()
+    }
   }
 }
 
