@@ -97,8 +97,7 @@ extension ObjectID {
   public static func generate() -> ObjectID {
     var oid = bson_oid_t()
     bson_oid_init(&oid, nil)
-    let bytes = withUnsafeBytes(of: oid.bytes) { Array($0) }
-    return ObjectID(bytes: bytes)!
+    return withUnsafeBytes(of: oid.bytes) { ObjectID(rawBytes: $0.baseAddress!) }
   }
 }
 
@@ -141,9 +140,7 @@ private enum BSONEncoder {
         }
       case .objectID(let id):
         var oid = bson_oid_t()
-        withUnsafeMutableBytes(of: &oid.bytes) { raw in
-          for (i, b) in id.bytes.enumerated() { raw[i] = b }
-        }
+        withUnsafeMutableBytes(of: &oid.bytes) { id.store(into: $0.baseAddress!) }
         return bson_append_oid(bson, k, keyLength, &oid)
       case .bool(let b):
         return bson_append_bool(bson, k, keyLength, b)
@@ -239,8 +236,7 @@ private enum BSONDecoder {
       return .binary(subtype: UInt8(truncatingIfNeeded: subtype.rawValue), data: bytes)
     case BSON_TYPE_OID:
       guard let oid = bson_iter_oid(iter) else { return .null }
-      let bytes = withUnsafeBytes(of: oid.pointee.bytes) { Array($0) }
-      return ObjectID(bytes: bytes).map(BSONValue.objectID) ?? .null
+      return .objectID(ObjectID(rawBytes: UnsafeRawPointer(oid)))
     case BSON_TYPE_BOOL:
       return .bool(bson_iter_bool(iter))
     case BSON_TYPE_DATE_TIME:
