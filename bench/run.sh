@@ -20,6 +20,9 @@ for p in floor_get floor_insert floor_bulk; do
     gcc -O2 -Wall -o bench/bin/$p bench/c/$p.c $flags
   fi
 done
+# --no-as-needed: keep the libraries although noop calls nothing in them.
+gcc -O2 -Wall -o bench/bin/noop_mongoc bench/c/noop.c -Wl,--no-as-needed $flags
+gcc -O2 -Wall -o bench/bin/noop_mongoc_curl bench/c/noop.c -Wl,--no-as-needed $flags $(pkg-config --libs libcurl)
 
 dir=.fido-data/bench/run-$$
 rm -rf "$dir"
