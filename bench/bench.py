@@ -216,6 +216,10 @@ class Bench:
         self.add(fig, "pymongo one-shot script", f"{p:.1f} ms")
         self.add(fig, "fido", f"{f:.1f} ms", f"{f / c:.2f}× C", "≤ 1.3× C", self.ok(f / c <= 1.3))
         self.add(fig, "fido vs pymongo", "", f"{f / p:.3f}× py", "≤ 0.1× py", self.ok(f / p <= 0.1))
+        if hasattr(self, "start"):
+            _, c0, v0 = self.start
+            self.add(fig, "C floor minus its start-up (C no-op)", f"{c - c0:.1f} ms")
+            self.add(fig, "fido minus its start-up (`fido --version`)", f"{f - v0:.1f} ms", f"{(f - v0) / (c - c0):.2f}× C")
         self.oneshot = (f, c)
 
     def startup(self):
@@ -379,8 +383,9 @@ class Bench:
     def round_trip_table(self):
         m = self.ids
         self.round_trips("user get", "fb_main", "user", "get", m["get"], "-o", "json")
-        self.round_trips("analytics (no window)", "fb_main", "analytics", m["a20k"], "-o", "json")
-        self.round_trips("analytics --since", "fb_main", "analytics", m["a20k"], "--since", "2023-01-01", "-o", "json")
+        self.round_trips("analytics (no window), 10 transactions", "fb_main", "analytics", m["a10"], "-o", "json")
+        self.round_trips("analytics (no window), 20,000 transactions", "fb_main", "analytics", m["a20k"], "-o", "json")
+        self.round_trips("analytics --since, 20,000 transactions", "fb_main", "analytics", m["a20k"], "--since", "2023-01-01", "-o", "json")
         self.round_trips("txn list (1,000, --limit 0)", "fb_main", "txn", "list", "--user", m["l1k"], "--limit", "0", "-o", "ndjson")
         self.round_trips("txn list (100 of 1,000)", "fb_main", "txn", "list", "--user", m["l1k"], "-o", "ndjson")
         self.reset_transactions("fb_imp_fido")
