@@ -34,6 +34,15 @@ final class OutputStream: TextSink {
     if !buffered || buffer.count >= 64 * 1024 { flush(fd) }
   }
 
+  func write(utf8 bytes: [UInt8]) {
+    guard let fd else {
+      captured += String(decoding: bytes, as: UTF8.self)
+      return
+    }
+    buffer.append(contentsOf: bytes)
+    if !buffered || buffer.count >= 64 * 1024 { flush(fd) }
+  }
+
   func flush() { if let fd { flush(fd) } }
 
   private func flush(_ fd: Int32) {

@@ -88,6 +88,29 @@ final class BSONTests: XCTestCase {
       #"{ "_id" : { "$oid" : "64df8c3a1b2c3d4e5f607182" } }"#)
   }
 
+  func testObjectIDBytesHexOrderAndHashAgree() {
+    var rng = CoreTestRNG(seed: 7)
+    var ids: [ObjectID] = []
+    for _ in 0..<500 {
+      let bytes = (0..<12).map { _ in UInt8.random(in: 0...255, using: &rng) }
+      let id = try! XCTUnwrap(ObjectID(bytes: bytes))
+      XCTAssertEqual(id.bytes, bytes)
+      XCTAssertEqual(id.hex, bytes.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined())
+      XCTAssertEqual(ObjectID(hex: id.hex.uppercased()), id)
+      XCTAssertEqual(id.timestamp, UInt32(bytes[0]) << 24 | UInt32(bytes[1]) << 16 | UInt32(bytes[2]) << 8 | UInt32(bytes[3]))
+      ids.append(id)
+    }
+    for (a, b) in zip(ids, ids.dropFirst()) {
+      XCTAssertEqual(a < b, a.bytes.lexicographicallyPrecedes(b.bytes))
+      XCTAssertEqual(a == b, a.bytes == b.bytes)
+    }
+    XCTAssertEqual(Set(ids + ids).count, 500)
+    for bad in ["", "64df8c3a1b2c3d4e5f60718", "64df8c3a1b2c3d4e5f6071822", "64df8c3a1b2c3d4e5f60718g", "64df8c3a1b2c3d4e5f60718é"] {
+      XCTAssertNil(ObjectID(hex: bad), bad)
+    }
+    XCTAssertNil(ObjectID(bytes: [1, 2, 3]))
+  }
+
   func testGeneratedObjectIDsAreUniqueAndCarryTheCurrentTime() {
     let ids = (0..<1000).map { _ in ObjectID.generate() }
     XCTAssertEqual(Set(ids).count, 1000)

@@ -155,6 +155,34 @@ final class RenderTests: XCTestCase {
       #"{"error":{"code":"not_found","message":"user 'x' not found","exit":3}}"#)
   }
 
+  func testJSONWritesDatesIntegersAndEveryControlByteAsTheTextFunctionsDo() {
+    var rng = CoreTestRNG(seed: 42)
+    var dates: [Int64] = [0, -1, 1, .min, .max, -62_135_596_800_000, 253_402_300_799_999, 1_692_372_600_000]
+    for _ in 0..<2000 { dates.append(Int64.random(in: -400_000_000_000_000...400_000_000_000_000, using: &rng)) }
+    for ms in dates {
+      XCTAssertEqual(Render.json(.date(ms)), "\"" + FidoDate.format(ms) + "\"", "\(ms)")
+    }
+    for i: Int64 in [0, 7, -7, 1_000_000, .min, .max] {
+      XCTAssertEqual(Render.json(.int(i)), String(i))
+    }
+    for b in UInt8(0)..<0x80 {
+      let s = "a" + String(UnicodeScalar(b)) + "é"
+      let expected: String
+      switch b {
+      case 0x22: expected = "\\\""
+      case 0x5C: expected = "\\\\"
+      case 0x0A: expected = "\\n"
+      case 0x0D: expected = "\\r"
+      case 0x09: expected = "\\t"
+      case 0x08: expected = "\\b"
+      case 0x0C: expected = "\\f"
+      case 0..<0x20: expected = "\\u00" + (b < 0x10 ? "0" : "") + String(b, radix: 16)
+      default: expected = String(UnicodeScalar(b))
+      }
+      XCTAssertEqual(Render.json(.string(s)), "\"a" + expected + "é\"", "byte \(b)")
+    }
+  }
+
   func testMoneyNullAndDatesInEveryFormat() {
     let o = OutObject([
       ("id", .string("a")), ("balance", .money(Money(minor: -123_450, currency: ghs))),

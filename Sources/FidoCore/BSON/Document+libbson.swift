@@ -37,7 +37,7 @@ extension Document {
 
   /// Copies a borrowed `bson_t` (a cursor document, a reply) into a value.
   init(copying bson: OpaquePointer) {
-    self.init(BSONDecoder.fields(of: bson))
+    self.init(fields: BSONDecoder.fields(of: bson))
   }
 
   /// Copies an owned heap `bson_t` (from `bson_new` or `bson_copy`) and
@@ -97,8 +97,7 @@ extension ObjectID {
   public static func generate() -> ObjectID {
     var oid = bson_oid_t()
     bson_oid_init(&oid, nil)
-    let bytes = withUnsafeBytes(of: oid.bytes) { Array($0) }
-    return ObjectID(bytes: bytes)!
+    return withUnsafeBytes(of: oid.bytes) { ObjectID(rawBytes: $0.baseAddress!) }
   }
 }
 
@@ -141,9 +140,7 @@ private enum BSONEncoder {
         }
       case .objectID(let id):
         var oid = bson_oid_t()
-        withUnsafeMutableBytes(of: &oid.bytes) { raw in
-          for (i, b) in id.bytes.enumerated() { raw[i] = b }
-        }
+        withUnsafeMutableBytes(of: &oid.bytes) { id.store(into: $0.baseAddress!) }
         return bson_append_oid(bson, k, keyLength, &oid)
       case .bool(let b):
         return bson_append_bool(bson, k, keyLength, b)
@@ -201,7 +198,7 @@ private enum BSONEncoder {
 }
 
 private enum BSONDecoder {
-  static func fields(of bson: OpaquePointer) -> [(String, BSONValue)] {
+  static func fields(of bson: OpaquePointer) -> [(key: String, value: BSONValue)] {
     guard let iter = fido_bson_iter_storage_new() else { return [] }
     defer { fido_bson_iter_storage_free(iter) }
     guard bson_iter_init(iter, bson) else { return [] }
@@ -209,11 +206,12 @@ private enum BSONDecoder {
   }
 
   /// Reads the remaining fields of an iterator positioned before its first field.
-  static func fields(iterating iter: OpaquePointer) -> [(String, BSONValue)] {
-    var out: [(String, BSONValue)] = []
+  static func fields(iterating iter: OpaquePointer) -> [(key: String, value: BSONValue)] {
+    var out: [(key: String, value: BSONValue)] = []
     while bson_iter_next(iter) {
       let key = string(bson_iter_key(iter), length: Int(bson_iter_key_len(iter)))
-      out.append((key, value(at: iter)))
+      if out.isEmpty { out.reserveCapacity(16) }
+      out.append((key: key, value: value(at: iter)))
     }
     return out
   }
@@ -227,9 +225,9 @@ private enum BSONDecoder {
       let p = bson_iter_utf8(iter, &length)
       return .string(string(p, length: Int(length)))
     case BSON_TYPE_DOCUMENT:
-      return .document(Document(children(of: iter)))
+      return .document(Document(fields: children(of: iter)))
     case BSON_TYPE_ARRAY:
-      return .array(children(of: iter).map(\.1))
+      return .array(children(of: iter).map(\.value))
     case BSON_TYPE_BINARY:
       var subtype = bson_subtype_t(rawValue: 0)
       var length: UInt32 = 0
@@ -239,8 +237,7 @@ private enum BSONDecoder {
       return .binary(subtype: UInt8(truncatingIfNeeded: subtype.rawValue), data: bytes)
     case BSON_TYPE_OID:
       guard let oid = bson_iter_oid(iter) else { return .null }
-      let bytes = withUnsafeBytes(of: oid.pointee.bytes) { Array($0) }
-      return ObjectID(bytes: bytes).map(BSONValue.objectID) ?? .null
+      return .objectID(ObjectID(rawBytes: UnsafeRawPointer(oid)))
     case BSON_TYPE_BOOL:
       return .bool(bson_iter_bool(iter))
     case BSON_TYPE_DATE_TIME:
@@ -290,7 +287,7 @@ private enum BSONDecoder {
     }
   }
 
-  private static func children(of iter: OpaquePointer) -> [(String, BSONValue)] {
+  private static func children(of iter: OpaquePointer) -> [(key: String, value: BSONValue)] {
     guard let child = fido_bson_iter_storage_new() else { return [] }
     defer { fido_bson_iter_storage_free(child) }
     guard bson_iter_recurse(iter, child) else { return [] }

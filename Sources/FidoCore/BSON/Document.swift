@@ -6,6 +6,8 @@ public struct Document: Sendable, Equatable, ExpressibleByDictionaryLiteral, Seq
 
   public init() { fields = [] }
   public init(_ pairs: [(String, BSONValue)]) { fields = pairs.map { (key: $0.0, value: $0.1) } }
+  /// Takes the fields as they are (the decoder builds them in this shape; no copy).
+  init(fields: [(key: String, value: BSONValue)]) { self.fields = fields }
   public init(dictionaryLiteral elements: (String, BSONValue)...) {
     fields = elements.map { (key: $0.0, value: $0.1) }
   }
@@ -16,7 +18,15 @@ public struct Document: Sendable, Equatable, ExpressibleByDictionaryLiteral, Seq
 
   /// The first value under `key`; setting replaces it in place, or appends; nil removes.
   public subscript(key: String) -> BSONValue? {
-    get { fields.first { $0.key == key }?.value }
+    get {
+      // Comparing the UTF-8 lengths first (O(1)) skips most String comparisons:
+      // reading a transaction made about twenty lookups over a dozen keys.
+      let length = key.utf8.count
+      for field in fields where field.key.utf8.count == length && field.key == key {
+        return field.value
+      }
+      return nil
+    }
     set {
       if let i = fields.firstIndex(where: { $0.key == key }) {
         if let v = newValue { fields[i].value = v } else { fields.remove(at: i) }

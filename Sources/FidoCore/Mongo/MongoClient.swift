@@ -124,13 +124,30 @@ public final class MongoClient {
 
   /// True when the deployment supports multi-document transactions: a replica
   /// set member (wire version ≥ 7) or a mongos (wire version ≥ 8).
+  /// Read from the handshake of the server writes go to (no round trip).
   public func supportsTransactions() throws(MongoError) -> Bool {
-    let reply = try hello()
+    let reply = try handshakeReply()
     let wire = reply["maxWireVersion"]?.int64Value ?? 0
     guard reply["logicalSessionTimeoutMinutes"].map({ !$0.isNull }) ?? false else { return false }
     if reply["msg"]?.stringValue == "isdbgrid" { return wire >= 8 }
     if reply["setName"] != nil { return wire >= 7 }
     return false
+  }
+
+  /// The hello reply libmongoc received when it connected to the server it
+  /// selects for writes (selecting it connects, as the next command would):
+  /// the same fields as `hello()` without a command of its own. Falls back
+  /// to `hello()` when the description holds no reply.
+  func handshakeReply() throws(MongoError) -> Document {
+    var error = bson_error_t()
+    guard let description = mongoc_client_select_server(handle, true, nil, &error) else {
+      throw MongoError(error, reply: nil)
+    }
+    defer { mongoc_server_description_destroy(description) }
+    guard let reply = mongoc_server_description_hello_response(description),
+      bson_count_keys(reply) > 0
+    else { return try hello() }
+    return Document(copying: reply)
   }
 
   /// The server version from `buildInfo`, e.g. "7.0.5".

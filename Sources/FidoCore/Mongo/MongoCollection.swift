@@ -88,6 +88,15 @@ public final class MongoCollection {
 
   // MARK: Reads
 
+  /// The batch size of a find that may return more than this many documents
+  /// when the caller names none. Without one the server fills each getMore
+  /// up to 16 MiB, and libmongoc holds that whole reply while the caller
+  /// streams through it: `txn list --limit 0` over 100,000 transactions
+  /// peaked at 54 MiB instead of 22. A thousand fido documents are about
+  /// half a megabyte, and a getMore per thousand is a small share of the
+  /// time spent reading them.
+  public static let streamingBatchSize: Int32 = 1000
+
   public func find(
     _ filter: Document, sort: Document? = nil, limit: Int64 = 0, projection: Document? = nil,
     batchSize: Int32? = nil, hint: String? = nil, session: MongoSession? = nil
@@ -97,7 +106,11 @@ public final class MongoCollection {
     if let hint { opts["hint"] = .string(hint) }
     if limit != 0 { opts["limit"] = .int64(limit) }
     if let projection { opts["projection"] = .document(projection) }
-    if let batchSize { opts["batchSize"] = .int32(batchSize) }
+    if let batchSize {
+      opts["batchSize"] = .int32(batchSize)
+    } else if limit == 0 || limit > Int64(Self.streamingBatchSize) {
+      opts["batchSize"] = .int32(Self.streamingBatchSize)
+    }
     return try withCollection { (collection) throws(MongoError) -> MongoCursor in
       try filter.withBSON { (bson) throws(MongoError) -> MongoCursor in
         try client.withOptions(opts, session: session) { (opts) throws(MongoError) -> MongoCursor in
@@ -145,7 +158,7 @@ public final class MongoCollection {
     let command: Document = ["pipeline": .array(pipeline.map(BSONValue.document))]
     return try withCollection { (collection) throws(MongoError) -> MongoCursor in
       try command.withBSON { (bson) throws(MongoError) -> MongoCursor in
-        try client.withOptions(Document(), session: session) {
+        try client.withOptions(["batchSize": .int32(Self.streamingBatchSize)], session: session) {
           (opts) throws(MongoError) -> MongoCursor in
           guard
             let cursor = mongoc_collection_aggregate(collection, MONGOC_QUERY_NONE, bson, opts, nil)

@@ -19,6 +19,8 @@ public final class ListRenderer {
   private var count = 0
   private var finished = false
   private var tableRows: [[OutValue]] = []
+  /// One record's JSON bytes, reused from record to record.
+  private var bytes: [UInt8] = []
 
   /// `columns`, when given, are the flattened keys to show, in order (e.g. `sms_status`).
   public init(options: RenderOptions, sink: TextSink, columns: [String]? = nil) {
@@ -40,11 +42,15 @@ public final class ListRenderer {
     }
     switch options.format {
     case .json:
-      var out = count == 0 ? "[\n  " : ",\n  "
-      Render.JSONWriter.pretty(.object(object), indent: 2, into: &out)
-      sink.write(out)
+      bytes.removeAll(keepingCapacity: true)
+      Render.JSONWriter.append(count == 0 ? "[\n  " : ",\n  ", into: &bytes)
+      Render.JSONWriter.pretty(.object(object), indent: 2, into: &bytes)
+      sink.write(utf8: bytes)
     case .ndjson:
-      sink.write(Render.json(.object(object)) + "\n")
+      bytes.removeAll(keepingCapacity: true)
+      Render.JSONWriter.compact(.object(object), into: &bytes)
+      bytes.append(UInt8(ascii: "\n"))
+      sink.write(utf8: bytes)
     case .csv:
       let values = row(object)
       if count == 0 { sink.write(Render.csvRow(columns ?? [])) }

@@ -29,4 +29,11 @@ public struct OutObject: Sendable, Equatable {
 /// Where renderers write. The executable's streams conform; tests capture text.
 public protocol TextSink: AnyObject {
   func write(_ text: String)
+  /// Valid UTF-8 text as bytes (the JSON renderers' output). A sink that
+  /// stores bytes takes them as they are; the default goes through `write(_:)`.
+  func write(utf8 bytes: [UInt8])
+}
+
+extension TextSink {
+  public func write(utf8 bytes: [UInt8]) { write(String(decoding: bytes, as: UTF8.self)) }
 }

@@ -2,108 +2,190 @@ extension Render {
   /// RFC 8259 JSON text. Strings escape `"`, `\` and control characters
   /// (`\n \r \t \b \f`, others `\u00XX`); `/` and non-ASCII are written as
   /// they are (UTF-8). Money and dates are strings, `.number` its exact text.
+  ///
+  /// Writes UTF-8 bytes into a reusable `[UInt8]`: a listed record costs a
+  /// few appends instead of a String per scalar (the ndjson stream of
+  /// `txn list` spent two thirds of its instructions building Strings here).
   enum JSONWriter {
-    static func string(_ s: String, into out: inout String) {
-      out += "\""
-      var run = ""  // unescaped text is appended in runs
-      for sc in s.unicodeScalars {
-        let escape: String?
-        switch sc {
-        case "\"": escape = "\\\""
-        case "\\": escape = "\\\\"
-        case "\n": escape = "\\n"
-        case "\r": escape = "\\r"
-        case "\t": escape = "\\t"
-        case "\u{08}": escape = "\\b"
-        case "\u{0C}": escape = "\\f"
-        default:
-          if sc.value < 0x20 {
-            let hex = String(sc.value, radix: 16)
-            escape = "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-          } else {
-            escape = nil
-          }
-        }
-        if let escape {
-          out += run
-          run = ""
-          out += escape
-        } else {
-          run.unicodeScalars.append(sc)
-        }
-      }
-      out += run
-      out += "\""
+    static func string(_ s: String, into out: inout [UInt8]) {
+      out.append(UInt8(ascii: "\""))
+      var s = s
+      s.withUTF8 { escape($0, into: &out) }
+      out.append(UInt8(ascii: "\""))
     }
 
-    static func scalar(_ v: OutValue, into out: inout String) -> Bool {
+    /// Appends `bytes` with the characters JSON requires escaped, copying
+    /// the unescaped stretches between them whole.
+    private static func escape(_ bytes: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) {
+      var start = 0
+      var i = 0
+      let count = bytes.count
+      while i < count {
+        let b = bytes[i]
+        if b >= 0x20 && b != 0x22 && b != 0x5C {
+          i += 1
+          continue
+        }
+        if start < i { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<i])) }
+        out.append(UInt8(ascii: "\\"))
+        switch b {
+        case 0x22: out.append(UInt8(ascii: "\""))
+        case 0x5C: out.append(UInt8(ascii: "\\"))
+        case 0x0A: out.append(UInt8(ascii: "n"))
+        case 0x0D: out.append(UInt8(ascii: "r"))
+        case 0x09: out.append(UInt8(ascii: "t"))
+        case 0x08: out.append(UInt8(ascii: "b"))
+        case 0x0C: out.append(UInt8(ascii: "f"))
+        default:
+          out.append(contentsOf: [UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0")])
+          out.append(hexDigits[Int(b >> 4)])
+          out.append(hexDigits[Int(b & 0xF)])
+        }
+        i += 1
+        start = i
+      }
+      if start < count { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<count])) }
+    }
+
+    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
+
+    static func append(_ text: StaticString, into out: inout [UInt8]) {
+      text.withUTF8Buffer { out.append(contentsOf: $0) }
+    }
+
+    /// The decimal digits of `v`, at least `width` of them (zero-padded).
+    static func digits(_ v: UInt64, width: Int = 1, into out: inout [UInt8]) {
+      var tmp: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes: enough for 20 digits
+      withUnsafeMutableBytes(of: &tmp) { raw in
+        var n = v
+        var i = raw.count
+        repeat {
+          i -= 1
+          raw[i] = UInt8(ascii: "0") + UInt8(n % 10)
+          n /= 10
+        } while n > 0
+        while raw.count - i < width && i > 0 {
+          i -= 1
+          raw[i] = UInt8(ascii: "0")
+        }
+        out.append(contentsOf: UnsafeRawBufferPointer(rebasing: raw[i...]))
+      }
+    }
+
+    static func int(_ v: Int64, into out: inout [UInt8]) {
+      if v < 0 { out.append(UInt8(ascii: "-")) }
+      digits(v.magnitude, into: &out)
+    }
+
+    /// `"2023-08-18T15:30:00.000Z"`, quoted: `FidoDate.format` written in place.
+    static func date(_ ms: Int64, into out: inout [UInt8]) {
+      var days = ms / FidoDate.msPerDay
+      var rem = ms % FidoDate.msPerDay
+      if rem < 0 {
+        days -= 1
+        rem += FidoDate.msPerDay
+      }
+      let c = FidoDate.civil(fromDays: days)
+      out.append(UInt8(ascii: "\""))
+      if c.year < 0 { out.append(UInt8(ascii: "-")) }
+      digits(c.year.magnitude, width: 4, into: &out)
+      out.append(UInt8(ascii: "-"))
+      digits(UInt64(c.month), width: 2, into: &out)
+      out.append(UInt8(ascii: "-"))
+      digits(UInt64(c.day), width: 2, into: &out)
+      out.append(UInt8(ascii: "T"))
+      digits(UInt64(rem / 3_600_000), width: 2, into: &out)
+      out.append(UInt8(ascii: ":"))
+      digits(UInt64(rem / 60_000 % 60), width: 2, into: &out)
+      out.append(UInt8(ascii: ":"))
+      digits(UInt64(rem / 1000 % 60), width: 2, into: &out)
+      out.append(UInt8(ascii: "."))
+      digits(UInt64(rem % 1000), width: 3, into: &out)
+      out.append(contentsOf: [UInt8(ascii: "Z"), UInt8(ascii: "\"")])
+    }
+
+    static func scalar(_ v: OutValue, into out: inout [UInt8]) -> Bool {
       switch v {
-      case .null: out += "null"
+      case .null: append("null", into: &out)
       case .string(let s): string(s, into: &out)
-      case .int(let i): out += String(i)
-      case .bool(let b): out += b ? "true" : "false"
-      case .number(let n): out += n
+      case .int(let i): int(i, into: &out)
+      case .bool(let b): append(b ? "true" : "false", into: &out)
+      case .number(let n): out.append(contentsOf: n.utf8)
       case .money(let m): string(m.plain, into: &out)
-      case .date(let ms): string(FidoDate.format(ms), into: &out)
+      case .date(let ms): date(ms, into: &out)
       case .object, .array: return false
       }
       return true
     }
 
-    static func compact(_ v: OutValue, into out: inout String) {
+    static func compact(_ v: OutValue, into out: inout [UInt8]) {
       if scalar(v, into: &out) { return }
       switch v {
       case .object(let o):
-        out += "{"
-        for (i, f) in o.fields.enumerated() {
-          if i > 0 { out += "," }
+        out.append(UInt8(ascii: "{"))
+        var first = true
+        for f in o.fields {
+          if !first { out.append(UInt8(ascii: ",")) }
+          first = false
           string(f.key, into: &out)
-          out += ":"
+          out.append(UInt8(ascii: ":"))
           compact(f.value, into: &out)
         }
-        out += "}"
+        out.append(UInt8(ascii: "}"))
       case .array(let a):
-        out += "["
-        for (i, e) in a.enumerated() {
-          if i > 0 { out += "," }
+        out.append(UInt8(ascii: "["))
+        var first = true
+        for e in a {
+          if !first { out.append(UInt8(ascii: ",")) }
+          first = false
           compact(e, into: &out)
         }
-        out += "]"
+        out.append(UInt8(ascii: "]"))
       default: break
       }
     }
 
-    static func pretty(_ v: OutValue, indent: Int, into out: inout String) {
+    private static func spaces(_ n: Int, into out: inout [UInt8]) {
+      out.append(contentsOf: repeatElement(UInt8(ascii: " "), count: n))
+    }
+
+    static func pretty(_ v: OutValue, indent: Int, into out: inout [UInt8]) {
       if scalar(v, into: &out) { return }
-      let inner = String(repeating: " ", count: indent + 2)
-      let outer = String(repeating: " ", count: indent)
       switch v {
       case .object(let o):
         if o.fields.isEmpty {
-          out += "{}"
+          append("{}", into: &out)
           return
         }
-        out += "{\n"
-        for (i, f) in o.fields.enumerated() {
-          if i > 0 { out += ",\n" }
-          out += inner
+        append("{\n", into: &out)
+        var first = true
+        for f in o.fields {
+          if !first { append(",\n", into: &out) }
+          first = false
+          spaces(indent + 2, into: &out)
           string(f.key, into: &out)
-          out += ": "
+          append(": ", into: &out)
           pretty(f.value, indent: indent + 2, into: &out)
         }
-        out += "\n" + outer + "}"
+        out.append(UInt8(ascii: "\n"))
+        spaces(indent, into: &out)
+        out.append(UInt8(ascii: "}"))
       case .array(let a):
         if a.isEmpty {
-          out += "[]"
+          append("[]", into: &out)
           return
         }
-        out += "[\n"
-        for (i, e) in a.enumerated() {
-          if i > 0 { out += ",\n" }
-          out += inner
+        append("[\n", into: &out)
+        var first = true
+        for e in a {
+          if !first { append(",\n", into: &out) }
+          first = false
+          spaces(indent + 2, into: &out)
           pretty(e, indent: indent + 2, into: &out)
         }
-        out += "\n" + outer + "]"
+        out.append(UInt8(ascii: "\n"))
+        spaces(indent, into: &out)
+        out.append(UInt8(ascii: "]"))
       default: break
       }
     }

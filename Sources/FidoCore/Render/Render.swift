@@ -10,8 +10,16 @@ public enum Render {
       return
     }
     switch options.format {
-    case .json: sink.write(prettyJSON(.object(o)) + "\n")
-    case .ndjson: sink.write(json(.object(o)) + "\n")
+    case .json:
+      var out: [UInt8] = []
+      JSONWriter.pretty(.object(o), indent: 0, into: &out)
+      out.append(UInt8(ascii: "\n"))
+      sink.write(utf8: out)
+    case .ndjson:
+      var out: [UInt8] = []
+      JSONWriter.compact(.object(o), into: &out)
+      out.append(UInt8(ascii: "\n"))
+      sink.write(utf8: out)
     case .csv:
       let flat = flatten(o)
       sink.write(csvRow(flat.map(\.key)))
@@ -41,16 +49,16 @@ public enum Render {
 
   /// Compact JSON text of a value (RFC 8259; money and dates as strings).
   public static func json(_ v: OutValue) -> String {
-    var out = ""
+    var out: [UInt8] = []
     JSONWriter.compact(v, into: &out)
-    return out
+    return String(decoding: out, as: UTF8.self)
   }
 
   /// 2-space indented JSON text of a value (no trailing newline).
   public static func prettyJSON(_ v: OutValue) -> String {
-    var out = ""
+    var out: [UInt8] = []
     JSONWriter.pretty(v, indent: 0, into: &out)
-    return out
+    return String(decoding: out, as: UTF8.self)
   }
 
   /// The value as one CSV/TSV field: money `1234.50`, dates RFC 3339, null

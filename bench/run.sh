@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# `make bench`: benchmarks (not timed tests). Builds the C floors into
+# bench/bin, starts its own SecantusDB under .fido-data/bench, seeds it, runs
+# every figure with its contenders alternated, and writes the table to
+# bench/out/results.md. Stops only the server it started.
+#   BENCH_RUNS=20 BENCH_HEAVY_RUNS=3 BENCH_IMPORT_LINES=10000 BENCH_ONLY=one_shot,txn_add bench/run.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+venv=${FIDO_VENV:-$root/.venv}
+export FIDO_VENV=$venv
+fido=${FIDO_BIN:-$(swift build -c release --show-bin-path)/fido}
+[ -x "$fido" ] || { echo "bench: no release build at $fido; run 'make release'" >&2; exit 1; }
+[ -x /usr/bin/time ] || { echo "bench: /usr/bin/time is missing (Debian package 'time'); run 'make deps'" >&2; exit 1; }
+
+mkdir -p bench/bin bench/out
+flags=$(pkg-config --cflags --libs libmongoc-1.0)
+for p in floor_get floor_insert floor_bulk; do
+  if [ ! -x bench/bin/$p ] || [ bench/c/$p.c -nt bench/bin/$p ] || [ bench/c/common.h -nt bench/bin/$p ]; then
+    gcc -O2 -Wall -o bench/bin/$p bench/c/$p.c $flags
+  fi
+done
+# --no-as-needed: keep the libraries although noop calls nothing in them.
+gcc -O2 -Wall -o bench/bin/noop_mongoc bench/c/noop.c -Wl,--no-as-needed $flags
+gcc -O2 -Wall -o bench/bin/noop_mongoc_curl bench/c/noop.c -Wl,--no-as-needed $flags $(pkg-config --libs libcurl)
+
+dir=.fido-data/bench/run-$$
+rm -rf "$dir"
+scripts/server.sh start "$dir"
+trap 'scripts/server.sh stop "'"$dir"'"; rm -rf "'"$dir"'"' EXIT
+"$venv/bin/python" bench/bench.py --fido "$fido" --uri "$(scripts/server.sh uri "$dir")" \
+  --work "$dir/work" --bin bench/bin --out bench/out/results.md "$@"
