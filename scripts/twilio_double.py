@@ -23,6 +23,7 @@ Control (JSON, no auth):
        {"status": 400, "code": 21211}        Twilio error (any status/code)
        {"status": 429, "retry_after": 2}     with a Retry-After header
        {"status": 500} / {"status": 503}
+       {"status": 500, "record_as_sent": true}    store it, answer 500 anyway
        {"hang_ms": 5000, "record_as_sent": true}  store it, then answer late
        {"drop": true, "record_as_sent": true}     store it, close silently
        {"status": 201, "body": {...}}        answer exactly this JSON
@@ -275,7 +276,9 @@ class Handler(BaseHTTPRequestHandler):
         try:
             if message is None:  # a hang that Twilio never acted on
                 return self.send_json(503, self.state.error_body(503))
-            self.send_json(201, message)
+            if status != 201:  # Twilio stored it, then answered with an error
+                return self.send_json(status, self.state.error_body(status, entry.get("code"), to=to, mg=""))
+            self.send_json(status, message)
         except OSError:
             pass  # the client gave up waiting
 

@@ -23,11 +23,21 @@ public final class SMSSender {
     self.store = store
     self.timeoutMS = timeoutMS
     self.random = random
-    client = TwilioClient(
-      TwilioConfig(
-        accountSID: settings.accountSID, authToken: settings.authToken, from: settings.from,
-        messagingServiceSID: settings.messagingServiceSID, apiBase: settings.apiBase, timeoutMS: timeoutMS),
-      log: log)
+    client = TwilioClient(Self.clientConfig(settings, timeoutMS: timeoutMS), log: log)
+  }
+
+  /// Checks the settings the way the client needs them (`TwilioConfig.validate()`):
+  /// above all, plain `http` only to a loopback host, so the Basic credentials
+  /// never cross a network in clear text. Commands call this before they write
+  /// or send anything, so a bad setting is a configuration error (exit 78).
+  public static func checkSettings(_ settings: TwilioSettings, timeoutMS: Int64) throws(FidoError) {
+    try clientConfig(settings, timeoutMS: timeoutMS).validate()
+  }
+
+  private static func clientConfig(_ settings: TwilioSettings, timeoutMS: Int64) -> TwilioConfig {
+    TwilioConfig(
+      accountSID: settings.accountSID, authToken: settings.authToken, from: settings.from,
+      messagingServiceSID: settings.messagingServiceSID, apiBase: settings.apiBase, timeoutMS: timeoutMS)
   }
 
   /// How long a claim on a notification lasts: longer than any one send.

@@ -18,6 +18,7 @@ enum SMSRetry {
     guard let twilio = config.twilio else {
       throw .config("SMS is not configured: set TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_FROM (or TWILIO_MESSAGING_SERVICE_SID)")
     }
+    try SMSSender.checkSettings(twilio, timeoutMS: config.timeoutMS)
     let limit = try ctx.invocation.limit()
     let store = try ctx.store()
     let sender = SMSSender(store: store, settings: twilio, timeoutMS: config.timeoutMS, log: ctx.diagnostics())

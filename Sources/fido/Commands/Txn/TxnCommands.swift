@@ -4,6 +4,8 @@ enum TxnAdd {
   static func run(_ ctx: Context) throws(FidoError) {
     let inv = ctx.invocation
     let config = try ctx.config()
+    // A bad SMS setting is a configuration error before anything is recorded.
+    if let twilio = config.twilio { try SMSSender.checkSettings(twilio, timeoutMS: config.timeoutMS) }
     let ref = try UserRef.parse(inv.value("user") ?? "")
     let type = try TxnType.parse(inv.value("type") ?? "")
     let now = ctx.clock()
