@@ -35,14 +35,17 @@ $(VENV)/.stamp:
 build: deps
 	swift build
 
+# The Swift runtime linked statically: fewer libraries to load at each start.
+RELEASE := swift build -c release --static-swift-stdlib
+
 release: deps
-	swift build -c release
+	$(RELEASE)
 
 # Walkthrough against a fresh local server; the server is stopped afterwards.
 demo: deps venv release
 	@rm -rf $(DEMO_DIR); scripts/server.sh start $(DEMO_DIR)
 	@trap 'scripts/server.sh stop $(DEMO_DIR)' EXIT; \
-	  FIDO=$$(swift build -c release --show-bin-path)/fido MONGO_URI=$$(scripts/server.sh uri $(DEMO_DIR)) \
+	  FIDO=$$($(RELEASE) --show-bin-path)/fido MONGO_URI=$$(scripts/server.sh uri $(DEMO_DIR)) \
 	  scripts/demo.sh
 
 # The whole suite against a fresh server started with test commands (fail points).
@@ -52,7 +55,7 @@ test: deps venv
 	  trap 'scripts/server.sh stop '$$run'; rm -rf '$$run EXIT; \
 	  FIDO_TEST_URI=$$(scripts/server.sh uri $$run) FIDO_BIN=$$(swift build --show-bin-path)/fido \
 	  FIDO_TEST_PYTHON=$(CURDIR)/$(VENV)/bin/python \
-	  swift test --skip-build
+	  swift test --skip-build --disable-swift-testing
 
 # Unit tests only (no server).
 unit: deps
@@ -62,7 +65,7 @@ install: release
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
 	  $(DESTDIR)$(PREFIX)/share/bash-completion/completions \
 	  $(DESTDIR)$(PREFIX)/share/zsh/site-functions $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d
-	install -m 755 $$(swift build -c release --show-bin-path)/fido $(DESTDIR)$(PREFIX)/bin/fido
+	install -m 755 $$($(RELEASE) --show-bin-path)/fido $(DESTDIR)$(PREFIX)/bin/fido
 	install -m 644 man/fido.1 $(DESTDIR)$(PREFIX)/share/man/man1/fido.1
 	install -m 644 completions/fido.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/fido
 	install -m 644 completions/_fido $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_fido

@@ -4,7 +4,24 @@
 set -euo pipefail
 : "${FIDO:?set FIDO to the fido binary}" "${MONGO_URI:?set MONGO_URI}"
 export MONGO_DB_NAME=fido_demo FIDO_TIMEOUT=5
-unset TWILIO_ACCOUNT_SID TWILIO_AUTH_TOKEN
+here=$(cd "$(dirname "$0")" && pwd)
+
+# SMS goes to the local Twilio double (scripts/twilio_double.py), never to Twilio:
+# it checks each request as the real API would and stores the message.
+sid=AC00000000000000000000000000000000
+token=demo-token-not-a-secret
+fifo=$(mktemp -u)
+mkfifo "$fifo"
+python3 "$here/twilio_double.py" --port 0 --account-sid "$sid" --auth-token "$token" <"$fifo" >"$fifo.out" &
+exec 9>"$fifo"  # the double lives until this script closes its stdin
+trap 'exec 9>&-; rm -f "$fifo" "$fifo.out"' EXIT
+for _ in $(seq 1 50); do grep -q PORT "$fifo.out" 2>/dev/null && break; sleep 0.1; done
+export TWILIO_ACCOUNT_SID=$sid TWILIO_FROM=+15005550006
+export TWILIO_API_BASE="http://127.0.0.1:$(awk '/PORT/ {print $2}' "$fifo.out")"
+# The token comes from a file, as a deployment's env file would hold it.
+envfile=$(mktemp)
+printf 'TWILIO_AUTH_TOKEN=%s\n' "$token" >"$envfile"
+export FIDO_ENV_FILE=$envfile
 
 step() {
   printf '\n\033[1m$ fido %s\033[0m\n' "$*"
@@ -29,7 +46,13 @@ step analytics ama@example.com --since 2023-08-19 -o table
 step user update kofi@example.com --name "Kofi A. Boateng" --phone +233201234567 -o table
 step user list -o csv
 step sms list -o table
+step doctor -o table
 step db check -o table
+echo "(no output: no drift)"
+echo
+echo "Messages the Twilio double received:"
+python3 -c 'import json, sys, urllib.request
+for m in json.load(urllib.request.urlopen(sys.argv[1] + "/_double/messages")): print(" ", m["to"], m["body"])' "$TWILIO_API_BASE"
 echo
 echo "\$ fido user delete kofi@example.com --yes"
 "$FIDO" user delete kofi@example.com --yes -o table

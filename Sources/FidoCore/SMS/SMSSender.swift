@@ -40,8 +40,16 @@ public final class SMSSender {
       messagingServiceSID: settings.messagingServiceSID, apiBase: settings.apiBase, timeoutMS: timeoutMS)
   }
 
-  /// How long a claim on a notification lasts: longer than any one send.
-  var leaseMillis: Int64 { max(smsLeaseMillis, 2 * timeoutMS + 10_000) }
+  /// How long a claim on a notification lasts.
+  var leaseMillis: Int64 { Self.leaseMillis(timeoutMS: timeoutMS) }
+
+  /// Longer than the most a holder can spend on one notification, so a claim
+  /// never lapses while its holder may still send: up to three attempts
+  /// (`txn add`), each a lookup and a send and a lookup again, every lookup
+  /// up to `maxLookupPages` requests, every request bounded by the timeout.
+  public static func leaseMillis(timeoutMS: Int64) -> Int64 {
+    10_000 + 3 * (2 * Int64(TwilioClient.maxLookupPages) + 1) * timeoutMS
+  }
 
   /// `txn add`: a bounded number of tries within the timeout, sleeping only
   /// when a retry can still finish in time. The notification was leased when

@@ -58,10 +58,6 @@ public struct TxnChanges: Sendable {
   public var isEmpty: Bool { amount == nil && type == nil && date == nil }
 }
 
-/// How long `txn add` holds the notification it is about to send, so a
-/// concurrent `sms retry` leaves it alone.
-let smsLeaseMillis: Int64 = 120_000
-
 extension FidoStore {
   // MARK: add
 
@@ -82,7 +78,11 @@ extension FidoStore {
     ]
     if let key = new.key { doc["key"] = .string(key) }
     var smsDoc = sms.document
-    if sms.status == .pending { smsDoc["lease_until"] = .date(now + smsLeaseMillis) }
+    // `txn add` holds the notification it is about to send, so a concurrent
+    // `sms retry` leaves it alone (and picks it up if this process dies).
+    if sms.status == .pending {
+      smsDoc["lease_until"] = .date(now + SMSSender.leaseMillis(timeoutMS: config.timeoutMS))
+    }
     doc["sms"] = .document(smsDoc)
     doc["created_at"] = .date(now)
     doc["updated_at"] = .date(now)
