@@ -12,7 +12,10 @@ final class Context {
   private var resolved: Config?
   private var openedStore: FidoStore?
 
-  init(io: IOStreams, environment: [String: String], invocation: Invocation, clock: @escaping () -> Int64) {
+  init(
+    io: IOStreams, environment: [String: String], invocation: Invocation,
+    clock: @escaping () -> Int64
+  ) {
     self.io = io
     self.environment = environment
     self.invocation = invocation
@@ -33,11 +36,6 @@ final class Context {
     let store = try FidoStore(config: config, log: diagnostics())
     openedStore = store
     return store
-  }
-
-  /// A -v diagnostics line on stderr (secrets are redacted by whoever builds the line).
-  func verbose(_ line: String) {
-    if (try? config())?.verbose == true { io.err.write("fido: \(line)\n") }
   }
 
   func warn(_ line: String) { io.err.write("fido: warning: \(line)\n") }
@@ -77,16 +75,7 @@ final class Context {
     }
     io.err.write("fido: \(question)? [y/N] ")
     io.err.flush()
-    let answer = io.readLine()?.trimmingSpaces.lowercased() ?? ""
+    let answer = io.readLine().map { String($0.filter { !$0.isWhitespace }) }?.lowercased() ?? ""
     guard answer == "y" || answer == "yes" else { throw .failure("cancelled; nothing was changed") }
-  }
-}
-
-extension String {
-  var trimmingSpaces: String {
-    var s = Substring(self)
-    while let c = s.first, c.isWhitespace { s.removeFirst() }
-    while let c = s.last, c.isWhitespace { s.removeLast() }
-    return String(s)
   }
 }

@@ -23,7 +23,8 @@ enum Fido {
       try dispatch(invocation, context)
       return 0
     } catch {
-      let json = (try? context.config()).map { $0.output == .json || $0.output == .ndjson }
+      let json =
+        (try? context.config()).map { $0.output == .json || $0.output == .ndjson }
         ?? wantsJSONErrors(args, environment: environment)
       return report(error, io: io, json: json, path: invocation.path)
     }
@@ -41,7 +42,9 @@ enum Fido {
     guard let id = inv.id else {
       // `fido` alone, or a group such as `fido user`: usage on stderr, exit 2.
       ctx.io.err.write(HelpRenderer.render(path: inv.path))
-      throw .usage(inv.path.isEmpty ? "no command given" : "'fido \(inv.path.joined(separator: " "))' needs a subcommand")
+      throw .usage(
+        inv.path.isEmpty
+          ? "no command given" : "'fido \(inv.path.joined(separator: " "))' needs a subcommand")
     }
     switch id {
     case .userCreate: try UserCreate.run(ctx)
@@ -79,7 +82,8 @@ enum Fido {
       io.err.write(HelpRenderer.helpHint(path: path == ["help"] ? [] : path) + "\n")
     }
     if json {
-      io.err.write(Render.jsonError(code: error.code, message: error.message, exit: error.exitCode) + "\n")
+      io.err.write(
+        Render.jsonError(code: error.code, message: error.message, exit: error.exitCode) + "\n")
     }
     return error.exitCode
   }
@@ -92,7 +96,7 @@ enum Fido {
     while i < args.count {
       let a = args[i]
       if a == "--" { break }
-      if (a == "-o" || a == "--output"), i + 1 < args.count {
+      if a == "-o" || a == "--output", i + 1 < args.count {
         format = args[i + 1]
         i += 1
       } else if a.hasPrefix("--output=") {

@@ -85,11 +85,13 @@ final class IOStreams {
 
   static func system() -> IOStreams {
     IOStreams(
-      out: OutputStream(fd: 1), err: OutputStream(fd: 2, buffered: false), stdinIsTTY: isatty(0) == 1,
+      out: OutputStream(fd: 1), err: OutputStream(fd: 2, buffered: false),
+      stdinIsTTY: isatty(0) == 1,
       stdoutIsTTY: isatty(1) == 1, stderrIsTTY: isatty(2) == 1)
   }
 
-  static func test(stdoutTTY: Bool = false, stdinTTY: Bool = false, stdin: String = "") -> IOStreams {
+  static func test(stdoutTTY: Bool = false, stdinTTY: Bool = false, stdin: String = "") -> IOStreams
+  {
     IOStreams(
       out: OutputStream(capturing: ()), err: OutputStream(capturing: ()), stdinIsTTY: stdinTTY,
       stdoutIsTTY: stdoutTTY, stderrIsTTY: false, stdinText: stdin)

@@ -12,7 +12,8 @@ do {
   line.withUnsafeBytes { _ = writeStderr($0.baseAddress!, $0.count) }
   exit(1)
 }
-let status = Fido.main(Array(CommandLine.arguments.dropFirst()), io: .system(), environment: currentEnvironment())
+let status = Fido.main(
+  Array(CommandLine.arguments.dropFirst()), io: .system(), environment: currentEnvironment())
 MongoRuntime.cleanup()
 HTTPRuntime.cleanup()
 exit(status)

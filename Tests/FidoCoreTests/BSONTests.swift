@@ -97,7 +97,9 @@ final class BSONTests: XCTestCase {
       XCTAssertEqual(id.bytes, bytes)
       XCTAssertEqual(id.hex, bytes.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined())
       XCTAssertEqual(ObjectID(hex: id.hex.uppercased()), id)
-      XCTAssertEqual(id.timestamp, UInt32(bytes[0]) << 24 | UInt32(bytes[1]) << 16 | UInt32(bytes[2]) << 8 | UInt32(bytes[3]))
+      XCTAssertEqual(
+        id.timestamp,
+        UInt32(bytes[0]) << 24 | UInt32(bytes[1]) << 16 | UInt32(bytes[2]) << 8 | UInt32(bytes[3]))
       ids.append(id)
     }
     for (a, b) in zip(ids, ids.dropFirst()) {
@@ -105,7 +107,10 @@ final class BSONTests: XCTestCase {
       XCTAssertEqual(a == b, a.bytes == b.bytes)
     }
     XCTAssertEqual(Set(ids + ids).count, 500)
-    for bad in ["", "64df8c3a1b2c3d4e5f60718", "64df8c3a1b2c3d4e5f6071822", "64df8c3a1b2c3d4e5f60718g", "64df8c3a1b2c3d4e5f60718é"] {
+    for bad in [
+      "", "64df8c3a1b2c3d4e5f60718", "64df8c3a1b2c3d4e5f6071822", "64df8c3a1b2c3d4e5f60718g",
+      "64df8c3a1b2c3d4e5f60718é",
+    ] {
       XCTAssertNil(ObjectID(hex: bad), bad)
     }
     XCTAssertNil(ObjectID(bytes: [1, 2, 3]))

@@ -157,8 +157,12 @@ final class RenderTests: XCTestCase {
 
   func testJSONWritesDatesIntegersAndEveryControlByteAsTheTextFunctionsDo() {
     var rng = CoreTestRNG(seed: 42)
-    var dates: [Int64] = [0, -1, 1, .min, .max, -62_135_596_800_000, 253_402_300_799_999, 1_692_372_600_000]
-    for _ in 0..<2000 { dates.append(Int64.random(in: -400_000_000_000_000...400_000_000_000_000, using: &rng)) }
+    var dates: [Int64] = [
+      0, -1, 1, .min, .max, -62_135_596_800_000, 253_402_300_799_999, 1_692_372_600_000,
+    ]
+    for _ in 0..<2000 {
+      dates.append(Int64.random(in: -400_000_000_000_000...400_000_000_000_000, using: &rng))
+    }
     for ms in dates {
       XCTAssertEqual(Render.json(.date(ms)), "\"" + FidoDate.format(ms) + "\"", "\(ms)")
     }

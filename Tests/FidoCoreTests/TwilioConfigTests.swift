@@ -58,13 +58,13 @@ final class TwilioConfigTests: XCTestCase {
   }
 
   func testUTCDays() {
-    XCTAssertEqual(TwilioClient.utcDay(msSinceEpoch: 0), "1970-01-01")
-    XCTAssertEqual(TwilioClient.utcDay(msSinceEpoch: 86_399_999), "1970-01-01")
-    XCTAssertEqual(TwilioClient.utcDay(msSinceEpoch: -1), "1969-12-31")
-    XCTAssertEqual(TwilioClient.utcDay(msSinceEpoch: 951_782_400_000), "2000-02-29")
-    XCTAssertEqual(TwilioClient.utcDay(msSinceEpoch: 1_709_164_800_000 - 1), "2024-02-28")
-    XCTAssertEqual(TwilioClient.utcDay(msSinceEpoch: 1_709_164_800_000), "2024-02-29")
-    XCTAssertEqual(TwilioClient.utcDay(msSinceEpoch: -2_203_891_200_000), "1900-03-01")
-    XCTAssertEqual(TwilioClient.utcDay(msSinceEpoch: 4_133_894_400_000), "2100-12-31")
+    XCTAssertEqual(FidoDate.day(0), "1970-01-01")
+    XCTAssertEqual(FidoDate.day(86_399_999), "1970-01-01")
+    XCTAssertEqual(FidoDate.day(-1), "1969-12-31")
+    XCTAssertEqual(FidoDate.day(951_782_400_000), "2000-02-29")
+    XCTAssertEqual(FidoDate.day(1_709_164_800_000 - 1), "2024-02-28")
+    XCTAssertEqual(FidoDate.day(1_709_164_800_000), "2024-02-29")
+    XCTAssertEqual(FidoDate.day(-2_203_891_200_000), "1900-03-01")
+    XCTAssertEqual(FidoDate.day(4_133_894_400_000), "2100-12-31")
   }
 }

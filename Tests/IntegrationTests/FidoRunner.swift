@@ -19,9 +19,12 @@ final class FidoRunner {
     guard let uri = ProcessInfo.processInfo.environment["FIDO_TEST_URI"] else {
       throw XCTSkip("FIDO_TEST_URI is not set: run the integration tests with 'make test'")
     }
-    let root = URL(fileURLWithPath: "\(file)").deletingLastPathComponent().deletingLastPathComponent()
+    let root = URL(fileURLWithPath: "\(file)").deletingLastPathComponent()
       .deletingLastPathComponent()
-    binary = ProcessInfo.processInfo.environment["FIDO_BIN"] ?? root.appendingPathComponent(".build/debug/fido").path
+      .deletingLastPathComponent()
+    binary =
+      ProcessInfo.processInfo.environment["FIDO_BIN"]
+      ?? root.appendingPathComponent(".build/debug/fido").path
     guard FileManager.default.isExecutableFile(atPath: binary) else {
       throw XCTSkip("no fido binary at \(binary): build first")
     }
@@ -34,7 +37,8 @@ final class FidoRunner {
   }
 
   @discardableResult
-  func run(_ args: [String], stdin: String? = nil, env extra: [String: String] = [:]) -> FidoResult {
+  func run(_ args: [String], stdin: String? = nil, env extra: [String: String] = [:]) -> FidoResult
+  {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: binary)
     process.arguments = args
@@ -49,7 +53,9 @@ final class FidoRunner {
       try? FileManager.default.removeItem(at: outURL)
       try? FileManager.default.removeItem(at: errURL)
     }
-    guard let out = try? FileHandle(forWritingTo: outURL), let err = try? FileHandle(forWritingTo: errURL) else {
+    guard let out = try? FileHandle(forWritingTo: outURL),
+      let err = try? FileHandle(forWritingTo: errURL)
+    else {
       return FidoResult(status: -1, stdout: "", stderr: "cannot create output files")
     }
     let input = Pipe()
@@ -70,19 +76,26 @@ final class FidoRunner {
   }
 
   /// Runs and expects success; returns the JSON output decoded.
-  func json(_ args: [String], stdin: String? = nil, file: StaticString = #filePath, line: UInt = #line) -> Any? {
+  func json(
+    _ args: [String], stdin: String? = nil, file: StaticString = #filePath, line: UInt = #line
+  ) -> Any? {
     let r = run(args + ["-o", "json"], stdin: stdin)
-    XCTAssertEqual(r.status, 0, "fido \(args.joined(separator: " ")): \(r.stderr)", file: file, line: line)
-    return try? JSONSerialization.jsonObject(with: Data(r.stdout.utf8), options: [.fragmentsAllowed])
+    XCTAssertEqual(
+      r.status, 0, "fido \(args.joined(separator: " ")): \(r.stderr)", file: file, line: line)
+    return try? JSONSerialization.jsonObject(
+      with: Data(r.stdout.utf8), options: [.fragmentsAllowed])
   }
 
-  func object(_ args: [String], stdin: String? = nil, file: StaticString = #filePath, line: UInt = #line)
+  func object(
+    _ args: [String], stdin: String? = nil, file: StaticString = #filePath, line: UInt = #line
+  )
     -> [String: Any]
   {
     (json(args, stdin: stdin, file: file, line: line) as? [String: Any]) ?? [:]
   }
 
-  func list(_ args: [String], file: StaticString = #filePath, line: UInt = #line) -> [[String: Any]] {
+  func list(_ args: [String], file: StaticString = #filePath, line: UInt = #line) -> [[String: Any]]
+  {
     (json(args, file: file, line: line) as? [[String: Any]]) ?? []
   }
 
@@ -93,7 +106,8 @@ final class FidoRunner {
     let python = ProcessInfo.processInfo.environment["FIDO_TEST_PYTHON"] ?? "python3"
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    let prelude = "import pymongo, json, sys\nclient = pymongo.MongoClient(sys.argv[1])\ndb = client[sys.argv[2]]\n"
+    let prelude =
+      "import pymongo, json, sys\nclient = pymongo.MongoClient(sys.argv[1])\ndb = client[sys.argv[2]]\n"
     process.arguments = [python, "-c", prelude + code, uri, db]
     let out = Pipe()
     let err = Pipe()
@@ -106,7 +120,9 @@ final class FidoRunner {
     let data = out.fileHandleForReading.readDataToEndOfFile()
     let errData = err.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
-    XCTAssertEqual(process.terminationStatus, 0, String(decoding: errData, as: UTF8.self), file: file, line: line)
+    XCTAssertEqual(
+      process.terminationStatus, 0, String(decoding: errData, as: UTF8.self), file: file, line: line
+    )
     return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
   }
 }

@@ -9,28 +9,48 @@ final class FuzzTests: XCTestCase {
 
   override func setUpWithError() throws { fido = try FidoRunner() }
 
-  func assertSane(_ r: FidoResult, _ what: String, file: StaticString = #filePath, line: UInt = #line) {
-    XCTAssertTrue(Self.documented.contains(r.status), "exit \(r.status) for \(what): \(r.stderr)", file: file, line: line)
-    for marker in ["Fatal error", "Swift runtime failure", "Stack dump", "Illegal instruction", "Segmentation fault"] {
+  func assertSane(
+    _ r: FidoResult, _ what: String, file: StaticString = #filePath, line: UInt = #line
+  ) {
+    XCTAssertTrue(
+      Self.documented.contains(r.status), "exit \(r.status) for \(what): \(r.stderr)", file: file,
+      line: line)
+    for marker in [
+      "Fatal error", "Swift runtime failure", "Stack dump", "Illegal instruction",
+      "Segmentation fault",
+    ] {
       XCTAssertFalse(r.stderr.contains(marker), "\(marker) for \(what)", file: file, line: line)
     }
     if r.status != 0 {
-      XCTAssertTrue(r.stderr.contains("fido: error: "), "no error line for \(what): \(r.stderr)", file: file, line: line)
+      XCTAssertTrue(
+        r.stderr.contains("fido: error: "), "no error line for \(what): \(r.stderr)", file: file,
+        line: line)
     }
   }
 
   func testArgvFuzz() {
-    let id = fido.object(["user", "create", "--name", "Fuzz", "--email", "fuzz@example.com", "--balance", "5"])["id"] as! String
+    let id =
+      fido.object([
+        "user", "create", "--name", "Fuzz", "--email", "fuzz@example.com", "--balance", "5",
+      ])["id"] as! String
     var rng = SeededRandom(seed: 0xF1D0)
     let vocabulary = [
-      "user", "txn", "sms", "db", "analytics", "doctor", "completion", "help", "version", "create", "list", "get",
-      "update", "delete", "add", "import", "retry", "init", "check", "--name", "--email", "--phone", "--balance",
-      "--currency", "--amount", "--type", "--date", "--key", "--user", "--since", "--until", "--limit", "--after",
-      "--status", "--repair", "--cascade", "--yes", "--no-sms", "--no-phone", "--dry-run", "--format", "-o", "-q",
-      "-v", "-h", "--help", "--version", "--output=json", "-ojson", "-qv", "--", "-", "credit", "debit", "json",
-      "csv", "tsv", "ndjson", "table", "bash", "zsh", "fish", "pending", id, "fuzz@example.com", "21.50", "0",
-      "-5", "1e9", "99999999999999999999999999", "2023-08-18", "now", "", " ", "\u{0}", "\u{FFFD}\u{FFFD}", "é",
-      "💸", String(repeating: "x", count: 5000), "--timeout", "0.2", "--db", "fuzzdb", "--uri", "mongodb://%%",
+      "user", "txn", "sms", "db", "analytics", "doctor", "completion", "help", "version", "create",
+      "list", "get",
+      "update", "delete", "add", "import", "retry", "init", "check", "--name", "--email", "--phone",
+      "--balance",
+      "--currency", "--amount", "--type", "--date", "--key", "--user", "--since", "--until",
+      "--limit", "--after",
+      "--status", "--repair", "--cascade", "--yes", "--no-sms", "--no-phone", "--dry-run",
+      "--format", "-o", "-q",
+      "-v", "-h", "--help", "--version", "--output=json", "-ojson", "-qv", "--", "-", "credit",
+      "debit", "json",
+      "csv", "tsv", "ndjson", "table", "bash", "zsh", "fish", "pending", id, "fuzz@example.com",
+      "21.50", "0",
+      "-5", "1e9", "99999999999999999999999999", "2023-08-18", "now", "", " ", "\u{0}",
+      "\u{FFFD}\u{FFFD}", "é",
+      "💸", String(repeating: "x", count: 5000), "--timeout", "0.2", "--db", "fuzzdb", "--uri",
+      "mongodb://%%",
     ]
     let destructive: Set<String> = ["delete", "--repair", "import", "retry", "--password-stdin"]
     for n in 0..<300 {
@@ -47,7 +67,10 @@ final class FuzzTests: XCTestCase {
     // Bytes that are not UTF-8 reach the process through a shell.
     let sh = Process()
     sh.executableURL = URL(fileURLWithPath: "/bin/bash")
-    sh.arguments = ["-c", "\"$FIDO\" user create --name $'\\xff\\xfe' --email $'a\\xc3@b.com'; echo \"status=$?\""]
+    sh.arguments = [
+      "-c",
+      "\"$FIDO\" user create --name $'\\xff\\xfe' --email $'a\\xc3@b.com'; echo \"status=$?\"",
+    ]
     sh.environment = fido.environment.merging(["FIDO": fido.binary]) { $1 }
     let out = Pipe()
     let err = Pipe()

@@ -7,7 +7,8 @@ final class ImportTests: XCTestCase {
 
   override func setUpWithError() throws {
     fido = try FidoRunner()
-    dir = FileManager.default.temporaryDirectory.appendingPathComponent("fido-import-\(UUID().uuidString)")
+    dir = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "fido-import-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
   }
 
@@ -23,7 +24,9 @@ final class ImportTests: XCTestCase {
 
   func makeUsers(_ n: Int) -> [String] {
     (0..<n).map { i in
-      fido.object(["user", "create", "--name", "Imp \(i)", "--email", "imp\(i)@example.com", "--balance", "0"])["id"]
+      fido.object([
+        "user", "create", "--name", "Imp \(i)", "--email", "imp\(i)@example.com", "--balance", "0",
+      ])["id"]
         as! String
     }
   }
@@ -46,8 +49,10 @@ final class ImportTests: XCTestCase {
       let user = ui % 2 == 0 ? users[ui] : "IMP\(ui)@example.com"
       let amountField = n % 3 == 0 ? minorString(amount) : "\"\(minorString(amount))\""
       let key = n % keyEvery == 0 ? ",\"key\":\"line-\(n)\"" : ""
-      out += "{\"user\":\"\(user)\",\"amount\":\(amountField),\"type\":\"\(credit ? "credit" : "debit")\",\"date\":\"\(isoDate(ms))\"\(key)}\n"
-      model[users[ui], default: []].append(ModelTxn(id: "", amount: amount, credit: credit, dateMs: ms))
+      out +=
+        "{\"user\":\"\(user)\",\"amount\":\(amountField),\"type\":\"\(credit ? "credit" : "debit")\",\"date\":\"\(isoDate(ms))\"\(key)}\n"
+      model[users[ui], default: []].append(
+        ModelTxn(id: "", amount: amount, credit: credit, dateMs: ms))
     }
     return (out, model)
   }
@@ -64,13 +69,19 @@ final class ImportTests: XCTestCase {
     let path = write("txns.ndjson", text)
     let dry = fido.object(["txn", "import", path, "--dry-run"])
     XCTAssertEqual(dry["inserted"] as? Int, 10_000)
-    XCTAssertEqual(fido.mongoPython("print(db.transactions.count_documents({}))"), "0", "--dry-run writes nothing")
+    XCTAssertEqual(
+      fido.mongoPython("print(db.transactions.count_documents({}))"), "0",
+      "--dry-run writes nothing")
     let r = fido.object(["txn", "import", path])
     XCTAssertEqual(r["read"] as? Int, 10_000)
     XCTAssertEqual(r["inserted"] as? Int, 10_000)
     XCTAssertEqual(r["skipped"] as? Int, 0)
-    for u in users { assertAnalytics(fido.object(["analytics", u]), expectedAnalytics(model[u] ?? [], opening: 0)) }
-    XCTAssertEqual(fido.mongoPython("print(db.transactions.count_documents({'sms.status': 'skipped'}))"), "10000")
+    for u in users {
+      assertAnalytics(fido.object(["analytics", u]), expectedAnalytics(model[u] ?? [], opening: 0))
+    }
+    XCTAssertEqual(
+      fido.mongoPython("print(db.transactions.count_documents({'sms.status': 'skipped'}))"), "10000"
+    )
     checkClean()
     // Running it again inserts only the lines without a key.
     let again = fido.object(["txn", "import", path])
@@ -89,7 +100,10 @@ final class ImportTests: XCTestCase {
     var ids: [String] = []
     for i in 0..<3 {
       ids.append(
-        other.object(["user", "create", "--name", "Imp \(i)", "--email", "imp\(i)@example.com", "--balance", "0"])["id"]
+        other.object([
+          "user", "create", "--name", "Imp \(i)", "--email", "imp\(i)@example.com", "--balance",
+          "0",
+        ])["id"]
           as! String)
     }
     // Through a shell: one `fido txn add` process per line, users by email.
@@ -97,9 +111,11 @@ final class ImportTests: XCTestCase {
     for line in text.split(separator: "\n") {
       let obj = try JSONSerialization.jsonObject(with: Data(line.utf8)) as! [String: Any]
       let user = obj["user"] as! String
-      let email = user.contains("@") ? user.lowercased() : "imp\(users.firstIndex(of: user)!)@example.com"
+      let email =
+        user.contains("@") ? user.lowercased() : "imp\(users.firstIndex(of: user)!)@example.com"
       let amount = (obj["amount"] as? String) ?? "\(obj["amount"]!)"
-      script += "\"$FIDO\" txn add --user \(email) --amount \(amount) --type \(obj["type"]!) --date \(obj["date"]!) --no-sms -q >/dev/null || echo FAIL\n"
+      script +=
+        "\"$FIDO\" txn add --user \(email) --amount \(amount) --type \(obj["type"]!) --date \(obj["date"]!) --no-sms -q >/dev/null || echo FAIL\n"
     }
     let sh = Process()
     sh.executableURL = URL(fileURLWithPath: "/bin/bash")
@@ -177,13 +193,20 @@ final class ImportTests: XCTestCase {
       """
     let r = fido.run(["txn", "import", "-", "-o", "json"], stdin: text)
     XCTAssertEqual(r.status, 65)
-    for n in [2, 3, 4, 6, 7, 9, 10, 11, 12] { XCTAssertTrue(r.stderr.contains("line \(n): "), "line \(n): \(r.stderr)") }
+    for n in [2, 3, 4, 6, 7, 9, 10, 11, 12] {
+      XCTAssertTrue(r.stderr.contains("line \(n): "), "line \(n): \(r.stderr)")
+    }
     for n in [1, 5, 8] { XCTAssertFalse(r.stderr.contains("line \(n): "), "line \(n) is fine") }
     XCTAssertTrue(r.stderr.contains("\"code\":\"invalid_data\""))
     XCTAssertEqual(fido.mongoPython("print(db.transactions.count_documents({}))"), "0")
     // A key stored with other data is a bad line too.
-    XCTAssertEqual(fido.run(["txn", "add", "--user", u, "--amount", "9", "--type", "debit", "--key", "z", "--no-sms"]).status, 0)
-    let clash = fido.run(["txn", "import", "-"], stdin: "{\"user\":\"\(u)\",\"amount\":\"9\",\"type\":\"credit\",\"key\":\"z\"}\n")
+    XCTAssertEqual(
+      fido.run([
+        "txn", "add", "--user", u, "--amount", "9", "--type", "debit", "--key", "z", "--no-sms",
+      ]).status, 0)
+    let clash = fido.run(
+      ["txn", "import", "-"],
+      stdin: "{\"user\":\"\(u)\",\"amount\":\"9\",\"type\":\"credit\",\"key\":\"z\"}\n")
     XCTAssertEqual(clash.status, 65)
     XCTAssertTrue(clash.stderr.contains("line 1: "), clash.stderr)
   }
@@ -218,7 +241,9 @@ final class ImportTests: XCTestCase {
     XCTAssertEqual(r["inserted"] as? Int, 6_000 - partial)
     XCTAssertEqual(r["skipped"] as? Int, partial)
     XCTAssertEqual(fido.mongoPython("print(db.transactions.count_documents({}))"), "6000")
-    for u in users { assertAnalytics(fido.object(["analytics", u]), expectedAnalytics(model[u] ?? [], opening: 0)) }
+    for u in users {
+      assertAnalytics(fido.object(["analytics", u]), expectedAnalytics(model[u] ?? [], opening: 0))
+    }
     checkClean()
   }
 
@@ -226,13 +251,18 @@ final class ImportTests: XCTestCase {
     let users = makeUsers(1)
     var rng = SeededRandom(seed: 0xBAD)
     let pieces = [
-      "{", "}", "\"user\"", ":", ",", "\"\(users[0])\"", "\"amount\"", "\"1.5\"", "1.5", "-1", "\"type\"", "\"credit\"",
-      "\"debit\"", "\"date\"", "\"2023-08-18\"", "\"key\"", "null", "true", "[", "]", "\n", "\r\n", "\u{FEFF}", "\"",
-      "\\", "\\u00", "é", "\u{1}", "user,amount,type\n", "\"a\nb\"", "99999999999999999999", "1e5", " ",
+      "{", "}", "\"user\"", ":", ",", "\"\(users[0])\"", "\"amount\"", "\"1.5\"", "1.5", "-1",
+      "\"type\"", "\"credit\"",
+      "\"debit\"", "\"date\"", "\"2023-08-18\"", "\"key\"", "null", "true", "[", "]", "\n", "\r\n",
+      "\u{FEFF}", "\"",
+      "\\", "\\u00", "é", "\u{1}", "user,amount,type\n", "\"a\nb\"", "99999999999999999999", "1e5",
+      " ",
     ]
     for n in 0..<120 {
       var text = ""
-      for _ in 0..<Int.random(in: 1...40, using: &rng) { text += pieces.randomElement(using: &rng)! }
+      for _ in 0..<Int.random(in: 1...40, using: &rng) {
+        text += pieces.randomElement(using: &rng)!
+      }
       let format = ["ndjson", "csv"].randomElement(using: &rng)!
       let r = fido.run(["txn", "import", "-", "--format", format, "--dry-run"], stdin: text)
       XCTAssertTrue([0, 65].contains(r.status), "#\(n) exit \(r.status): \(r.stderr)")

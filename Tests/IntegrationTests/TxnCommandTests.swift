@@ -46,7 +46,8 @@ func expectedAnalytics(_ txns: [ModelTxn], opening: Int64) -> [String: Any] {
   var out: [String: Any] = [
     "transaction_count": txns.count, "credit_count": credits.count, "debit_count": debits.count,
     "total_amount": minorString(total), "credit_total": minorString(creditTotal),
-    "debit_total": minorString(debitTotal), "balance": minorString(opening + creditTotal - debitTotal),
+    "debit_total": minorString(debitTotal),
+    "balance": minorString(opening + creditTotal - debitTotal),
   ]
   if txns.isEmpty {
     out["average_transaction_value"] = "0.00"
@@ -58,10 +59,17 @@ func expectedAnalytics(_ txns: [ModelTxn], opening: Int64) -> [String: Any] {
   NSDecimalRound(&rounded, &q, 0, .bankers)
   out["average_transaction_value"] = minorString(Int64(truncating: rounded as NSNumber))
   var byDay: [String: (count: Int, amount: Int64)] = [:]
-  for t in txns { byDay[t.day, default: (0, 0)].count += 1; byDay[t.day, default: (0, 0)].amount += t.amount }
+  for t in txns {
+    byDay[t.day, default: (0, 0)].count += 1
+    byDay[t.day, default: (0, 0)].amount += t.amount
+  }
   let days = byDay.keys.sorted()
-  let busiest = days.max { a, b in byDay[a]!.count < byDay[b]!.count || (byDay[a]!.count == byDay[b]!.count && a > b) }!
-  let highest = days.max { a, b in byDay[a]!.amount < byDay[b]!.amount || (byDay[a]!.amount == byDay[b]!.amount && a > b) }!
+  let busiest = days.max { a, b in
+    byDay[a]!.count < byDay[b]!.count || (byDay[a]!.count == byDay[b]!.count && a > b)
+  }!
+  let highest = days.max { a, b in
+    byDay[a]!.amount < byDay[b]!.amount || (byDay[a]!.amount == byDay[b]!.amount && a > b)
+  }!
   out["busiest_day"] = ["date": busiest, "count": byDay[busiest]!.count]
   out["highest_amount_day"] = ["date": highest, "amount": minorString(byDay[highest]!.amount)]
   out["first_transaction_at"] = isoDate(txns.map(\.dateMs).min()!)
@@ -77,8 +85,12 @@ func assertAnalytics(
     if let d = v as? [String: Any] {
       let gd = g as? [String: Any] ?? [:]
       XCTAssertEqual(gd["date"] as? String, d["date"] as? String, k, file: file, line: line)
-      if let c = d["count"] as? Int { XCTAssertEqual(gd["count"] as? Int, c, k, file: file, line: line) }
-      if let a = d["amount"] as? String { XCTAssertEqual(gd["amount"] as? String, a, k, file: file, line: line) }
+      if let c = d["count"] as? Int {
+        XCTAssertEqual(gd["count"] as? Int, c, k, file: file, line: line)
+      }
+      if let a = d["amount"] as? String {
+        XCTAssertEqual(gd["amount"] as? String, a, k, file: file, line: line)
+      }
     } else if let i = v as? Int {
       XCTAssertEqual(g as? Int, i, k, file: file, line: line)
     } else {
@@ -93,10 +105,13 @@ final class TxnCommandTests: XCTestCase {
   override func setUpWithError() throws { fido = try FidoRunner() }
 
   func user(_ email: String, balance: String = "100") -> String {
-    fido.object(["user", "create", "--name", "T \(email)", "--email", email, "--balance", balance])["id"] as! String
+    fido.object(["user", "create", "--name", "T \(email)", "--email", email, "--balance", balance])[
+      "id"] as! String
   }
 
-  func add(_ user: String, _ amount: String, _ type: String, date: String? = nil, key: String? = nil) -> [String: Any] {
+  func add(
+    _ user: String, _ amount: String, _ type: String, date: String? = nil, key: String? = nil
+  ) -> [String: Any] {
     var args = ["txn", "add", "--user", user, "--amount", amount, "--type", type, "--no-sms"]
     if let date { args += ["--date", date] }
     if let key { args += ["--key", key] }
@@ -125,14 +140,17 @@ final class TxnCommandTests: XCTestCase {
     XCTAssertEqual(ids, [t3["id"], t2["id"], t1["id"]].map { $0 as! String })
     XCTAssertEqual(fido.object(["txn", "get", t2["id"] as! String])["type"] as? String, "debit")
     // Update amount and type: balance follows.
-    let up = fido.object(["txn", "update", t2["id"] as! String, "--amount", "10", "--type", "credit"])
+    let up = fido.object([
+      "txn", "update", t2["id"] as! String, "--amount", "10", "--type", "credit",
+    ])
     XCTAssertEqual(up["amount"] as? String, "10.00")
     XCTAssertEqual(fido.object(["user", "get", u])["balance"] as? String, "1281.00")
     let del = fido.object(["txn", "delete", t3["id"] as! String, "--yes"])
     XCTAssertEqual(del["id"] as? String, t3["id"] as? String)
     XCTAssertEqual(fido.object(["user", "get", u])["balance"] as? String, "1131.00")
     XCTAssertEqual(fido.run(["txn", "get", t3["id"] as! String]).status, 3)
-    XCTAssertEqual(fido.run(["txn", "delete", t1["id"] as! String]).status, 2, "needs --yes off a terminal")
+    XCTAssertEqual(
+      fido.run(["txn", "delete", t1["id"] as! String]).status, 2, "needs --yes off a terminal")
     checkClean()
     let a = fido.object(["analytics", u])
     assertAnalytics(
@@ -140,24 +158,35 @@ final class TxnCommandTests: XCTestCase {
       [
         "transaction_count": 2, "credit_count": 2, "debit_count": 0, "total_amount": "31.00",
         "average_transaction_value": "15.50", "balance": "1131.00",
-        "busiest_day": ["date": "2023-08-18", "count": 1], "first_transaction_at": "2023-08-18T15:30:00.000Z",
+        "busiest_day": ["date": "2023-08-18", "count": 1],
+        "first_transaction_at": "2023-08-18T15:30:00.000Z",
         "last_transaction_at": "2023-08-19T00:00:00.000Z",
       ])
   }
 
   func testInvalidAmountsDatesAndIdsExit65() {
     let u = user("x@example.com")
-    for amount in ["0", "-5", "1e3", "1,000", "21.505", ".5", "5.", "", " 5", "99999999999999999999", "92233720368547758.08", "٣"] {
-      let r = fido.run(["txn", "add", "--user", u, "--amount", amount, "--type", "credit", "--no-sms"])
+    for amount in [
+      "0", "-5", "1e3", "1,000", "21.505", ".5", "5.", "", " 5", "99999999999999999999",
+      "92233720368547758.08", "٣",
+    ] {
+      let r = fido.run([
+        "txn", "add", "--user", u, "--amount", amount, "--type", "credit", "--no-sms",
+      ])
       XCTAssertEqual(r.status, 65, "amount '\(amount)': \(r.stderr)")
     }
     for date in ["2023-02-29", "2023-13-01", "yesterday", "2023-08-18T25:00:00Z", "18/08/2023"] {
-      let r = fido.run(["txn", "add", "--user", u, "--amount", "5", "--type", "credit", "--date", date, "--no-sms"])
+      let r = fido.run([
+        "txn", "add", "--user", u, "--amount", "5", "--type", "credit", "--date", date, "--no-sms",
+      ])
       XCTAssertEqual(r.status, 65, "date '\(date)': \(r.stderr)")
     }
-    XCTAssertEqual(fido.run(["txn", "add", "--user", u, "--amount", "5", "--type", "loan"]).status, 2)
+    XCTAssertEqual(
+      fido.run(["txn", "add", "--user", u, "--amount", "5", "--type", "loan"]).status, 2)
     XCTAssertEqual(fido.run(["txn", "get", "xyz"]).status, 65)
-    XCTAssertEqual(fido.run(["txn", "add", "--user", "nobody@example.com", "--amount", "5", "--type", "credit"]).status, 3)
+    XCTAssertEqual(
+      fido.run(["txn", "add", "--user", "nobody@example.com", "--amount", "5", "--type", "credit"])
+        .status, 3)
     XCTAssertEqual(fido.mongoPython("print(db.transactions.count_documents({}))"), "0")
     XCTAssertEqual(fido.object(["user", "get", u])["balance"] as? String, "100.00")
   }
@@ -186,8 +215,12 @@ final class TxnCommandTests: XCTestCase {
     let debits = fido.list(["txn", "list", "--user", u, "--type", "debit", "--limit", "0"])
     XCTAssertEqual(debits.count, made.filter { $0.type == "debit" }.count)
     // Inclusive bounds; a day-only --until covers the whole day.
-    let window = fido.list(["txn", "list", "--user", u, "--since", "2023-09-02T12:00:00Z", "--until", "2023-09-03", "--limit", "0"])
-    XCTAssertEqual(window.count, made.filter { $0.date >= "2023-09-02" && $0.date < "2023-09-04" }.count)
+    let window = fido.list([
+      "txn", "list", "--user", u, "--since", "2023-09-02T12:00:00Z", "--until", "2023-09-03",
+      "--limit", "0",
+    ])
+    XCTAssertEqual(
+      window.count, made.filter { $0.date >= "2023-09-02" && $0.date < "2023-09-04" }.count)
   }
 
   func testIdempotencyKey() {
@@ -197,9 +230,15 @@ final class TxnCommandTests: XCTestCase {
     XCTAssertEqual(ids.count, 1)
     XCTAssertEqual(fido.mongoPython("print(db.transactions.count_documents({}))"), "1")
     XCTAssertEqual(fido.object(["user", "get", u])["balance"] as? String, "112.30")
-    let other = fido.run(["txn", "add", "--user", u, "--amount", "12.31", "--type", "credit", "--key", "order-42", "--no-sms"])
+    let other = fido.run([
+      "txn", "add", "--user", u, "--amount", "12.31", "--type", "credit", "--key", "order-42",
+      "--no-sms",
+    ])
     XCTAssertEqual(other.status, 4, other.stderr)
-    let otherType = fido.run(["txn", "add", "--user", u, "--amount", "12.30", "--type", "debit", "--key", "order-42", "--no-sms"])
+    let otherType = fido.run([
+      "txn", "add", "--user", u, "--amount", "12.30", "--type", "debit", "--key", "order-42",
+      "--no-sms",
+    ])
     XCTAssertEqual(otherType.status, 4)
     // Keys are scoped to a user.
     let v = user("v@example.com")
@@ -220,8 +259,11 @@ final class TxnCommandTests: XCTestCase {
       let ms = start + day * 86_400_000 + Int64.random(in: 0..<86_400, using: &rng) * 1000
       let amount = Int64.random(in: 1...50_000, using: &rng)
       let credit = Bool.random(using: &rng)
-      let t = add(u, minorString(amount), credit ? "credit" : "debit", date: isoDate(ms), key: n % 5 == 0 ? "k\(n)" : nil)
-      model[u, default: []].append(ModelTxn(id: t["id"] as! String, amount: amount, credit: credit, dateMs: ms))
+      let t = add(
+        u, minorString(amount), credit ? "credit" : "debit", date: isoDate(ms),
+        key: n % 5 == 0 ? "k\(n)" : nil)
+      model[u, default: []].append(
+        ModelTxn(id: t["id"] as! String, amount: amount, credit: credit, dateMs: ms))
     }
     func verify(_ label: String) {
       for u in users {
@@ -233,7 +275,8 @@ final class TxnCommandTests: XCTestCase {
         let inWindow = txns.filter { $0.dateMs >= lo && $0.dateMs <= hi }
         var want = expectedAnalytics(inWindow, opening: 0)
         want["balance"] = nil
-        assertAnalytics(fido.object(["analytics", u, "--since", "2023-08-22", "--until", "2023-08-30"]), want)
+        assertAnalytics(
+          fido.object(["analytics", u, "--since", "2023-08-22", "--until", "2023-08-30"]), want)
       }
       checkClean()
     }
@@ -248,7 +291,8 @@ final class TxnCommandTests: XCTestCase {
       changed.credit.toggle()
       changed.dateMs += 3 * 86_400_000
       _ = fido.object([
-        "txn", "update", changed.id, "--amount", minorString(changed.amount), "--type", changed.credit ? "credit" : "debit",
+        "txn", "update", changed.id, "--amount", minorString(changed.amount), "--type",
+        changed.credit ? "credit" : "debit",
         "--date", isoDate(changed.dateMs),
       ])
       txns[0] = changed
@@ -269,9 +313,10 @@ final class TxnCommandTests: XCTestCase {
     let perProcess = 50
     let processes = 8
     // Each worker is a shell loop of real fido processes, eight loops at once.
-    let script = (0..<processes).map { p in
-      "(for i in $(seq 1 \(perProcess)); do \"$FIDO\" txn add --user \(u) --amount $(( (i % 7) + 1 )).\(p)5 --type $([ $((i % 3)) = 0 ] && echo debit || echo credit) --date 2023-10-0$(( (i % 5) + 1 ))T10:00:00Z --no-sms -q >/dev/null || echo FAIL; done) &"
-    }.joined(separator: "\n") + "\nwait\n"
+    let script =
+      (0..<processes).map { p in
+        "(for i in $(seq 1 \(perProcess)); do \"$FIDO\" txn add --user \(u) --amount $(( (i % 7) + 1 )).\(p)5 --type $([ $((i % 3)) = 0 ] && echo debit || echo credit) --date 2023-10-0$(( (i % 5) + 1 ))T10:00:00Z --no-sms -q >/dev/null || echo FAIL; done) &"
+      }.joined(separator: "\n") + "\nwait\n"
     let sh = Process()
     sh.executableURL = URL(fileURLWithPath: "/bin/bash")
     sh.arguments = ["-c", script]
@@ -290,7 +335,8 @@ final class TxnCommandTests: XCTestCase {
         model.append(ModelTxn(id: "", amount: minor, credit: i % 3 != 0, dateMs: ms))
       }
     }
-    XCTAssertEqual(fido.mongoPython("print(db.transactions.count_documents({}))"), "\(processes * perProcess)")
+    XCTAssertEqual(
+      fido.mongoPython("print(db.transactions.count_documents({}))"), "\(processes * perProcess)")
     assertAnalytics(fido.object(["analytics", u]), expectedAnalytics(model, opening: 0))
     checkClean()
   }
@@ -301,11 +347,15 @@ final class TxnCommandTests: XCTestCase {
     _ = add(u, "5", "debit", date: "2023-08-19")
     checkClean()
     _ = fido.mongoPython(
-      "db.users.update_one({}, {'$inc': {'balance': 999, 'stats.count': 3}}); db.user_days.delete_many({})")
+      "db.users.update_one({}, {'$inc': {'balance': 999, 'stats.count': 3}}); db.user_days.delete_many({})"
+    )
     let r = fido.run(["db", "check", "-o", "json"])
     XCTAssertEqual(r.status, 1)
-    let drifts = (try? JSONSerialization.jsonObject(with: Data(r.stdout.utf8))) as? [[String: Any]] ?? []
-    XCTAssertEqual(Set(drifts.compactMap { $0["figure"] as? String }).isSuperset(of: ["balance", "count"]), true, r.stdout)
+    let drifts =
+      (try? JSONSerialization.jsonObject(with: Data(r.stdout.utf8))) as? [[String: Any]] ?? []
+    XCTAssertEqual(
+      Set(drifts.compactMap { $0["figure"] as? String }).isSuperset(of: ["balance", "count"]), true,
+      r.stdout)
     XCTAssertEqual(fido.run(["db", "check", "--repair"]).status, 0)
     checkClean()
     XCTAssertEqual(fido.object(["user", "get", u])["balance"] as? String, "105.00")

@@ -6,7 +6,9 @@ final class UserCommandTests: XCTestCase {
 
   override func setUpWithError() throws { fido = try FidoRunner() }
 
-  func createUser(_ name: String, _ email: String, phone: String? = nil, balance: String? = nil) -> [String: Any] {
+  func createUser(_ name: String, _ email: String, phone: String? = nil, balance: String? = nil)
+    -> [String: Any]
+  {
     var args = ["user", "create", "--name", name, "--email", email]
     if let phone { args += ["--phone", phone] }
     if let balance { args += ["--balance", balance] }
@@ -14,7 +16,8 @@ final class UserCommandTests: XCTestCase {
   }
 
   func testCreateGetUpdateDeleteRoundTrip() {
-    let created = createUser("Ama Mensah", "  Ama.Mensah@Example.COM ", phone: "+233241234567", balance: "1100")
+    let created = createUser(
+      "Ama Mensah", "  Ama.Mensah@Example.COM ", phone: "+233241234567", balance: "1100")
     let id = created["id"] as? String ?? ""
     XCTAssertEqual(id.count, 24)
     XCTAssertEqual(created["email"] as? String, "ama.mensah@example.com")
@@ -34,7 +37,9 @@ final class UserCommandTests: XCTestCase {
     XCTAssertTrue(updated["phone"] is NSNull)
     // What MongoDB holds, read independently.
     XCTAssertEqual(
-      fido.mongoPython("u = db.users.find_one(); print(u['name'], 'phone' in u, u['balance'], u['opening_balance'])"),
+      fido.mongoPython(
+        "u = db.users.find_one(); print(u['name'], 'phone' in u, u['balance'], u['opening_balance'])"
+      ),
       "Ama K. Mensah False 110000 110000")
 
     let deleted = fido.object(["user", "delete", id, "--yes"])
@@ -84,12 +89,19 @@ final class UserCommandTests: XCTestCase {
   }
 
   func testZeroOpeningBalanceAndOtherCurrencies() {
-    let u = fido.object(["user", "create", "--name", "Jo", "--email", "jo@example.com", "--balance", "0", "--currency", "jpy"])
+    let u = fido.object([
+      "user", "create", "--name", "Jo", "--email", "jo@example.com", "--balance", "0", "--currency",
+      "jpy",
+    ])
     XCTAssertEqual(u["currency"] as? String, "JPY")
     XCTAssertEqual(u["balance"] as? String, "0")
-    let k = fido.object(["user", "create", "--name", "Ka", "--email", "ka@example.com", "--balance", "1.5", "--currency", "KWD"])
+    let k = fido.object([
+      "user", "create", "--name", "Ka", "--email", "ka@example.com", "--balance", "1.5",
+      "--currency", "KWD",
+    ])
     XCTAssertEqual(k["balance"] as? String, "1.500")
-    XCTAssertEqual(fido.mongoPython("print(db.users.find_one({'email': 'ka@example.com'})['balance'])"), "1500")
+    XCTAssertEqual(
+      fido.mongoPython("print(db.users.find_one({'email': 'ka@example.com'})['balance'])"), "1500")
   }
 
   func testListPagesWithoutGapsOrDuplicates() {
@@ -110,16 +122,22 @@ final class UserCommandTests: XCTestCase {
     XCTAssertEqual(fido.list(["user", "list", "--limit", "0"]).count, 23)
     XCTAssertEqual(fido.list(["user", "list"]).count, 23)
     XCTAssertEqual(fido.list(["user", "list", "--name-contains", "USER 1"]).count, 11)  // 1, 10–19
-    XCTAssertEqual(fido.list(["user", "list", "--name-contains", ".*"]).count, 0, "text is literal, not a regex")
-    XCTAssertEqual(fido.list(["user", "list", "--email", "USER7@example.com"]).map { $0["id"] as! String }, [ids[7]])
+    XCTAssertEqual(
+      fido.list(["user", "list", "--name-contains", ".*"]).count, 0, "text is literal, not a regex")
+    XCTAssertEqual(
+      fido.list(["user", "list", "--email", "USER7@example.com"]).map { $0["id"] as! String },
+      [ids[7]])
     // -q prints ids only; tsv has no header.
     let quiet = fido.run(["user", "list", "-q", "--limit", "3"])
     XCTAssertEqual(quiet.stdout, ids.prefix(3).joined(separator: "\n") + "\n")
     let tsv = fido.run(["user", "list", "-o", "tsv", "--limit", "2"])
     XCTAssertEqual(tsv.stdout.split(separator: "\n").count, 2)
-    XCTAssertTrue(tsv.stdout.hasPrefix(ids[0] + "\tUser 0\tuser0@example.com\t\tGHS\t0.00\t"), tsv.stdout)
+    XCTAssertTrue(
+      tsv.stdout.hasPrefix(ids[0] + "\tUser 0\tuser0@example.com\t\tGHS\t0.00\t"), tsv.stdout)
     let csv = fido.run(["user", "list", "-o", "csv", "--limit", "1"])
-    XCTAssertTrue(csv.stdout.hasPrefix("id,name,email,phone,currency,balance,created_at,updated_at\r\n"), csv.stdout)
+    XCTAssertTrue(
+      csv.stdout.hasPrefix("id,name,email,phone,currency,balance,created_at,updated_at\r\n"),
+      csv.stdout)
     let nd = fido.run(["user", "list", "-o", "ndjson", "--limit", "4"])
     XCTAssertEqual(nd.stdout.split(separator: "\n").count, 4)
   }
@@ -131,7 +149,9 @@ final class UserCommandTests: XCTestCase {
     XCTAssertEqual(refused.status, 2, refused.stderr)
     XCTAssertTrue(refused.stderr.contains("--yes"))
     XCTAssertEqual(fido.mongoPython("print(db.users.count_documents({}))"), "1")
-    XCTAssertEqual(fido.run(["txn", "add", "--user", id, "--amount", "5", "--type", "credit", "--no-sms"]).status, 0)
+    XCTAssertEqual(
+      fido.run(["txn", "add", "--user", id, "--amount", "5", "--type", "credit", "--no-sms"])
+        .status, 0)
     let conflict = fido.run(["user", "delete", id, "--yes"])
     XCTAssertEqual(conflict.status, 4, conflict.stderr)
     // The conflict comes before any prompt: no --yes, still 4.
@@ -139,7 +159,8 @@ final class UserCommandTests: XCTestCase {
     XCTAssertEqual(fido.run(["user", "delete", id, "--cascade", "--yes", "-q"]).stdout, id + "\n")
     XCTAssertEqual(
       fido.mongoPython(
-        "print(db.users.count_documents({}), db.transactions.count_documents({}), db.user_days.count_documents({}))"),
+        "print(db.users.count_documents({}), db.transactions.count_documents({}), db.user_days.count_documents({}))"
+      ),
       "0 0 0")
   }
 
@@ -147,7 +168,8 @@ final class UserCommandTests: XCTestCase {
     let secret = "correct horse battery staple"
     let formats = ["json", "ndjson", "csv", "tsv", "table"]
     let r = fido.run(
-      ["user", "create", "--name", "Pat", "--email", "pat@example.com", "--password-stdin", "-v"], stdin: secret + "\n")
+      ["user", "create", "--name", "Pat", "--email", "pat@example.com", "--password-stdin", "-v"],
+      stdin: secret + "\n")
     XCTAssertEqual(r.status, 0, r.stderr)
     XCTAssertFalse(r.stdout.contains(secret) || r.stderr.contains(secret))
     let hash = fido.mongoPython("print(db.users.find_one()['password_hash'])")
@@ -156,17 +178,21 @@ final class UserCommandTests: XCTestCase {
     for f in formats {
       let g = fido.run(["user", "get", "pat@example.com", "-o", f, "-v"])
       XCTAssertEqual(g.status, 0)
-      XCTAssertFalse(g.stdout.contains(secret) || g.stdout.contains("scrypt") || g.stderr.contains(secret), f)
+      XCTAssertFalse(
+        g.stdout.contains(secret) || g.stdout.contains("scrypt") || g.stderr.contains(secret), f)
       XCTAssertFalse(g.stdout.contains("password"), f)
     }
     XCTAssertFalse(fido.run(["user", "list", "-o", "json"]).stdout.contains("scrypt"))
     // Too short.
     let short = fido.run(
-      ["user", "create", "--name", "Q", "--email", "q@example.com", "--password-stdin"], stdin: "short\n")
+      ["user", "create", "--name", "Q", "--email", "q@example.com", "--password-stdin"],
+      stdin: "short\n")
     XCTAssertEqual(short.status, 65)
     // Update re-hashes with a fresh salt.
-    XCTAssertEqual(fido.run(["user", "update", "pat@example.com", "--password-stdin"], stdin: secret).status, 0)
-    let hash2 = fido.mongoPython("print(db.users.find_one({'email': 'pat@example.com'})['password_hash'])")
+    XCTAssertEqual(
+      fido.run(["user", "update", "pat@example.com", "--password-stdin"], stdin: secret).status, 0)
+    let hash2 = fido.mongoPython(
+      "print(db.users.find_one({'email': 'pat@example.com'})['password_hash'])")
     XCTAssertNotEqual(hash, hash2)
   }
 
@@ -207,22 +233,30 @@ final class UserCommandTests: XCTestCase {
   }
 
   func testEnvFileAndPrecedence() throws {
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("fido-env-\(UUID().uuidString)")
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "fido-env-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: dir) }
     let file = dir.appendingPathComponent(".env")
-    try "# test\nexport MONGO_DB_NAME=\"\(fido.db)_envfile\"\n".write(to: file, atomically: true, encoding: .utf8)
+    try "# test\nexport MONGO_DB_NAME=\"\(fido.db)_envfile\"\n".write(
+      to: file, atomically: true, encoding: .utf8)
     var env = fido.environment
     env["MONGO_DB_NAME"] = nil
     fido.environment = env
-    XCTAssertEqual(fido.run(["--env-file", file.path, "user", "create", "--name", "E", "--email", "e@example.com"]).status, 0)
     XCTAssertEqual(
-      fido.run(["user", "list", "-q", "--env-file", file.path, "--db", "\(fido.db)_other"]).stdout, "", "flag beats env file")
+      fido.run([
+        "--env-file", file.path, "user", "create", "--name", "E", "--email", "e@example.com",
+      ]).status, 0)
+    XCTAssertEqual(
+      fido.run(["user", "list", "-q", "--env-file", file.path, "--db", "\(fido.db)_other"]).stdout,
+      "", "flag beats env file")
     XCTAssertEqual(fido.run(["user", "list", "-q", "--env-file", file.path]).stdout.count, 25)
     try "NOT A LINE\n".write(to: file, atomically: true, encoding: .utf8)
     let bad = fido.run(["--env-file", file.path, "user", "list"])
     XCTAssertEqual(bad.status, 78)
     XCTAssertTrue(bad.stderr.contains("line 1"), bad.stderr)
-    XCTAssertEqual(fido.run(["--env-file", dir.appendingPathComponent("missing").path, "user", "list"]).status, 78)
+    XCTAssertEqual(
+      fido.run(["--env-file", dir.appendingPathComponent("missing").path, "user", "list"]).status,
+      78)
   }
 }

@@ -46,9 +46,13 @@ public struct Document: Sendable, Equatable, ExpressibleByDictionaryLiteral, Seq
     return current
   }
 
-  public mutating func append(_ key: String, _ value: BSONValue) { fields.append((key: key, value: value)) }
+  public mutating func append(_ key: String, _ value: BSONValue) {
+    fields.append((key: key, value: value))
+  }
 
-  public func makeIterator() -> IndexingIterator<[(key: String, value: BSONValue)]> { fields.makeIterator() }
+  public func makeIterator() -> IndexingIterator<[(key: String, value: BSONValue)]> {
+    fields.makeIterator()
+  }
 
   public static func == (a: Document, b: Document) -> Bool {
     a.fields.count == b.fields.count

@@ -5,7 +5,9 @@ public enum ImportFormat: String, Sendable, CaseIterable {
   public static func detect(path: String, displayName: String) throws(FidoError) -> ImportFormat {
     let lower = displayName.lowercased()
     if lower.hasSuffix(".csv") { return .csv }
-    if lower.hasSuffix(".ndjson") || lower.hasSuffix(".jsonl") || lower.hasSuffix(".json") { return .ndjson }
+    if lower.hasSuffix(".ndjson") || lower.hasSuffix(".jsonl") || lower.hasSuffix(".json") {
+      return .ndjson
+    }
     let lines = try LineReader(path: path)
     while let bytes = lines.next() {
       guard let first = bytes.first(where: { $0 != 0x20 && $0 != 0x09 }) else { continue }
@@ -22,7 +24,9 @@ public struct ImportOptions: Sendable {
   public var sms: Bool
   public var smsConfigured: Bool
   public var batchSize: Int
-  public init(format: ImportFormat, dryRun: Bool, sms: Bool, smsConfigured: Bool, batchSize: Int = 1000) {
+  public init(
+    format: ImportFormat, dryRun: Bool, sms: Bool, smsConfigured: Bool, batchSize: Int = 1000
+  ) {
     self.format = format
     self.dryRun = dryRun
     self.sms = sms
@@ -41,7 +45,10 @@ public struct ImportSummary: Sendable, Equatable {
   public var interrupted = false
 
   public var out: OutObject {
-    OutObject([("read", .int(Int64(read))), ("inserted", .int(Int64(inserted))), ("skipped", .int(Int64(skipped)))])
+    OutObject([
+      ("read", .int(Int64(read))), ("inserted", .int(Int64(inserted))),
+      ("skipped", .int(Int64(skipped))),
+    ])
   }
 }
 
@@ -84,7 +91,8 @@ public final class Importer {
   /// `shouldStop` is polled between batches (Ctrl-C, SIGTERM): the import
   /// then stops with every written batch complete.
   public func run(
-    path: String, badLine: (String) -> Void, progress: Progress? = nil, shouldStop: () -> Bool = { false }
+    path: String, badLine: (String) -> Void, progress: Progress? = nil,
+    shouldStop: () -> Bool = { false }
   ) throws(FidoError) -> ImportSummary {
     try store.ensureIndexes()
     try resolveUsers(path: path)
@@ -121,8 +129,12 @@ public final class Importer {
       case .email(let e): emails.append(.string(e))
       }
     }
-    let filter: Document = ["$or": [["_id": ["$in": .array(ids)]], ["email": ["$in": .array(emails)]]]]
-    let cursor = try store.mongo { () throws(MongoError) in try store.users.find(filter, projection: User.projection) }
+    let filter: Document = [
+      "$or": [["_id": ["$in": .array(ids)]], ["email": ["$in": .array(emails)]]]
+    ]
+    let cursor = try store.mongo { () throws(MongoError) in
+      try store.users.find(filter, projection: User.projection)
+    }
     while let doc = try store.mongo({ () throws(MongoError) in try cursor.next() }) {
       let user = try User(doc)
       users[user.id] = user
@@ -145,7 +157,9 @@ public final class Importer {
     do throws(FidoError) {
       guard let userText = text("user") else { return bad("missing 'user' (an id or an email)") }
       let ref = try UserRef.parse(userText)
-      guard let id = refs[ref], let user = users[id] else { return bad("unknown user '\(userText)'") }
+      guard let id = refs[ref], let user = users[id] else {
+        return bad("unknown user '\(userText)'")
+      }
       let amount: Int64
       switch record.fields["amount"] {
       case .text(let s)?: amount = try Money.parse(s, currency: user.currency).minor
@@ -170,7 +184,9 @@ public final class Importer {
       default: break
       }
       return .success(
-        ImportLine(line: record.line, user: id, amount: amount, type: type, date: date, dateGiven: dateGiven, key: key))
+        ImportLine(
+          line: record.line, user: id, amount: amount, type: type, date: date, dateGiven: dateGiven,
+          key: key))
     } catch {
       return bad(error.message)
     }
@@ -182,7 +198,8 @@ public final class Importer {
     var key: String
   }
 
-  private func validate(path: String, badLine: (String) -> Void) throws(FidoError) -> ImportSummary {
+  private func validate(path: String, badLine: (String) -> Void) throws(FidoError) -> ImportSummary
+  {
     let reader = try RecordReader(path: path, format: options.format)
     var summary = ImportSummary()
     var bad = 0
@@ -223,7 +240,10 @@ public final class Importer {
           {
             summary.skipped += 1
           } else {
-            report(ImportLineError(line: line.line, reason: "key '\(key)' was used on line \(earlier.line) with other data"))
+            report(
+              ImportLineError(
+                line: line.line,
+                reason: "key '\(key)' was used on line \(earlier.line) with other data"))
           }
           continue
         }
@@ -235,7 +255,8 @@ public final class Importer {
     }
     try checkStoredKeys()
     if bad > 0 {
-      throw .invalidData("\(bad) bad line(s) in the input; nothing was written. Fix them and import again")
+      throw .invalidData(
+        "\(bad) bad line(s) in the input; nothing was written. Fix them and import again")
     }
     // Lines whose key is stored with the same data are skipped, not inserted.
     summary.inserted -= alreadyStored.count
@@ -245,7 +266,9 @@ public final class Importer {
 
   /// Keyed lines whose key is stored: with other data (bad lines), or with
   /// the same data (to skip).
-  private func compareStoredKeys(_ lines: [ImportLine]) throws(FidoError) -> ([ImportLineError], Set<KeyUse>) {
+  private func compareStoredKeys(_ lines: [ImportLine]) throws(FidoError) -> (
+    [ImportLineError], Set<KeyUse>
+  ) {
     if lines.isEmpty { return ([], []) }
     let stored = try existing(keys: lines.map { ($0.user, $0.key!) }, session: nil)
     var conflicts: [ImportLineError] = []
@@ -256,7 +279,9 @@ public final class Importer {
       if t.amount != line.amount || t.type != line.type || (line.dateGiven && t.date != line.date) {
         conflicts.append(
           ImportLineError(
-            line: line.line, reason: "key '\(line.key!)' is already used by transaction \(t.id.hex) with other data"))
+            line: line.line,
+            reason: "key '\(line.key!)' is already used by transaction \(t.id.hex) with other data")
+        )
       } else {
         matches.insert(use)
       }
@@ -265,15 +290,21 @@ public final class Importer {
   }
 
   /// Stored transactions having one of these (user, key) pairs.
-  private func existing(keys: [(ObjectID, String)], session: MongoSession?) throws(FidoError) -> [KeyUse: Transaction] {
-    do { return try storedKeys(keys, session: session) } catch let e as MongoError { throw store.fail(e) } catch let e
+  private func existing(keys: [(ObjectID, String)], session: MongoSession?) throws(FidoError)
+    -> [KeyUse: Transaction]
+  {
+    do { return try storedKeys(keys, session: session) } catch let e as MongoError {
+      throw store.fail(e)
+    } catch let e
       as FidoError
     { throw e } catch { throw .failure("\(error)") }
   }
 
   /// The same, raising driver errors as they are (inside a transaction, their
   /// labels decide whether it is retried).
-  private func storedKeys(_ keys: [(ObjectID, String)], session: MongoSession?) throws -> [KeyUse: Transaction] {
+  private func storedKeys(_ keys: [(ObjectID, String)], session: MongoSession?) throws -> [KeyUse:
+    Transaction]
+  {
     if keys.isEmpty { return [:] }
     var byUser: [ObjectID: [String]] = [:]
     for (u, k) in keys { byUser[u, default: []].append(k) }
@@ -294,7 +325,9 @@ public final class Importer {
 
   // MARK: pass 3: write
 
-  private func write(path: String, summary: inout ImportSummary, progress: Progress?, shouldStop: () -> Bool)
+  private func write(
+    path: String, summary: inout ImportSummary, progress: Progress?, shouldStop: () -> Bool
+  )
     throws(FidoError)
   {
     let reader = try RecordReader(path: path, format: options.format)
@@ -345,7 +378,9 @@ public final class Importer {
   }
 
   /// One batch, atomically where transactions exist.
-  private func writeBatch(_ lines: [ImportLine], checkKeys: Bool) throws(FidoError) -> (inserted: Int, skipped: Int) {
+  private func writeBatch(_ lines: [ImportLine], checkKeys: Bool) throws(FidoError) -> (
+    inserted: Int, skipped: Int
+  ) {
     try store.atomically { (session) throws -> (Int, Int) in
       var lines = lines
       var skipped = 0
@@ -362,7 +397,8 @@ public final class Importer {
       let queue = options.sms && options.smsConfigured
       if queue {
         let ids = Set(lines.map(\.user)).map { BSONValue.objectID($0) }
-        let cursor = try store.users.find(["_id": ["$in": .array(ids)]], projection: ["balance": 1], session: session)
+        let cursor = try store.users.find(
+          ["_id": ["$in": .array(ids)]], projection: ["balance": 1], session: session)
         while let d = try cursor.next() {
           if let id = d["_id"]?.objectIDValue { balances[id] = d["balance"]?.int64Value ?? 0 }
         }
@@ -386,19 +422,29 @@ public final class Importer {
         if queue, let phone = user.phone {
           let balance = (balances[l.user] ?? user.balance) + l.type.signed(l.amount)
           balances[l.user] = balance
-          sms = SMSState(status: .pending, to: phone, lastError: nil, nextAttemptAt: now, now: now).document
+          sms =
+            SMSState(status: .pending, to: phone, lastError: nil, nextAttemptAt: now, now: now)
+            .document
           sms["body"] = .string(
             SMSText.make(
-              name: user.name, type: l.type.rawValue, amount: Money(minor: l.amount, currency: user.currency),
+              name: user.name, type: l.type.rawValue,
+              amount: Money(minor: l.amount, currency: user.currency),
               balance: Money(minor: balance, currency: user.currency)))
         } else {
           let reason =
-            !options.sms ? "imported (use --sms to queue)" : user.phone == nil ? "user has no phone" : "SMS not configured"
-          sms = SMSState(status: .skipped, to: user.phone, lastError: reason, nextAttemptAt: nil, now: now).document
+            !options.sms
+            ? "imported (use --sms to queue)"
+            : user.phone == nil ? "user has no phone" : "SMS not configured"
+          sms =
+            SMSState(
+              status: .skipped, to: user.phone, lastError: reason, nextAttemptAt: nil, now: now
+            ).document
         }
         var doc: Document = [
-          "_id": .objectID(store.ids.next(nowMs: now)), "user_id": .objectID(l.user), "full_name": .string(user.name),
-          "amount": .int64(l.amount), "currency": .string(user.currency.code), "type": .string(l.type.rawValue),
+          "_id": .objectID(store.ids.next(nowMs: now)), "user_id": .objectID(l.user),
+          "full_name": .string(user.name),
+          "amount": .int64(l.amount), "currency": .string(user.currency.code),
+          "type": .string(l.type.rawValue),
           "date": .date(l.date),
         ]
         if let key = l.key { doc["key"] = .string(key) }
@@ -411,7 +457,8 @@ public final class Importer {
       var userOps: [(filter: Document, update: BSONValue, upsert: Bool)] = []
       for id in order {
         let e = userEffects[id]!
-        userOps.append((["_id": .objectID(id)], .document(FidoStore.userUpdate(e, now: now)), false))
+        userOps.append(
+          (["_id": .objectID(id)], .document(FidoStore.userUpdate(e, now: now)), false))
       }
       _ = try store.users.bulkUpdate(userOps, ordered: true, session: session)
       var dayOps: [(filter: Document, update: BSONValue, upsert: Bool)] = []

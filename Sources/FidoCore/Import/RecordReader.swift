@@ -93,7 +93,9 @@ final class RecordReader {
       var fields: [String: ImportField] = [:]
       for m in members {
         guard Self.fieldNames.contains(m.key) else {
-          return .failure(ImportLineError(line: n, reason: "unknown field '\(m.key)' (fields: user, amount, type, date, key)"))
+          return .failure(
+            ImportLineError(
+              line: n, reason: "unknown field '\(m.key)' (fields: user, amount, type, date, key)"))
         }
         switch m.value {
         case .string(let s): fields[m.key] = .text(s)
@@ -119,21 +121,30 @@ final class RecordReader {
       }
       if values.count == 1 && values[0].allSatisfy({ $0 == " " || $0 == "\t" }) { continue }
       guard let header else {
-        let names = values.map { $0.trimmingASCIISpaces.lowercased() }
+        let names = values.map { CoreText.trim($0).lowercased() }
         if let unknown = names.first(where: { !Self.fieldNames.contains($0) }) {
-          return .failure(ImportLineError(line: line, reason: "unknown column '\(unknown)' in the header (columns: user, amount, type, date, key)"))
+          return .failure(
+            ImportLineError(
+              line: line,
+              reason:
+                "unknown column '\(unknown)' in the header (columns: user, amount, type, date, key)"
+            ))
         }
         if Set(names).count != names.count {
-          return .failure(ImportLineError(line: line, reason: "a column appears twice in the header"))
+          return .failure(
+            ImportLineError(line: line, reason: "a column appears twice in the header"))
         }
         for required in ["user", "amount", "type"] where !names.contains(required) {
-          return .failure(ImportLineError(line: line, reason: "the header lacks the '\(required)' column"))
+          return .failure(
+            ImportLineError(line: line, reason: "the header lacks the '\(required)' column"))
         }
         self.header = names
         continue
       }
       guard values.count == header.count else {
-        return .failure(ImportLineError(line: line, reason: "expected \(header.count) fields, found \(values.count)"))
+        return .failure(
+          ImportLineError(
+            line: line, reason: "expected \(header.count) fields, found \(values.count)"))
       }
       var fields: [String: ImportField] = [:]
       for (name, value) in zip(header, values) where !value.isEmpty { fields[name] = .text(value) }
@@ -154,7 +165,11 @@ final class RecordReader {
       if i == bytes.count {
         if quoted {
           // A newline inside quotes: the record continues on the next line.
-          guard let more = lines.next() else { return (first, .failure(ImportLineError(line: first, reason: "a quoted field is not closed"))) }
+          guard let more = lines.next() else {
+            return (
+              first, .failure(ImportLineError(line: first, reason: "a quoted field is not closed"))
+            )
+          }
           field.append(0x0A)
           bytes = more
           i = 0
@@ -173,7 +188,11 @@ final class RecordReader {
           quoted = false
           i += 1
           if i < bytes.count && bytes[i] != 0x2C {
-            return (first, .failure(ImportLineError(line: first, reason: "unexpected text after a closing quote")))
+            return (
+              first,
+              .failure(
+                ImportLineError(line: first, reason: "unexpected text after a closing quote"))
+            )
           }
           continue
         }
@@ -188,19 +207,29 @@ final class RecordReader {
         continue
       }
       if c == 0x2C {
-        guard let s = String(validating: field, as: UTF8.self) else { return (first, .failure(ImportLineError(line: first, reason: "a field is not valid UTF-8"))) }
+        guard let s = String(validating: field, as: UTF8.self) else {
+          return (
+            first, .failure(ImportLineError(line: first, reason: "a field is not valid UTF-8"))
+          )
+        }
         fields.append(s)
         field.removeAll(keepingCapacity: true)
         fieldStart = true
         i += 1
         continue
       }
-      if c == 0x22 { return (first, .failure(ImportLineError(line: first, reason: "a quote inside an unquoted field"))) }
+      if c == 0x22 {
+        return (
+          first, .failure(ImportLineError(line: first, reason: "a quote inside an unquoted field"))
+        )
+      }
       field.append(c)
       fieldStart = false
       i += 1
     }
-    guard let s = String(validating: field, as: UTF8.self) else { return (first, .failure(ImportLineError(line: first, reason: "a field is not valid UTF-8"))) }
+    guard let s = String(validating: field, as: UTF8.self) else {
+      return (first, .failure(ImportLineError(line: first, reason: "a field is not valid UTF-8")))
+    }
     fields.append(s)
     return (first, .success(fields))
   }
@@ -210,13 +239,4 @@ public struct ImportLineError: Error, Sendable, Equatable {
   public var line: Int
   public var reason: String
   public var description: String { "line \(line): \(reason)" }
-}
-
-extension String {
-  var trimmingASCIISpaces: String {
-    var s = Substring(self)
-    while s.first == " " || s.first == "\t" { s.removeFirst() }
-    while s.last == " " || s.last == "\t" { s.removeLast() }
-    return String(s)
-  }
 }

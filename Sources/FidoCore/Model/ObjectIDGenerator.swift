@@ -21,7 +21,10 @@ public final class ObjectIDGenerator {
     counter = (counter &+ 1) & 0xFF_FFFF
     var bytes = [UInt8]()
     bytes.reserveCapacity(12)
-    bytes += [UInt8(seconds >> 24), UInt8(seconds >> 16 & 0xff), UInt8(seconds >> 8 & 0xff), UInt8(seconds & 0xff)]
+    bytes += [
+      UInt8(seconds >> 24), UInt8(seconds >> 16 & 0xff), UInt8(seconds >> 8 & 0xff),
+      UInt8(seconds & 0xff),
+    ]
     bytes += [UInt8(millis >> 8), UInt8(millis & 0xff)]
     bytes += processBytes
     bytes += [UInt8(counter >> 16 & 0xff), UInt8(counter >> 8 & 0xff), UInt8(counter & 0xff)]

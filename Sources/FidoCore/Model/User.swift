@@ -12,7 +12,9 @@ public struct User: Sendable, Equatable {
   public var stats: UserStats
 
   init(_ doc: Document) throws(FidoError) {
-    guard let id = doc["_id"]?.objectIDValue else { throw .failure("a user document has no ObjectId _id") }
+    guard let id = doc["_id"]?.objectIDValue else {
+      throw .failure("a user document has no ObjectId _id")
+    }
     self.id = id
     name = doc["name"]?.stringValue ?? ""
     email = doc["email"]?.stringValue ?? ""
@@ -71,11 +73,23 @@ public struct UserStats: Sendable, Equatable {
     lastAt = doc["last_at"]?.dateValue
   }
 
+  /// Adds another set of figures (a day's, say) to these.
+  mutating func add(_ other: UserStats) {
+    count += other.count
+    creditCount += other.creditCount
+    debitCount += other.debitCount
+    creditTotal += other.creditTotal
+    debitTotal += other.debitTotal
+    if let f = other.firstAt { firstAt = min(firstAt ?? f, f) }
+    if let l = other.lastAt { lastAt = max(lastAt ?? l, l) }
+  }
+
   /// First/last are left out, not null, until there is a transaction: `$min`
   /// would keep a null (null sorts before every date).
   var document: Document {
     var d: Document = [
-      "count": .int64(count), "credit_count": .int64(creditCount), "debit_count": .int64(debitCount),
+      "count": .int64(count), "credit_count": .int64(creditCount),
+      "debit_count": .int64(debitCount),
       "credit_total": .int64(creditTotal), "debit_total": .int64(debitTotal),
     ]
     if let firstAt { d["first_at"] = .date(firstAt) }

@@ -129,7 +129,8 @@ public final class MongoCollection {
     _ filter: Document, sort: Document? = nil, projection: Document? = nil, hint: String? = nil,
     session: MongoSession? = nil
   ) throws(MongoError) -> Document? {
-    try find(filter, sort: sort, limit: 1, projection: projection, hint: hint, session: session).next()
+    try find(filter, sort: sort, limit: 1, projection: projection, hint: hint, session: session)
+      .next()
   }
 
   public func countDocuments(_ filter: Document, limit: Int64 = 0, session: MongoSession? = nil)

@@ -18,11 +18,16 @@ public indirect enum OutValue: Sendable, Equatable {
 /// An ordered list of fields; the order is the column order in csv/tsv/table.
 public struct OutObject: Sendable, Equatable {
   public var fields: [(key: String, value: OutValue)]
-  public init(_ fields: [(String, OutValue)] = []) { self.fields = fields.map { (key: $0.0, value: $0.1) } }
-  public mutating func append(_ key: String, _ value: OutValue) { fields.append((key: key, value: value)) }
+  public init(_ fields: [(String, OutValue)] = []) {
+    self.fields = fields.map { (key: $0.0, value: $0.1) }
+  }
+  public mutating func append(_ key: String, _ value: OutValue) {
+    fields.append((key: key, value: value))
+  }
   public subscript(key: String) -> OutValue? { fields.first { $0.key == key }?.value }
   public static func == (a: OutObject, b: OutObject) -> Bool {
-    a.fields.count == b.fields.count && zip(a.fields, b.fields).allSatisfy { $0.key == $1.key && $0.value == $1.value }
+    a.fields.count == b.fields.count
+      && zip(a.fields, b.fields).allSatisfy { $0.key == $1.key && $0.value == $1.value }
   }
 }
 

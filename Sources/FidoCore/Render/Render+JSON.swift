@@ -44,7 +44,9 @@ extension Render {
         i += 1
         start = i
       }
-      if start < count { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<count])) }
+      if start < count {
+        out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<count]))
+      }
     }
 
     private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)

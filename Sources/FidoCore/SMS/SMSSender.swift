@@ -17,7 +17,8 @@ public final class SMSSender {
   let random: (ClosedRange<Double>) -> Double
 
   public init(
-    store: FidoStore, settings: TwilioSettings, timeoutMS: Int64, log: (@Sendable (String) -> Void)?,
+    store: FidoStore, settings: TwilioSettings, timeoutMS: Int64,
+    log: (@Sendable (String) -> Void)?,
     random: @escaping (ClosedRange<Double>) -> Double = { Double.random(in: $0) }
   ) {
     self.store = store
@@ -37,7 +38,8 @@ public final class SMSSender {
   private static func clientConfig(_ settings: TwilioSettings, timeoutMS: Int64) -> TwilioConfig {
     TwilioConfig(
       accountSID: settings.accountSID, authToken: settings.authToken, from: settings.from,
-      messagingServiceSID: settings.messagingServiceSID, apiBase: settings.apiBase, timeoutMS: timeoutMS)
+      messagingServiceSID: settings.messagingServiceSID, apiBase: settings.apiBase,
+      timeoutMS: timeoutMS)
   }
 
   /// How long a claim on a notification lasts.
@@ -60,7 +62,9 @@ public final class SMSSender {
     for _ in 1...3 {
       let result = attempt(txn, now: now())
       txn = try store.recordSMS(txn.id, result, owner: nil, now: now())
-      guard txn.sms.status == .pending, case .retry(let delay, _) = result.kind, now() + delay + 500 < deadline else {
+      guard txn.sms.status == .pending, case .retry(let delay, _) = result.kind,
+        now() + delay + 500 < deadline
+      else {
         break
       }
       sleepMillis(delay)
@@ -83,7 +87,8 @@ public final class SMSSender {
     var summary = RetrySummary()
     let owner = ObjectIDGenerator().next(nowMs: now()).hex
     while limit == 0 || Int64(summary.claimed) < limit {
-      guard let txn = try store.claimDueSMS(owner: owner, leaseMillis: leaseMillis, now: now()) else { break }
+      guard let txn = try store.claimDueSMS(owner: owner, leaseMillis: leaseMillis, now: now())
+      else { break }
       summary.claimed += 1
       let result = attempt(txn, now: now())
       let after = try store.recordSMS(txn.id, result, owner: owner, now: now())
@@ -103,7 +108,8 @@ public final class SMSSender {
   /// One attempt: a lookup first when an earlier outcome was ambiguous, then a send.
   func attempt(_ txn: Transaction, now: Int64) -> SMSAttempt {
     guard let to = txn.sms.to, let body = txn.sms.body else {
-      return SMSAttempt(kind: .failed(reason: "no phone number or message text stored"), ambiguous: false)
+      return SMSAttempt(
+        kind: .failed(reason: "no phone number or message text stored"), ambiguous: false)
     }
     if let since = txn.sms.ambiguousSince {
       switch client.lookup(to: to, body: body, sentAfterMs: since) {
@@ -111,9 +117,12 @@ public final class SMSSender {
       case .notFound: break
       case .failed(let reason):
         return SMSAttempt(
-          kind: .retry(delayMs: backoff(txn.sms.attempts + 1, nil), reason: "lookup after an unclear send failed: \(reason)"),
+          kind: .retry(
+            delayMs: backoff(txn.sms.attempts + 1, nil),
+            reason: "lookup after an unclear send failed: \(reason)"),
           ambiguous: true)
-      case .unauthorized(let reason): return SMSAttempt(kind: .unauthorized(reason: reason), ambiguous: true)
+      case .unauthorized(let reason):
+        return SMSAttempt(kind: .unauthorized(reason: reason), ambiguous: true)
       }
     }
     let attemptNo = txn.sms.attempts + 1
@@ -122,20 +131,26 @@ public final class SMSSender {
       return SMSAttempt(kind: .sent(sid: sid), ambiguous: false)
     case .retryable(let reason, let retryAfter):
       return SMSAttempt(
-        kind: .retry(delayMs: backoff(attemptNo, retryAfter), reason: reason), ambiguous: txn.sms.ambiguousSince != nil)
+        kind: .retry(delayMs: backoff(attemptNo, retryAfter), reason: reason),
+        ambiguous: txn.sms.ambiguousSince != nil)
     case .ambiguous(let reason):
       // Twilio may have the message: look it up before any resend.
       switch client.lookup(to: to, body: body, sentAfterMs: txn.sms.ambiguousSince ?? now) {
       case .found(let sid): return SMSAttempt(kind: .sent(sid: sid), ambiguous: false)
       default:
         return SMSAttempt(
-          kind: .retry(delayMs: backoff(attemptNo, nil), reason: "unclear outcome (\(reason)); will look it up before resending"),
+          kind: .retry(
+            delayMs: backoff(attemptNo, nil),
+            reason: "unclear outcome (\(reason)); will look it up before resending"),
           ambiguous: true, ambiguousAt: txn.sms.ambiguousSince ?? now)
       }
     case .permanent(let code, let reason):
-      return SMSAttempt(kind: .failed(reason: code.map { "Twilio error \($0): \(reason)" } ?? reason), ambiguous: false)
+      return SMSAttempt(
+        kind: .failed(reason: code.map { "Twilio error \($0): \(reason)" } ?? reason),
+        ambiguous: false)
     case .unauthorized(let reason):
-      return SMSAttempt(kind: .unauthorized(reason: reason), ambiguous: txn.sms.ambiguousSince != nil)
+      return SMSAttempt(
+        kind: .unauthorized(reason: reason), ambiguous: txn.sms.ambiguousSince != nil)
     }
   }
 

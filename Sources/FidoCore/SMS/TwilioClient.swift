@@ -67,7 +67,7 @@ public final class TwilioClient {
   /// that window also matches; and a message Twilio still holds without a
   /// send date may not be listed yet by the `DateSent` filter.
   public func lookup(to: String, body: String, sentAfterMs: Int64) -> LookupResult {
-    let day = Self.utcDay(msSinceEpoch: sentAfterMs - 86_400_000)
+    let day = FidoDate.day(sentAfterMs - 86_400_000)
     var target =
       messagesPath + "?"
       + FormURLEncoding.encode([("To", to), ("DateSent>", day), ("PageSize", "50")])
@@ -192,24 +192,4 @@ public final class TwilioClient {
     log(config.authToken.isEmpty ? line : line.replacing(config.authToken, with: "<redacted>"))
   }
 
-  /// `YYYY-MM-DD` of the UTC day holding `msSinceEpoch` (proleptic Gregorian).
-  static func utcDay(msSinceEpoch: Int64) -> String {
-    var days = msSinceEpoch / 86_400_000
-    if msSinceEpoch % 86_400_000 < 0 { days -= 1 }
-    // Howard Hinnant's civil_from_days.
-    let z = days + 719_468
-    let era = (z >= 0 ? z : z - 146_096) / 146_097
-    let doe = z - era * 146_097
-    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-    let mp = (5 * doy + 2) / 153
-    let day = doy - (153 * mp + 2) / 5 + 1
-    let month = mp < 10 ? mp + 3 : mp - 9
-    let year = yoe + era * 400 + (month <= 2 ? 1 : 0)
-    func pad(_ n: Int64, _ width: Int) -> String {
-      let s = String(n)
-      return String(repeating: "0", count: max(0, width - s.count)) + s
-    }
-    return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))"
-  }
 }

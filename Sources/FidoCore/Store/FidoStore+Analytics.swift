@@ -5,7 +5,8 @@ public struct AnalyticsFigures: Sendable, Equatable {
   public var highestAmountDay: (day: Int64, amount: Int64)?
 
   public static func == (a: AnalyticsFigures, b: AnalyticsFigures) -> Bool {
-    a.stats == b.stats && a.busiestDay?.day == b.busiestDay?.day && a.busiestDay?.count == b.busiestDay?.count
+    a.stats == b.stats && a.busiestDay?.day == b.busiestDay?.day
+      && a.busiestDay?.count == b.busiestDay?.count
       && a.highestAmountDay?.day == b.highestAmountDay?.day
       && a.highestAmountDay?.amount == b.highestAmountDay?.amount
   }
@@ -49,7 +50,9 @@ extension FidoStore {
   }
 
   /// With a window: one aggregation over the (user_id, date) index.
-  public func analytics(_ ref: UserRef, since: Int64?, until: Int64?) throws(FidoError) -> (User, AnalyticsFigures) {
+  public func analytics(_ ref: UserRef, since: Int64?, until: Int64?) throws(FidoError) -> (
+    User, AnalyticsFigures
+  ) {
     let user = try self.user(ref)
     var match: Document = ["user_id": .objectID(user.id)]
     var range = Document()
@@ -62,19 +65,13 @@ extension FidoStore {
     }
     while let doc = try mongo({ () throws(MongoError) in try cursor.next() }) {
       guard let day = doc["_id"]?.documentValue?["day"]?.dateValue else { continue }
-      let day_ = DayFigures(doc)
-      figures.stats.count += day_.count
-      figures.stats.creditCount += day_.creditCount
-      figures.stats.debitCount += day_.debitCount
-      figures.stats.creditTotal += day_.creditTotal
-      figures.stats.debitTotal += day_.debitTotal
-      figures.stats.firstAt = min(figures.stats.firstAt ?? day_.first, day_.first)
-      figures.stats.lastAt = max(figures.stats.lastAt ?? day_.last, day_.last)
+      let dayStats = UserStats(doc)
+      figures.stats.add(dayStats)
       // Days arrive in ascending order: a strict comparison keeps the earliest on ties.
-      if figures.busiestDay == nil || day_.count > figures.busiestDay!.count {
-        figures.busiestDay = (day, day_.count)
+      if figures.busiestDay == nil || dayStats.count > figures.busiestDay!.count {
+        figures.busiestDay = (day, dayStats.count)
       }
-      let amount = day_.creditTotal + day_.debitTotal
+      let amount = dayStats.creditTotal + dayStats.debitTotal
       if figures.highestAmountDay == nil || amount > figures.highestAmountDay!.amount {
         figures.highestAmountDay = (day, amount)
       }
@@ -82,7 +79,8 @@ extension FidoStore {
     return (user, figures)
   }
 
-  /// Per-(user,) UTC-day totals of the matched transactions, ascending by day.
+  /// Per-(user,) UTC-day totals of the matched transactions, ascending by
+  /// day; each group reads as a `UserStats`.
   static func dailyPipeline(match: Document, byUser: Bool) -> [Document] {
     var key: Document = [:]
     if byUser { key["user"] = "$user_id" }
@@ -98,32 +96,12 @@ extension FidoStore {
           "debit_count": ["$sum": ["$cond": [isCredit, 0, 1]]],
           "credit_total": ["$sum": ["$cond": [isCredit, "$amount", 0]]],
           "debit_total": ["$sum": ["$cond": [isCredit, 0, "$amount"]]],
-          "first": ["$min": "$date"],
-          "last": ["$max": "$date"],
+          "first_at": ["$min": "$date"],
+          "last_at": ["$max": "$date"],
         ]
       ],
       ["$sort": byUser ? ["_id.user": 1, "_id.day": 1] : ["_id.day": 1]],
     ]
-  }
-}
-
-/// One group of `dailyPipeline`.
-struct DayFigures {
-  var count: Int64
-  var creditCount: Int64
-  var debitCount: Int64
-  var creditTotal: Int64
-  var debitTotal: Int64
-  var first: Int64
-  var last: Int64
-  init(_ doc: Document) {
-    count = doc["count"]?.int64Value ?? 0
-    creditCount = doc["credit_count"]?.int64Value ?? 0
-    debitCount = doc["debit_count"]?.int64Value ?? 0
-    creditTotal = doc["credit_total"]?.int64Value ?? 0
-    debitTotal = doc["debit_total"]?.int64Value ?? 0
-    first = doc["first"]?.dateValue ?? 0
-    last = doc["last"]?.dateValue ?? 0
   }
 }
 
@@ -141,7 +119,10 @@ extension AnalyticsFigures {
     o.append("balance", money(user.balance))
     o.append(
       "window",
-      .object(OutObject([("since", since.map { .date($0) } ?? .null), ("until", until.map { .date($0) } ?? .null)])))
+      .object(
+        OutObject([
+          ("since", since.map { .date($0) } ?? .null), ("until", until.map { .date($0) } ?? .null),
+        ])))
     o.append("transaction_count", .int(s.count))
     o.append("credit_count", .int(s.creditCount))
     o.append("debit_count", .int(s.debitCount))
@@ -150,7 +131,9 @@ extension AnalyticsFigures {
     o.append("debit_total", money(s.debitTotal))
     o.append("average_transaction_value", money(Analytics.average(total: total, count: s.count)))
     if s.count > 0, let b = busiestDay {
-      o.append("busiest_day", .object(OutObject([("date", .string(FidoDate.day(b.day))), ("count", .int(b.count))])))
+      o.append(
+        "busiest_day",
+        .object(OutObject([("date", .string(FidoDate.day(b.day))), ("count", .int(b.count))])))
     } else {
       o.append("busiest_day", .null)
     }

@@ -18,7 +18,9 @@ extension FidoStore {
   /// `transactions` and reports each difference; with `repair`, rewrites the
   /// drifted users' figures, each user in its own transaction from a fresh
   /// recomputation. Streams users and aggregates in `_id` order (merge join).
-  public func check(repair: Bool, now: Int64, _ each: (Drift) throws(FidoError) -> Void) throws(FidoError) -> Int {
+  public func check(repair: Bool, now: Int64, _ each: (Drift) throws(FidoError) -> Void)
+    throws(FidoError) -> Int
+  {
     var driftCount = 0
     var drifted: [ObjectID] = []
     let userCursor = try mongo { () throws(MongoError) in
@@ -36,22 +38,19 @@ extension FidoStore {
     while let doc = try mongo({ () throws(MongoError) in try userCursor.next() }) {
       let user = try User(doc)
       // Skip aggregates of users that no longer exist (orphans sort before this user).
-      while let t = nextTotal, let u = t["_id"]?.documentValue?["user"]?.objectIDValue, u < user.id {
-        try each(Drift(userID: u, figure: "user", stored: "missing", expected: "exists (orphan transactions)"))
+      while let t = nextTotal, let u = t["_id"]?.documentValue?["user"]?.objectIDValue, u < user.id
+      {
+        try each(
+          Drift(
+            userID: u, figure: "user", stored: "missing", expected: "exists (orphan transactions)"))
         driftCount += 1
         nextTotal = try mongo { () throws(MongoError) in try totals.next() }
       }
       var expected = UserStats()
       var expectedDays: [Int64: (count: Int64, amount: Int64)] = [:]
       while let t = nextTotal, t["_id"]?.documentValue?["user"]?.objectIDValue == user.id {
-        let f = DayFigures(t)
-        expected.count += f.count
-        expected.creditCount += f.creditCount
-        expected.debitCount += f.debitCount
-        expected.creditTotal += f.creditTotal
-        expected.debitTotal += f.debitTotal
-        expected.firstAt = min(expected.firstAt ?? f.first, f.first)
-        expected.lastAt = max(expected.lastAt ?? f.last, f.last)
+        let f = UserStats(t)
+        expected.add(f)
         if let day = t["_id"]?.documentValue?["day"]?.dateValue {
           expectedDays[day] = (f.count, f.creditTotal + f.debitTotal)
         }
@@ -67,14 +66,17 @@ extension FidoStore {
         }
         nextDay = try mongo { () throws(MongoError) in try storedDays.next() }
       }
-      let found = Self.compare(user: user, expected: expected, expectedDays: expectedDays, actualDays: actualDays)
+      let found = Self.compare(
+        user: user, expected: expected, expectedDays: expectedDays, actualDays: actualDays)
       for drift in found { try each(drift) }
       driftCount += found.count
       if !found.isEmpty { drifted.append(user.id) }
     }
     while let t = nextTotal {
       if let u = t["_id"]?.documentValue?["user"]?.objectIDValue {
-        try each(Drift(userID: u, figure: "user", stored: "missing", expected: "exists (orphan transactions)"))
+        try each(
+          Drift(
+            userID: u, figure: "user", stored: "missing", expected: "exists (orphan transactions)"))
         driftCount += 1
       }
       nextTotal = try mongo { () throws(MongoError) in try totals.next() }
@@ -91,7 +93,9 @@ extension FidoStore {
   ) -> [Drift] {
     var out: [Drift] = []
     func check(_ figure: String, _ stored: String, _ want: String) {
-      if stored != want { out.append(Drift(userID: user.id, figure: figure, stored: stored, expected: want)) }
+      if stored != want {
+        out.append(Drift(userID: user.id, figure: figure, stored: stored, expected: want))
+      }
     }
     let s = user.stats
     let balance = user.openingBalance &+ expected.creditTotal &- expected.debitTotal
@@ -117,7 +121,9 @@ extension FidoStore {
   /// Rewrites one user's figures from a recomputation inside one transaction.
   func repairUser(_ id: ObjectID, now: Int64) throws(FidoError) {
     try atomically { (session) throws -> Void in
-      guard let doc = try users.findOne(["_id": .objectID(id)], projection: User.projection, session: session)
+      guard
+        let doc = try users.findOne(
+          ["_id": .objectID(id)], projection: User.projection, session: session)
       else { return }
       let user = try User(doc)
       var stats = UserStats()
@@ -125,14 +131,8 @@ extension FidoStore {
       let cursor = try transactions.aggregate(
         Self.dailyPipeline(match: ["user_id": .objectID(id)], byUser: false), session: session)
       while let t = try cursor.next() {
-        let f = DayFigures(t)
-        stats.count += f.count
-        stats.creditCount += f.creditCount
-        stats.debitCount += f.debitCount
-        stats.creditTotal += f.creditTotal
-        stats.debitTotal += f.debitTotal
-        stats.firstAt = min(stats.firstAt ?? f.first, f.first)
-        stats.lastAt = max(stats.lastAt ?? f.last, f.last)
+        let f = UserStats(t)
+        stats.add(f)
         if let day = t["_id"]?.documentValue?["day"]?.dateValue {
           dayDocs.append([
             "user_id": .objectID(id), "day": .date(day), "count": .int64(f.count),
@@ -143,7 +143,8 @@ extension FidoStore {
       var set: Document = [
         "balance": .int64(user.openingBalance &+ stats.creditTotal &- stats.debitTotal),
         "stats.count": .int64(stats.count), "stats.credit_count": .int64(stats.creditCount),
-        "stats.debit_count": .int64(stats.debitCount), "stats.credit_total": .int64(stats.creditTotal),
+        "stats.debit_count": .int64(stats.debitCount),
+        "stats.credit_total": .int64(stats.creditTotal),
         "stats.debit_total": .int64(stats.debitTotal), "updated_at": .date(now),
       ]
       var update = Document()

@@ -1,19 +1,26 @@
 extension FidoStore {
   /// Streams the outbox, oldest first.
-  public func listSMS(status: SMSState.Status?, limit: Int64, _ each: (Transaction) throws(FidoError) -> Void)
+  public func listSMS(
+    status: SMSState.Status?, limit: Int64, _ each: (Transaction) throws(FidoError) -> Void
+  )
     throws(FidoError)
   {
     var query = Document()
     if let status { query["sms.status"] = .string(status.rawValue) }
-    let cursor = try mongo { () throws(MongoError) in try transactions.find(query, sort: ["_id": 1], limit: limit) }
-    while let doc = try mongo({ () throws(MongoError) in try cursor.next() }) { try each(try Transaction(doc)) }
+    let cursor = try mongo { () throws(MongoError) in
+      try transactions.find(query, sort: ["_id": 1], limit: limit)
+    }
+    while let doc = try mongo({ () throws(MongoError) in try cursor.next() }) {
+      try each(try Transaction(doc))
+    }
   }
 
   /// Claims one due pending notification for `owner` until the lease ends.
   /// The filter and the update are one atomic findAndModify, so two senders
   /// never hold the same notification; an expired lease (a crashed sender)
   /// can be claimed again.
-  func claimDueSMS(owner: String, leaseMillis: Int64, now: Int64) throws(FidoError) -> Transaction? {
+  func claimDueSMS(owner: String, leaseMillis: Int64, now: Int64) throws(FidoError) -> Transaction?
+  {
     let filter: Document = [
       "sms.status": "pending",
       "sms.next_attempt_at": ["$lte": .date(now)],
@@ -23,7 +30,8 @@ extension FidoStore {
       "$set": ["sms.lease_until": .date(now + leaseMillis), "sms.lease_owner": .string(owner)]
     ]
     let doc = try mongo { () throws(MongoError) in
-      try transactions.findOneAndUpdate(filter, update: update, sort: ["sms.next_attempt_at": 1], returnNew: true)
+      try transactions.findOneAndUpdate(
+        filter, update: update, sort: ["sms.next_attempt_at": 1], returnNew: true)
     }
     return try doc.map { (d) throws(FidoError) in try Transaction(d) }
   }
@@ -31,7 +39,9 @@ extension FidoStore {
   /// Records an attempt's outcome and releases the lease. With an owner, only
   /// that owner's claim is updated; `txn add` (owner nil) holds the lease it
   /// set at insert.
-  func recordSMS(_ id: ObjectID, _ attempt: SMSAttempt, owner: String?, now: Int64) throws(FidoError) -> Transaction {
+  func recordSMS(_ id: ObjectID, _ attempt: SMSAttempt, owner: String?, now: Int64)
+    throws(FidoError) -> Transaction
+  {
     var set: Document = ["sms.updated_at": .date(now)]
     var unset: Document = ["sms.lease_until": "", "sms.lease_owner": ""]
     var inc: Document = [:]
@@ -55,7 +65,8 @@ extension FidoStore {
     case .unauthorized(let reason):
       set["sms.status"] = "pending"
       set["sms.last_error"] = .string(
-        "Twilio refused the credentials (\(reason)); fix TWILIO_ACCOUNT_SID/TWILIO_AUTH_TOKEN, then run 'fido sms retry'")
+        "Twilio refused the credentials (\(reason)); fix TWILIO_ACCOUNT_SID/TWILIO_AUTH_TOKEN, then run 'fido sms retry'"
+      )
       set["sms.next_attempt_at"] = .date(now)
     }
     if attempt.ambiguous {

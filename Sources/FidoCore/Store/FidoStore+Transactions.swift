@@ -8,7 +8,9 @@ public struct NewTransaction: Sendable {
   public var key: String?
   /// Why no SMS will be sent (`--no-sms`, no phone, SMS not configured); nil queues one.
   public var smsSkipReason: String?
-  public init(user: User, amount: Int64, type: TxnType, date: Int64?, key: String?, smsSkipReason: String?) {
+  public init(
+    user: User, amount: Int64, type: TxnType, date: Int64?, key: String?, smsSkipReason: String?
+  ) {
     self.user = user
     self.amount = amount
     self.type = type
@@ -33,7 +35,8 @@ public struct TxnFilter: Sendable {
   /// 0 means all.
   public var limit: Int64
   public init(
-    user: ObjectID, since: Int64? = nil, until: Int64? = nil, type: TxnType? = nil, after: ObjectID? = nil,
+    user: ObjectID, since: Int64? = nil, until: Int64? = nil, type: TxnType? = nil,
+    after: ObjectID? = nil,
     limit: Int64 = 100
   ) {
     self.user = user
@@ -67,13 +70,15 @@ extension FidoStore {
     let id = ids.next(nowMs: now)
     let sms: SMSState
     if let reason = new.smsSkipReason {
-      sms = SMSState(status: .skipped, to: user.phone, lastError: reason, nextAttemptAt: nil, now: now)
+      sms = SMSState(
+        status: .skipped, to: user.phone, lastError: reason, nextAttemptAt: nil, now: now)
     } else {
       sms = SMSState(status: .pending, to: user.phone, lastError: nil, nextAttemptAt: now, now: now)
     }
     var doc: Document = [
       "_id": .objectID(id), "user_id": .objectID(user.id), "full_name": .string(user.name),
-      "amount": .int64(new.amount), "currency": .string(user.currency.code), "type": .string(new.type.rawValue),
+      "amount": .int64(new.amount), "currency": .string(user.currency.code),
+      "type": .string(new.type.rawValue),
       "date": .date(date),
     ]
     if let key = new.key { doc["key"] = .string(key) }
@@ -94,7 +99,8 @@ extension FidoStore {
         if session != nil {
           // Balance first: the message text needs the new balance.
           let balance = try applyToUser(user.id, effect, now: now, session: session)
-          doc["sms"] = .document(withBody(smsDoc, user: user, type: new.type, amount: new.amount, balance: balance))
+          doc["sms"] = .document(
+            withBody(smsDoc, user: user, type: new.type, amount: new.amount, balance: balance))
           try transactions.insertOne(doc, session: session)
           try applyToDays(user.id, effect, session: session)
         } else {
@@ -103,8 +109,10 @@ extension FidoStore {
           try transactions.insertOne(doc, session: nil)
           let balance = try applyToUser(user.id, effect, now: now, session: nil)
           try applyToDays(user.id, effect, session: nil)
-          let body = withBody(smsDoc, user: user, type: new.type, amount: new.amount, balance: balance)
-          _ = try transactions.updateOne(["_id": .objectID(id)], update: ["$set": ["sms": .document(body)]])
+          let body = withBody(
+            smsDoc, user: user, type: new.type, amount: new.amount, balance: balance)
+          _ = try transactions.updateOne(
+            ["_id": .objectID(id)], update: ["$set": ["sms": .document(body)]])
           doc["sms"] = .document(body)
         }
         return doc
@@ -122,16 +130,20 @@ extension FidoStore {
   }
 
   /// The same key again: the same data returns the first transaction, other data is a conflict.
-  private func existingForKey(_ key: String, new: NewTransaction) throws(FidoError) -> TxnAddResult {
+  private func existingForKey(_ key: String, new: NewTransaction) throws(FidoError) -> TxnAddResult
+  {
     let found = try mongo { () throws(MongoError) in
       try transactions.findOne(Self.keyFilter(new.user.id, [key]))
     }
-    guard let found else { throw .conflict("idempotency key '\(key)' is in use and could not be read back; retry") }
+    guard let found else {
+      throw .conflict("idempotency key '\(key)' is in use and could not be read back; retry")
+    }
     let existing = try Transaction(found)
     let sameDate = new.date.map { $0 == existing.date } ?? true
     guard existing.amount == new.amount, existing.type == new.type, sameDate else {
       throw .conflict(
-        "idempotency key '\(key)' was already used for transaction \(existing.id.hex) with other data; use a new key")
+        "idempotency key '\(key)' was already used for transaction \(existing.id.hex) with other data; use a new key"
+      )
     }
     return TxnAddResult(transaction: existing, created: false)
   }
@@ -142,11 +154,14 @@ extension FidoStore {
   static func keyFilter(_ user: ObjectID, _ keys: [String]) -> Document {
     let key: Document =
       keys.count == 1
-      ? ["$eq": .string(keys[0]), "$type": "string"] : ["$in": .array(keys.map { .string($0) }), "$type": "string"]
+      ? ["$eq": .string(keys[0]), "$type": "string"]
+      : ["$in": .array(keys.map { .string($0) }), "$type": "string"]
     return ["user_id": .objectID(user), "key": .document(key)]
   }
 
-  private func withBody(_ sms: Document, user: User, type: TxnType, amount: Int64, balance: Int64) -> Document {
+  private func withBody(_ sms: Document, user: User, type: TxnType, amount: Int64, balance: Int64)
+    -> Document
+  {
     var sms = sms
     sms["body"] = .string(
       SMSText.make(
@@ -158,8 +173,12 @@ extension FidoStore {
   // MARK: read
 
   public func transaction(_ id: ObjectID) throws(FidoError) -> Transaction {
-    let found = try mongo { () throws(MongoError) in try transactions.findOne(["_id": .objectID(id)]) }
-    guard let found else { throw .notFound("no transaction \(id.hex); list them with 'fido txn list --user USER'") }
+    let found = try mongo { () throws(MongoError) in
+      try transactions.findOne(["_id": .objectID(id)])
+    }
+    guard let found else {
+      throw .notFound("no transaction \(id.hex); list them with 'fido txn list --user USER'")
+    }
     return try Transaction(found)
   }
 
@@ -193,10 +212,13 @@ extension FidoStore {
 
   // MARK: update and delete
 
-  public func updateTransaction(_ id: ObjectID, _ changes: TxnChanges, now: Int64) throws(FidoError) -> Transaction {
+  public func updateTransaction(_ id: ObjectID, _ changes: TxnChanges, now: Int64) throws(FidoError)
+    -> Transaction
+  {
     try atomically { (session) throws -> Transaction in
       guard let found = try transactions.findOne(["_id": .objectID(id)], session: session) else {
-        throw FidoError.notFound("no transaction \(id.hex); list them with 'fido txn list --user USER'")
+        throw FidoError.notFound(
+          "no transaction \(id.hex); list them with 'fido txn list --user USER'")
       }
       let old = try Transaction(found)
       let amount = changes.amount ?? old.amount
@@ -210,10 +232,14 @@ extension FidoStore {
           "date": .date(old.date),
         ],
         update: [
-          "$set": ["amount": .int64(amount), "type": .string(type.rawValue), "date": .date(date), "updated_at": .date(now)]
+          "$set": [
+            "amount": .int64(amount), "type": .string(type.rawValue), "date": .date(date),
+            "updated_at": .date(now),
+          ]
         ], returnNew: true, session: session)
       guard let updated else {
-        throw FidoError.conflict("transaction \(id.hex) changed while it was being updated; run the command again")
+        throw FidoError.conflict(
+          "transaction \(id.hex) changed while it was being updated; run the command again")
       }
       let removeOld = StatsEffect.remove(type: old.type, amount: old.amount, date: old.date)
       let addNew = StatsEffect.add(type: type, amount: amount, date: date)
@@ -226,8 +252,10 @@ extension FidoStore {
 
   public func deleteTransaction(_ id: ObjectID, now: Int64) throws(FidoError) -> Transaction {
     try atomically { (session) throws -> Transaction in
-      guard let found = try transactions.findOneAndDelete(["_id": .objectID(id)], session: session) else {
-        throw FidoError.notFound("no transaction \(id.hex); list them with 'fido txn list --user USER'")
+      guard let found = try transactions.findOneAndDelete(["_id": .objectID(id)], session: session)
+      else {
+        throw FidoError.notFound(
+          "no transaction \(id.hex); list them with 'fido txn list --user USER'")
       }
       let old = try Transaction(found)
       let effect = StatsEffect.remove(type: old.type, amount: old.amount, date: old.date)
@@ -242,9 +270,12 @@ extension FidoStore {
 
   /// Applies an effect to the user's balance and counters with `$inc`/`$min`/`$max`
   /// in one findAndModify; returns the new balance.
-  func applyToUser(_ user: ObjectID, _ effect: StatsEffect, now: Int64, session: MongoSession?) throws -> Int64 {
+  func applyToUser(_ user: ObjectID, _ effect: StatsEffect, now: Int64, session: MongoSession?)
+    throws -> Int64
+  {
     let doc = try users.findOneAndUpdate(
-      ["_id": .objectID(user)], update: .document(Self.userUpdate(effect, now: now)), returnNew: true,
+      ["_id": .objectID(user)], update: .document(Self.userUpdate(effect, now: now)),
+      returnNew: true,
       projection: ["balance": 1], session: session)
     guard let balance = doc?["balance"]?.int64Value else {
       throw FidoError.notFound("no user \(user.hex); it was deleted meanwhile")
@@ -293,8 +324,10 @@ extension FidoStore {
   /// Recomputes first/last transaction time from the (user_id, date) index after a removal.
   func refreshFirstLast(_ user: ObjectID, session: MongoSession?) throws {
     let filter: Document = ["user_id": .objectID(user)]
-    let first = try transactions.findOne(filter, sort: ["date": 1], projection: ["date": 1], session: session)
-    let last = try transactions.findOne(filter, sort: ["date": -1], projection: ["date": 1], session: session)
+    let first = try transactions.findOne(
+      filter, sort: ["date": 1], projection: ["date": 1], session: session)
+    let last = try transactions.findOne(
+      filter, sort: ["date": -1], projection: ["date": 1], session: session)
     var update = Document()
     if let f = first?["date"], let l = last?["date"] {
       update["$set"] = ["stats.first_at": f, "stats.last_at": l]

@@ -26,7 +26,9 @@ public struct UserChanges: Sendable {
   /// `.some(nil)` removes the phone.
   public var phone: String??
   public var passwordHash: String?
-  public init(name: String? = nil, email: String? = nil, phone: String?? = nil, passwordHash: String? = nil) {
+  public init(
+    name: String? = nil, email: String? = nil, phone: String?? = nil, passwordHash: String? = nil
+  ) {
     self.name = name
     self.email = email
     self.phone = phone
@@ -41,7 +43,9 @@ public struct UserFilter: Sendable {
   public var after: ObjectID?
   /// 0 means all.
   public var limit: Int64
-  public init(email: String? = nil, nameContains: String? = nil, after: ObjectID? = nil, limit: Int64 = 100) {
+  public init(
+    email: String? = nil, nameContains: String? = nil, after: ObjectID? = nil, limit: Int64 = 100
+  ) {
     self.email = email
     self.nameContains = nameContains
     self.after = after
@@ -104,7 +108,9 @@ extension FidoStore {
     let found = try mongo { () throws(MongoError) in
       try users.findOne(ref.filter, projection: User.projection, session: session)
     }
-    guard let found else { throw .notFound("no user \(ref.description); list users with 'fido user list'") }
+    guard let found else {
+      throw .notFound("no user \(ref.description); list users with 'fido user list'")
+    }
     return try User(found)
   }
 
@@ -113,7 +119,9 @@ extension FidoStore {
     _ filter: UserFilter, prefix: String? = nil, _ each: (User) throws(FidoError) -> Void
   ) throws(FidoError) {
     var query = Document()
-    if let prefix, !prefix.isEmpty { query["email"] = .regex(pattern: "^" + Self.literalPattern(prefix), options: "") }
+    if let prefix, !prefix.isEmpty {
+      query["email"] = .regex(pattern: "^" + Self.literalPattern(prefix), options: "")
+    }
     if let email = filter.email { query["email"] = .string(email) }
     if let text = filter.nameContains {
       query["name"] = .regex(pattern: Self.literalPattern(text), options: "i")
@@ -127,7 +135,9 @@ extension FidoStore {
     }
   }
 
-  public func updateUser(_ ref: UserRef, _ changes: UserChanges, now: Int64) throws(FidoError) -> User {
+  public func updateUser(_ ref: UserRef, _ changes: UserChanges, now: Int64) throws(FidoError)
+    -> User
+  {
     var set: Document = ["updated_at": .date(now)]
     var unset = Document()
     if let name = changes.name { set["name"] = .string(name) }
@@ -148,7 +158,9 @@ extension FidoStore {
       }
       throw fail(error)
     }
-    guard let updated else { throw .notFound("no user \(ref.description); list users with 'fido user list'") }
+    guard let updated else {
+      throw .notFound("no user \(ref.description); list users with 'fido user list'")
+    }
     return try User(updated)
   }
 
@@ -171,7 +183,9 @@ extension FidoStore {
           "user \(user.email) has transactions; delete them first or pass --cascade")
       }
       let removed = try users.deleteOne(["_id": id], session: session)
-      if removed == 0 { throw FidoError.notFound("no user \(user.id.hex); it was deleted meanwhile") }
+      if removed == 0 {
+        throw FidoError.notFound("no user \(user.id.hex); it was deleted meanwhile")
+      }
     }
   }
 
@@ -181,11 +195,15 @@ extension FidoStore {
     var total = 0
     for (name, specs) in Indexes.all {
       let present = try mongo { () throws(MongoError) in
-        try client.collection(name, db: config.db).listIndexes().compactMap { $0["name"]?.stringValue }
+        try client.collection(name, db: config.db).listIndexes().compactMap {
+          $0["name"]?.stringValue
+        }
       }
       for spec in specs {
         total += 1
-        if let n = spec["name"]?.stringValue, !present.contains(n) { missing.append("\(name).\(n)") }
+        if let n = spec["name"]?.stringValue, !present.contains(n) {
+          missing.append("\(name).\(n)")
+        }
       }
     }
     return missing.isEmpty

@@ -55,7 +55,8 @@ public final class FidoStore {
         // The retries ran out: another transaction still holds these documents
         // (a killed fido's, say, which the server aborts when its lifetime ends).
         throw .unavailable(
-          "the records are locked by another transaction (MongoDB error \(error.code)); run the command again in a minute")
+          "the records are locked by another transaction (MongoDB error \(error.code)); run the command again in a minute"
+        )
       }
       throw fail(error)
     } catch {
@@ -64,7 +65,9 @@ public final class FidoStore {
   }
 
   /// What `doctor` reports of the server: version, topology, transactions.
-  public func serverReport() throws(FidoError) -> (version: String, topology: String, transactions: Bool) {
+  public func serverReport() throws(FidoError) -> (
+    version: String, topology: String, transactions: Bool
+  ) {
     try mongo { () throws(MongoError) in
       (try client.serverVersion(), client.topologyDescription(), try client.supportsTransactions())
     }
@@ -95,7 +98,8 @@ public final class FidoStore {
       ],
       // The SMS outbox: pending notifications by next attempt time.
       [
-        "key": ["sms.status": 1, "sms.next_attempt_at": 1], "name": "sms_status_1_sms_next_attempt_at_1"
+        "key": ["sms.status": 1, "sms.next_attempt_at": 1],
+        "name": "sms_status_1_sms_next_attempt_at_1",
       ],
     ]
     public static let days: [Document] = [
@@ -104,7 +108,10 @@ public final class FidoStore {
       ["key": ["user_id": 1, "amount": -1, "day": 1], "name": "user_id_1_amount_-1_day_1"],
     ]
     public static var all: [(collection: String, specs: [Document])] {
-      [(Collections.users, users), (Collections.transactions, transactions), (Collections.days, days)]
+      [
+        (Collections.users, users), (Collections.transactions, transactions),
+        (Collections.days, days),
+      ]
     }
   }
 }

@@ -266,7 +266,11 @@ enum CommandTable {
           file extension (.csv; .ndjson, .jsonl, .json), else the first non-blank byte \
           ({ is NDJSON). Every line is validated first, unknown users included; if any \
           line is bad, each is reported as 'line N: reason', nothing is written and fido \
-          exits 65. Imported transactions get SMS status skipped unless --sms queues them.
+          exits 65. Then it writes in batches of 1,000, each atomic with its balances \
+          and statistics. Lines whose key is already stored are skipped, so an \
+          interrupted import can be run again. Ctrl-C or SIGTERM stops after the \
+          current batch. Imported transactions get SMS status skipped unless --sms \
+          queues them. The summary (read, inserted, skipped) goes to stdout.
           """,
         examples: [
           "fido txn import txns.ndjson",

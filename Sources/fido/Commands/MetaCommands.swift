@@ -45,18 +45,30 @@ enum Doctor {
     report.append("topology", .string(server.topology))
     report.append("transactions", .bool(server.transactions))
     report.append("indexes", .string(try store.indexReport()))
-    if let twilio = config.twilio, case .failure(let problem) = Result(catching: { () throws(FidoError) in
-      try SMSSender.checkSettings(twilio, timeoutMS: config.timeoutMS)
-    }) {
+    if let twilio = config.twilio,
+      case .failure(let problem) = Result(catching: { () throws(FidoError) in
+        try SMSSender.checkSettings(twilio, timeoutMS: config.timeoutMS)
+      })
+    {
       report.append("sms", .string("misconfigured: \(problem.message)"))
       report.append("twilio_api_base", .string(twilio.apiBase))
       report.append("twilio_reachable", .null)
     } else if let twilio = config.twilio {
-      report.append("sms", .string("configured (account \(String(twilio.accountSID.prefix(6)))…, sender \(twilio.from ?? twilio.messagingServiceSID ?? "?"))"))
+      report.append(
+        "sms",
+        .string(
+          "configured (account \(String(twilio.accountSID.prefix(6)))…, sender \(twilio.from ?? twilio.messagingServiceSID ?? "?"))"
+        ))
       report.append("twilio_api_base", .string(twilio.apiBase))
-      report.append("twilio_reachable", .string(HTTPProbe.reachability(of: twilio.apiBase, timeoutMS: min(config.timeoutMS, 5000), clock: ctx.clock)))
+      report.append(
+        "twilio_reachable",
+        .string(
+          HTTPProbe.reachability(
+            of: twilio.apiBase, timeoutMS: min(config.timeoutMS, 5000), clock: ctx.clock)))
     } else {
-      report.append("sms", .string("not configured (set TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_FROM)"))
+      report.append(
+        "sms", .string("not configured (set TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_FROM)")
+      )
       report.append("twilio_api_base", .string(config.twilioBase))
       report.append("twilio_reachable", .null)
     }

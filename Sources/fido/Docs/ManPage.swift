@@ -138,6 +138,12 @@ enum ManPage {
       .TP
       .B 78
       Configuration error: malformed URI, env file, SMS settings.
+      .TP
+      .B 130, 143
+      .B txn import
+      was interrupted by SIGINT or SIGTERM after its current batch; the
+      batches written are complete, and running the same import again finishes
+      it.
       .SH OUTPUT FORMATS
       Results go to stdout in the format chosen with
       .BR \\-o :

@@ -9,7 +9,8 @@ enum DBInit {
       for spec in specs {
         out.write(
           OutObject([
-            ("collection", .string(collection)), ("index", .string(spec["name"]?.stringValue ?? "")),
+            ("collection", .string(collection)),
+            ("index", .string(spec["name"]?.stringValue ?? "")),
             ("unique", .bool(spec["unique"]?.boolValue ?? false)),
           ]))
       }
@@ -30,7 +31,9 @@ enum DBCheck {
     }
     out.finish()
     if drifts > 0 && !repair {
-      throw .failure("\(drifts) figure(s) drifted from the transactions; run 'fido db check --repair' to fix them")
+      throw .failure(
+        "\(drifts) figure(s) drifted from the transactions; run 'fido db check --repair' to fix them"
+      )
     }
     if drifts > 0 { ctx.io.err.write("fido: repaired \(drifts) drifted figure(s)\n") }
   }

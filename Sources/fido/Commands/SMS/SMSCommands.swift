@@ -16,12 +16,15 @@ enum SMSRetry {
   static func run(_ ctx: Context) throws(FidoError) {
     let config = try ctx.config()
     guard let twilio = config.twilio else {
-      throw .config("SMS is not configured: set TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_FROM (or TWILIO_MESSAGING_SERVICE_SID)")
+      throw .config(
+        "SMS is not configured: set TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_FROM (or TWILIO_MESSAGING_SERVICE_SID)"
+      )
     }
     try SMSSender.checkSettings(twilio, timeoutMS: config.timeoutMS)
     let limit = try ctx.invocation.limit()
     let store = try ctx.store()
-    let sender = SMSSender(store: store, settings: twilio, timeoutMS: config.timeoutMS, log: ctx.diagnostics())
+    let sender = SMSSender(
+      store: store, settings: twilio, timeoutMS: config.timeoutMS, log: ctx.diagnostics())
     let summary = try sender.retryDue(limit: limit, now: ctx.clock)
     try ctx.emit(
       OutObject([
@@ -30,7 +33,8 @@ enum SMSRetry {
       ]))
     if let reason = summary.unauthorized {
       throw .unauthorized(
-        "Twilio refused the credentials (\(reason)); fix TWILIO_ACCOUNT_SID/TWILIO_AUTH_TOKEN and run 'fido sms retry' again")
+        "Twilio refused the credentials (\(reason)); fix TWILIO_ACCOUNT_SID/TWILIO_AUTH_TOKEN and run 'fido sms retry' again"
+      )
     }
   }
 }

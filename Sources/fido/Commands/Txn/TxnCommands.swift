@@ -5,7 +5,9 @@ enum TxnAdd {
     let inv = ctx.invocation
     let config = try ctx.config()
     // A bad SMS setting is a configuration error before anything is recorded.
-    if let twilio = config.twilio { try SMSSender.checkSettings(twilio, timeoutMS: config.timeoutMS) }
+    if let twilio = config.twilio {
+      try SMSSender.checkSettings(twilio, timeoutMS: config.timeoutMS)
+    }
     let ref = try UserRef.parse(inv.value("user") ?? "")
     let type = try TxnType.parse(inv.value("type") ?? "")
     let now = ctx.clock()
@@ -15,18 +17,27 @@ enum TxnAdd {
     let user = try store.user(ref)
     let amount = try Money.parse(inv.value("amount") ?? "", currency: user.currency).minor
     let skip: String? =
-      inv.flag("no-sms") ? "--no-sms" : user.phone == nil ? "user has no phone" : config.twilio == nil ? "SMS not configured" : nil
+      inv.flag("no-sms")
+      ? "--no-sms"
+      : user.phone == nil ? "user has no phone" : config.twilio == nil ? "SMS not configured" : nil
     let result = try store.addTransaction(
-      NewTransaction(user: user, amount: amount, type: type, date: date, key: key, smsSkipReason: skip), now: now)
+      NewTransaction(
+        user: user, amount: amount, type: type, date: date, key: key, smsSkipReason: skip), now: now
+    )
     var txn = result.transaction
     if result.created, txn.sms.status == .pending, let twilio = config.twilio {
-      txn = try SMSSender(store: store, settings: twilio, timeoutMS: config.timeoutMS, log: ctx.diagnostics())
-        .deliverNow(txn, now: ctx.clock)
+      txn = try SMSSender(
+        store: store, settings: twilio, timeoutMS: config.timeoutMS, log: ctx.diagnostics()
+      )
+      .deliverNow(txn, now: ctx.clock)
       if txn.sms.status == .pending {
         ctx.warn(
-          "transaction recorded, but its SMS is still pending (\(txn.sms.lastError ?? "not sent")); 'fido sms retry' will resend it")
+          "transaction recorded, but its SMS is still pending (\(txn.sms.lastError ?? "not sent")); 'fido sms retry' will resend it"
+        )
       } else if txn.sms.status == .failed {
-        ctx.warn("transaction recorded, but its SMS failed for good: \(txn.sms.lastError ?? "unknown error")")
+        ctx.warn(
+          "transaction recorded, but its SMS failed for good: \(txn.sms.lastError ?? "unknown error")"
+        )
       }
     }
     try ctx.emit(txn.out)

@@ -25,7 +25,8 @@ enum TxnImport {
     let importer = Importer(
       store: try ctx.store(),
       options: ImportOptions(
-        format: format, dryRun: inv.flag("dry-run"), sms: inv.flag("sms"), smsConfigured: config.twilio != nil),
+        format: format, dryRun: inv.flag("dry-run"), sms: inv.flag("sms"),
+        smsConfigured: config.twilio != nil),
       now: ctx.clock())
     let started = ctx.clock()
     let bar = ctx.io.stderrIsTTY ? ProgressBar(io: ctx.io, started: started, clock: ctx.clock) : nil
@@ -55,7 +56,9 @@ struct Spool {
   init(_ io: IOStreams) throws(FidoError) {
     var template = Array("/tmp/fido-import-XXXXXX".utf8CString)
     let fd = mkstemp(&template)
-    guard fd >= 0 else { throw .failure("cannot create a temporary file for stdin: \(errnoDescription())") }
+    guard fd >= 0 else {
+      throw .failure("cannot create a temporary file for stdin: \(errnoDescription())")
+    }
     path = String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
     defer { close(fd) }
     var failed = false

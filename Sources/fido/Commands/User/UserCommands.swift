@@ -7,13 +7,18 @@ enum UserCreate {
     let name = try PersonName.validate(inv.value("name") ?? "")
     let email = try Email.normalize(inv.value("email") ?? "")
     let phone = try inv.value("phone").map { (p) throws(FidoError) in try Phone.validate(p) }
-    let currency = try inv.value("currency").map { (c) throws(FidoError) in try Currency.parse(c) } ?? config.currency
-    let opening = try inv.value("balance").map { (b) throws(FidoError) in
-      try Money.parse(b, currency: currency, allowZero: true).minor
-    } ?? 0
+    let currency =
+      try inv.value("currency").map { (c) throws(FidoError) in try Currency.parse(c) }
+      ?? config.currency
+    let opening =
+      try inv.value("balance").map { (b) throws(FidoError) in
+        try Money.parse(b, currency: currency, allowZero: true).minor
+      } ?? 0
     let hash = try ctx.passwordHashFromStdin()
     let user = try ctx.store().createUser(
-      NewUser(name: name, email: email, phone: phone, currency: currency, openingBalance: opening, passwordHash: hash),
+      NewUser(
+        name: name, email: email, phone: phone, currency: currency, openingBalance: opening,
+        passwordHash: hash),
       now: ctx.clock())
     try ctx.emit(user.out)
   }
@@ -56,7 +61,8 @@ enum UserUpdate {
     }
     changes.passwordHash = try ctx.passwordHashFromStdin()
     guard !changes.isEmpty else {
-      throw .usage("nothing to update: give --name, --email, --phone, --no-phone or --password-stdin")
+      throw .usage(
+        "nothing to update: give --name, --email, --phone, --no-phone or --password-stdin")
     }
     try ctx.emit(try ctx.store().updateUser(ref, changes, now: ctx.clock()).out)
   }
