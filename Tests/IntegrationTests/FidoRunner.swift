@@ -10,7 +10,7 @@ struct FidoResult {
 
 final class FidoRunner {
   let binary: String
-  let uri: String
+  var uri: String
   let db: String
   var environment: [String: String]
 
