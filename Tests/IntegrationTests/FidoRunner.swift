@@ -39,10 +39,23 @@ final class FidoRunner {
   @discardableResult
   func run(_ args: [String], stdin: String? = nil, env extra: [String: String] = [:]) -> FidoResult
   {
+    launch(binary, args, stdin: stdin, env: environment.merging(extra) { $1 })
+  }
+
+  /// Runs a bash script with `$FIDO` set to the binary and this test's environment.
+  @discardableResult
+  func shell(_ script: String) -> FidoResult {
+    launch(
+      "/bin/bash", ["-c", script], stdin: nil, env: environment.merging(["FIDO": binary]) { $1 })
+  }
+
+  private func launch(_ executable: String, _ args: [String], stdin: String?, env: [String: String])
+    -> FidoResult
+  {
     let process = Process()
-    process.executableURL = URL(fileURLWithPath: binary)
+    process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = args
-    process.environment = environment.merging(extra) { $1 }
+    process.environment = env
     // Output goes to files, so a large output can never block the child.
     let dir = FileManager.default.temporaryDirectory
     let outURL = dir.appendingPathComponent("fido-out-\(UUID().uuidString)")

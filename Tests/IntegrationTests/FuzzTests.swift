@@ -65,21 +65,7 @@ final class FuzzTests: XCTestCase {
 
   func testInvalidUTF8Arguments() throws {
     // Bytes that are not UTF-8 reach the process through a shell.
-    let sh = Process()
-    sh.executableURL = URL(fileURLWithPath: "/bin/bash")
-    sh.arguments = [
-      "-c",
-      "\"$FIDO\" user create --name $'\\xff\\xfe' --email $'a\\xc3@b.com'; echo \"status=$?\"",
-    ]
-    sh.environment = fido.environment.merging(["FIDO": fido.binary]) { $1 }
-    let out = Pipe()
-    let err = Pipe()
-    sh.standardOutput = out
-    sh.standardError = err
-    try sh.run()
-    let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    let errText = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    sh.waitUntilExit()
-    XCTAssertTrue(text.contains("status=65"), text + errText)
+    let r = fido.shell(#""$FIDO" user create --name $'\xff\xfe' --email $'a\xc3@b.com'; echo "status=$?""#)
+    XCTAssertTrue(r.stdout.contains("status=65"), r.stdout + r.stderr)
   }
 }

@@ -117,16 +117,7 @@ final class ImportTests: XCTestCase {
       script +=
         "\"$FIDO\" txn add --user \(email) --amount \(amount) --type \(obj["type"]!) --date \(obj["date"]!) --no-sms -q >/dev/null || echo FAIL\n"
     }
-    let sh = Process()
-    sh.executableURL = URL(fileURLWithPath: "/bin/bash")
-    sh.arguments = ["-c", script]
-    sh.environment = other.environment.merging(["FIDO": other.binary]) { $1 }
-    let out = Pipe()
-    sh.standardOutput = out
-    try sh.run()
-    let failures = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    sh.waitUntilExit()
-    XCTAssertEqual(failures, "")
+    XCTAssertEqual(other.shell(script).stdout, "")
     for i in 0..<3 {
       var a = fido.object(["analytics", "imp\(i)@example.com"])
       var b = other.object(["analytics", "imp\(i)@example.com"])

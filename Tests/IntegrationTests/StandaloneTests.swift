@@ -14,17 +14,20 @@ final class StandaloneTests: XCTestCase {
     guard let python = ProcessInfo.processInfo.environment["FIDO_TEST_PYTHON"] else {
       throw XCTSkip("FIDO_TEST_PYTHON (the venv's python) is not set: run with 'make test'")
     }
-    let secantus = URL(fileURLWithPath: python).deletingLastPathComponent().appendingPathComponent("secantusd-py")
+    let secantus = URL(fileURLWithPath: python).deletingLastPathComponent().appendingPathComponent(
+      "secantusd-py")
     guard FileManager.default.isExecutableFile(atPath: secantus.path) else {
       throw XCTSkip("no secantusd-py beside \(python)")
     }
     let port = try freePort()
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("fido-standalone-\(UUID().uuidString)")
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "fido-standalone-\(UUID().uuidString)")
     dataDir = dir
     let p = Process()
     p.executableURL = secantus
     p.arguments = [
-      "--host", "127.0.0.1", "--port", "\(port)", "--storage-path", dir.path, "--standalone", "--log-level",
+      "--host", "127.0.0.1", "--port", "\(port)", "--storage-path", dir.path, "--standalone",
+      "--log-level",
       "WARNING",
     ]
     p.standardOutput = FileHandle.nullDevice
@@ -59,7 +62,9 @@ final class StandaloneTests: XCTestCase {
     addr.sin_addr.s_addr = inet_addr("127.0.0.1")
     addr.sin_port = 0
     var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-    _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) } }
+    _ = withUnsafePointer(to: &addr) {
+      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) }
+    }
     _ = withUnsafeMutablePointer(to: &addr) {
       $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) }
     }
@@ -69,15 +74,28 @@ final class StandaloneTests: XCTestCase {
   func testOrderedWritesWithoutTransactions() {
     let doctor = fido.object(["doctor"])
     XCTAssertEqual(doctor["transactions"] as? Bool, false, "\(doctor)")
-    let u = fido.object(["user", "create", "--name", "S", "--email", "s@example.com", "--balance", "10"])["id"] as! String
-    let a = fido.object(["txn", "add", "--user", u, "--amount", "5", "--type", "credit", "--key", "s1", "--no-sms"])
-    let again = fido.object(["txn", "add", "--user", u, "--amount", "5", "--type", "credit", "--key", "s1", "--no-sms"])
+    let u =
+      fido.object(["user", "create", "--name", "S", "--email", "s@example.com", "--balance", "10"])[
+        "id"] as! String
+    let a = fido.object([
+      "txn", "add", "--user", u, "--amount", "5", "--type", "credit", "--key", "s1", "--no-sms",
+    ])
+    let again = fido.object([
+      "txn", "add", "--user", u, "--amount", "5", "--type", "credit", "--key", "s1", "--no-sms",
+    ])
     XCTAssertEqual(a["id"] as? String, again["id"] as? String)
     XCTAssertEqual(
-      fido.run(["txn", "add", "--user", u, "--amount", "6", "--type", "credit", "--key", "s1", "--no-sms"]).status, 4)
-    let b = fido.object(["txn", "add", "--user", u, "--amount", "2.50", "--type", "debit", "--no-sms"])
+      fido.run([
+        "txn", "add", "--user", u, "--amount", "6", "--type", "credit", "--key", "s1", "--no-sms",
+      ]).status, 4)
+    let b = fido.object([
+      "txn", "add", "--user", u, "--amount", "2.50", "--type", "debit", "--no-sms",
+    ])
     _ = fido.object(["txn", "update", b["id"] as! String, "--amount", "3"])
-    XCTAssertEqual(fido.run(["txn", "import", "-"], stdin: "{\"user\":\"\(u)\",\"amount\":\"1\",\"type\":\"credit\"}\n").status, 0)
+    XCTAssertEqual(
+      fido.run(
+        ["txn", "import", "-"], stdin: "{\"user\":\"\(u)\",\"amount\":\"1\",\"type\":\"credit\"}\n"
+      ).status, 0)
     XCTAssertEqual(fido.object(["user", "get", u])["balance"] as? String, "13.00")
     XCTAssertEqual(fido.run(["db", "check"]).status, 0)
     _ = fido.object(["txn", "delete", a["id"] as! String, "--yes"])

@@ -317,15 +317,7 @@ final class TxnCommandTests: XCTestCase {
       (0..<processes).map { p in
         "(for i in $(seq 1 \(perProcess)); do \"$FIDO\" txn add --user \(u) --amount $(( (i % 7) + 1 )).\(p)5 --type $([ $((i % 3)) = 0 ] && echo debit || echo credit) --date 2023-10-0$(( (i % 5) + 1 ))T10:00:00Z --no-sms -q >/dev/null || echo FAIL; done) &"
       }.joined(separator: "\n") + "\nwait\n"
-    let sh = Process()
-    sh.executableURL = URL(fileURLWithPath: "/bin/bash")
-    sh.arguments = ["-c", script]
-    sh.environment = fido.environment.merging(["FIDO": fido.binary]) { $1 }
-    let out = Pipe()
-    sh.standardOutput = out
-    try sh.run()
-    let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    sh.waitUntilExit()
+    let text = fido.shell(script).stdout
     XCTAssertFalse(text.contains("FAIL"), text)
     var model: [ModelTxn] = []
     for p in 0..<processes {
