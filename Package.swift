@@ -10,9 +10,8 @@ let package = Package(
     .systemLibrary(
       name: "CMongoc", pkgConfig: "libmongoc-1.0",
       providers: [.apt(["libmongoc-dev"])]),
-    .systemLibrary(
-      name: "CCurl", pkgConfig: "libcurl",
-      providers: [.apt(["libcurl4-openssl-dev"])]),
+    // Headers only: libcurl itself is loaded with dlopen when a command needs HTTP.
+    .systemLibrary(name: "CCurl", providers: [.apt(["libcurl4-openssl-dev"])]),
     .systemLibrary(
       name: "COpenSSL", pkgConfig: "libcrypto",
       providers: [.apt(["libssl-dev"])]),

@@ -16,11 +16,6 @@ final class SMSCommandTests: XCTestCase {
   private let expectedBody =
     "Hi Ama Mensah, your account has been credited with GHS 21.00. New balance: GHS 1,121.00."
 
-  override class func setUp() {
-    super.setUp()
-    try? HTTPRuntime.initialize()
-  }
-
   override func setUpWithError() throws {
     fido = try FidoRunner()
     double = try TwilioDouble()

@@ -13,11 +13,6 @@ final class TwilioClientTests: XCTestCase {
   private let text =
     "Hi Ama Mensah, your account has been credited with GHS 1,121.00 & more: +5% = café ☕️ 🇬🇭"
 
-  override class func setUp() {
-    super.setUp()
-    try? HTTPRuntime.initialize()
-  }
-
   override func setUpWithError() throws {
     double = try TwilioDouble()
   }

@@ -12,6 +12,8 @@ internal import CCurl
 /// dead, libcurl silently resends the request, which for a non-idempotent
 /// POST could repeat it.
 public final class CurlEasy {
+  private let runtime: HTTPRuntime
+  private let api: UnsafeMutablePointer<fido_curl_api>
   private let handle: UnsafeMutableRawPointer
   private var headerList: UnsafeMutablePointer<curl_slist>?
   private let errorBuffer: UnsafeMutablePointer<CChar>
@@ -19,8 +21,15 @@ public final class CurlEasy {
   /// A response body larger than this ends the transfer with an error.
   public static let maxResponseBytes = 16 << 20
 
-  public init() throws(CurlError) {
-    guard let handle = curl_easy_init() else {
+  /// A handle on a runtime of its own (one-off requests, tests).
+  public convenience init() throws(CurlError) {
+    try self.init(runtime: HTTPRuntime())
+  }
+
+  public init(runtime: HTTPRuntime) throws(CurlError) {
+    self.runtime = runtime
+    api = runtime.api
+    guard let handle = fido_curl_easy_init(runtime.api) else {
       throw CurlError(
         code: CURLE_FAILED_INIT, detail: "curl_easy_init failed", requestWritten: false)
     }
@@ -30,103 +39,110 @@ public final class CurlEasy {
   }
 
   deinit {
-    curl_easy_cleanup(handle)
-    curl_slist_free_all(headerList)
+    fido_curl_easy_cleanup(api, handle)
+    fido_curl_slist_free_all(api, headerList)
     errorBuffer.deallocate()
   }
 
   /// Sends `request` and waits for the complete answer. Any HTTP status is a
   /// response; only transport failures throw.
   public func perform(_ request: HTTPRequest) throws(CurlError) -> HTTPResponse {
-    curl_easy_reset(handle)
-    curl_slist_free_all(headerList)
+    fido_curl_easy_reset(api, handle)
+    fido_curl_slist_free_all(api, headerList)
     headerList = nil
     errorBuffer[0] = 0
 
     let sink = ResponseSink()
     try configure(request, sink: Unmanaged.passUnretained(sink).toOpaque())
-    let code = withExtendedLifetime(sink) { curl_easy_perform(handle) }
+    let code = withExtendedLifetime(sink) { fido_curl_easy_perform(api, handle) }
     guard code == CURLE_OK else {
       throw CurlError(
-        code: code, detail: String(cString: errorBuffer),
+        code: code, detail: detail(code),
         requestWritten: requestWritten(bodyLength: request.method == .post ? request.body.count : 0)
       )
     }
     var status = 0
-    _ = fido_curl_easy_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
+    _ = fido_curl_easy_getinfo_long(api, handle, CURLINFO_RESPONSE_CODE, &status)
     return HTTPResponse(status: status, headers: sink.headers, body: sink.body)
   }
 
   private func configure(_ request: HTTPRequest, sink: UnsafeMutableRawPointer) throws(CurlError) {
-    try check(fido_curl_easy_setopt_pointer(handle, CURLOPT_ERRORBUFFER, errorBuffer))
-    try check(fido_curl_easy_setopt_long(handle, CURLOPT_NOSIGNAL, 1))
-    try check(fido_curl_easy_setopt_string(handle, CURLOPT_URL, request.url))
-    try check(fido_curl_easy_setopt_string(handle, CURLOPT_PROTOCOLS_STR, "http,https"))
-    try check(fido_curl_easy_setopt_long(handle, CURLOPT_FOLLOWLOCATION, 0))
-    try check(fido_curl_easy_setopt_long(handle, CURLOPT_SSL_VERIFYPEER, 1))
-    try check(fido_curl_easy_setopt_long(handle, CURLOPT_SSL_VERIFYHOST, 2))
+    try check(fido_curl_easy_setopt_pointer(api, handle, CURLOPT_ERRORBUFFER, errorBuffer))
+    try check(fido_curl_easy_setopt_long(api, handle, CURLOPT_NOSIGNAL, 1))
+    try check(fido_curl_easy_setopt_string(api, handle, CURLOPT_URL, request.url))
+    try check(fido_curl_easy_setopt_string(api, handle, CURLOPT_PROTOCOLS_STR, "http,https"))
+    try check(fido_curl_easy_setopt_long(api, handle, CURLOPT_FOLLOWLOCATION, 0))
+    try check(fido_curl_easy_setopt_long(api, handle, CURLOPT_SSL_VERIFYPEER, 1))
+    try check(fido_curl_easy_setopt_long(api, handle, CURLOPT_SSL_VERIFYHOST, 2))
     try check(
       fido_curl_easy_setopt_long(
-        handle, CURLOPT_CONNECTTIMEOUT_MS, Self.clampedMS(request.connectTimeoutMS)))
+        api, handle, CURLOPT_CONNECTTIMEOUT_MS, Self.clampedMS(request.connectTimeoutMS)))
     try check(
-      fido_curl_easy_setopt_long(handle, CURLOPT_TIMEOUT_MS, Self.clampedMS(request.timeoutMS)))
-    try check(fido_curl_easy_setopt_string(handle, CURLOPT_USERAGENT, "fido"))
-    try check(fido_curl_easy_setopt_write_function(handle, Self.receiveBody))
-    try check(fido_curl_easy_setopt_pointer(handle, CURLOPT_WRITEDATA, sink))
-    try check(fido_curl_easy_setopt_header_function(handle, Self.receiveHeader))
-    try check(fido_curl_easy_setopt_pointer(handle, CURLOPT_HEADERDATA, sink))
+      fido_curl_easy_setopt_long(api, handle, CURLOPT_TIMEOUT_MS, Self.clampedMS(request.timeoutMS))
+    )
+    try check(fido_curl_easy_setopt_string(api, handle, CURLOPT_USERAGENT, "fido"))
+    try check(fido_curl_easy_setopt_write_function(api, handle, Self.receiveBody))
+    try check(fido_curl_easy_setopt_pointer(api, handle, CURLOPT_WRITEDATA, sink))
+    try check(fido_curl_easy_setopt_header_function(api, handle, Self.receiveHeader))
+    try check(fido_curl_easy_setopt_pointer(api, handle, CURLOPT_HEADERDATA, sink))
     // HTTP Basic is libcurl's default CURLOPT_HTTPAUTH; libcurl sends it with the request.
     if let username = request.username {
-      try check(fido_curl_easy_setopt_string(handle, CURLOPT_USERNAME, username))
+      try check(fido_curl_easy_setopt_string(api, handle, CURLOPT_USERNAME, username))
     }
     if let password = request.password {
-      try check(fido_curl_easy_setopt_string(handle, CURLOPT_PASSWORD, password))
+      try check(fido_curl_easy_setopt_string(api, handle, CURLOPT_PASSWORD, password))
     }
     var lines = request.headers.map { "\($0.name): \($0.value)" }
     switch request.method {
     case .get:
-      try check(fido_curl_easy_setopt_long(handle, CURLOPT_HTTPGET, 1))
+      try check(fido_curl_easy_setopt_long(api, handle, CURLOPT_HTTPGET, 1))
     case .post:
-      try check(fido_curl_easy_setopt_long(handle, CURLOPT_FRESH_CONNECT, 1))
-      try check(fido_curl_easy_setopt_long(handle, CURLOPT_FORBID_REUSE, 1))
-      try check(fido_curl_easy_setopt_long(handle, CURLOPT_POST, 1))
+      try check(fido_curl_easy_setopt_long(api, handle, CURLOPT_FRESH_CONNECT, 1))
+      try check(fido_curl_easy_setopt_long(api, handle, CURLOPT_FORBID_REUSE, 1))
+      try check(fido_curl_easy_setopt_long(api, handle, CURLOPT_POST, 1))
       try check(
         fido_curl_easy_setopt_off_t(
-          handle, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(request.body.count)))
+          api, handle, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(request.body.count)))
       // COPYPOSTFIELDS copies the bytes now, so the buffer need not outlive this call.
       var body = request.body
       body.append(0)  // a non-empty buffer, so an empty body still has an address
       try check(
         body.withUnsafeMutableBytes {
-          fido_curl_easy_setopt_pointer(handle, CURLOPT_COPYPOSTFIELDS, $0.baseAddress)
+          fido_curl_easy_setopt_pointer(api, handle, CURLOPT_COPYPOSTFIELDS, $0.baseAddress)
         })
       lines.append("Expect:")
     }
     for line in lines {
-      guard let list = curl_slist_append(headerList, line) else {
+      guard let list = fido_curl_slist_append(api, headerList, line) else {
         throw CurlError(code: CURLE_OUT_OF_MEMORY, detail: "", requestWritten: false)
       }
       headerList = list
     }
-    try check(fido_curl_easy_setopt_slist(handle, CURLOPT_HTTPHEADER, headerList))
+    try check(fido_curl_easy_setopt_slist(api, handle, CURLOPT_HTTPHEADER, headerList))
   }
 
   private func check(_ code: CURLcode) throws(CurlError) {
     guard code == CURLE_OK else {
-      throw CurlError(code: code, detail: String(cString: errorBuffer), requestWritten: false)
+      throw CurlError(code: code, detail: detail(code), requestWritten: false)
     }
+  }
+
+  /// libcurl's detail names the host, port and time; its generic text is the fallback.
+  private func detail(_ code: CURLcode) -> String {
+    let specific = String(cString: errorBuffer)
+    return specific.isEmpty ? runtime.text(of: code) : specific
   }
 
   /// The second half of `CurlError`'s rule: did libcurl hand the whole request to the socket?
   private func requestWritten(bodyLength: Int) -> Bool {
     if bodyLength > 0 {
       var uploaded: curl_off_t = 0
-      guard fido_curl_easy_getinfo_off_t(handle, CURLINFO_SIZE_UPLOAD_T, &uploaded) == CURLE_OK
+      guard fido_curl_easy_getinfo_off_t(api, handle, CURLINFO_SIZE_UPLOAD_T, &uploaded) == CURLE_OK
       else { return true }
       return uploaded >= bodyLength
     }
     var requestSize = 0
-    guard fido_curl_easy_getinfo_long(handle, CURLINFO_REQUEST_SIZE, &requestSize) == CURLE_OK
+    guard fido_curl_easy_getinfo_long(api, handle, CURLINFO_REQUEST_SIZE, &requestSize) == CURLE_OK
     else { return true }
     return requestSize > 0
   }

@@ -74,8 +74,7 @@ extension CurlError {
   /// the second half of the rule above, measured by the caller after the transfer.
   init(code: CURLcode, detail: String, requestWritten: Bool) {
     let raw = Int(code.rawValue)
-    // libcurl's detail names the host, port and time; its generic text is the fallback.
-    let text = detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail
+    let text = detail.isEmpty ? "libcurl error \(code.rawValue)" : detail
     switch code {
     case CURLE_UNSUPPORTED_PROTOCOL, CURLE_FAILED_INIT, CURLE_URL_MALFORMAT, CURLE_NOT_BUILT_IN,
       CURLE_BAD_FUNCTION_ARGUMENT, CURLE_UNKNOWN_OPTION, CURLE_SETOPT_OPTION_SYNTAX,

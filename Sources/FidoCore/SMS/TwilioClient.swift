@@ -10,6 +10,9 @@
 public final class TwilioClient {
   public let config: TwilioConfig
   private let log: (@Sendable (String) -> Void)?
+  /// libcurl, loaded once for this client; a failure to load it fails each
+  /// request before anything is sent.
+  private let http: Result<HTTPRuntime, CurlError>
 
   /// A lookup reads at most this many pages of 50 before it gives up with `.failed`.
   public static let maxLookupPages = 20
@@ -17,6 +20,7 @@ public final class TwilioClient {
   public init(_ config: TwilioConfig, log: (@Sendable (String) -> Void)? = nil) {
     self.config = config
     self.log = log
+    http = Result { () throws(CurlError) -> HTTPRuntime in try HTTPRuntime() }
   }
 
   /// Creates one SMS: `POST {base}/2010-04-01/Accounts/{SID}/Messages.json`
@@ -177,7 +181,7 @@ public final class TwilioClient {
       return d.components.seconds * 1000 + d.components.attoseconds / 1_000_000_000_000_000
     }
     do {
-      let response = try CurlEasy().perform(request)
+      let response = try CurlEasy(runtime: http.get()).perform(request)
       emit("twilio: ← \(response.status) in \(elapsed()) ms")
       return .success(response)
     } catch {
