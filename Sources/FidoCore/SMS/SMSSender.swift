@@ -36,10 +36,7 @@ public final class SMSSender {
   }
 
   private static func clientConfig(_ settings: TwilioSettings, timeoutMS: Int64) -> TwilioConfig {
-    TwilioConfig(
-      accountSID: settings.accountSID, authToken: settings.authToken, from: settings.from,
-      messagingServiceSID: settings.messagingServiceSID, apiBase: settings.apiBase,
-      timeoutMS: timeoutMS)
+    TwilioConfig(settings, timeoutMS: timeoutMS)
   }
 
   /// How long a claim on a notification lasts.

@@ -2,30 +2,38 @@
 /// where the API lives (`TWILIO_API_BASE`, a loopback double in tests).
 /// Printing or dumping a config never shows the auth token.
 public struct TwilioConfig: Sendable {
-  public static let defaultAPIBase = "https://api.twilio.com"
+  public static let defaultAPIBase = Config.defaultTwilioBase
 
-  public var accountSID: String
-  public var authToken: String
-  /// `TWILIO_FROM`: a Twilio number (E.164), short code or alphanumeric sender ID.
-  public var from: String?
-  /// `TWILIO_MESSAGING_SERVICE_SID`; with `from` as well, `from` picks the sender.
-  public var messagingServiceSID: String?
-  /// Scheme and authority, optionally a path prefix; no trailing slash needed.
-  public var apiBase: String
+  /// The account, credentials, sender and API base, as configured.
+  public var settings: TwilioSettings
   /// Limit for each request to Twilio, connecting included.
   public var timeoutMS: Int64
+
+  public init(_ settings: TwilioSettings, timeoutMS: Int64) {
+    self.settings = settings
+    self.timeoutMS = timeoutMS
+  }
 
   public init(
     accountSID: String, authToken: String, from: String? = nil, messagingServiceSID: String? = nil,
     apiBase: String = TwilioConfig.defaultAPIBase, timeoutMS: Int64 = 10_000
   ) {
-    self.accountSID = accountSID
-    self.authToken = authToken
-    self.from = from
-    self.messagingServiceSID = messagingServiceSID
-    self.apiBase = apiBase
-    self.timeoutMS = timeoutMS
+    self.init(
+      TwilioSettings(
+        accountSID: accountSID, authToken: authToken, from: from,
+        messagingServiceSID: messagingServiceSID,
+        apiBase: apiBase),
+      timeoutMS: timeoutMS)
   }
+
+  public var accountSID: String { settings.accountSID }
+  public var authToken: String { settings.authToken }
+  /// `TWILIO_FROM`: a Twilio number (E.164), short code or alphanumeric sender ID.
+  public var from: String? { settings.from }
+  /// `TWILIO_MESSAGING_SERVICE_SID`; with `from` as well, `from` picks the sender.
+  public var messagingServiceSID: String? { settings.messagingServiceSID }
+  /// Scheme and authority, optionally a path prefix; no trailing slash needed.
+  public var apiBase: String { settings.apiBase }
 
   /// Checks the settings before anything is sent, so a bad setting is a
   /// configuration error (exit 78) rather than a notification Twilio rejects
@@ -81,19 +89,11 @@ extension UInt8 {
   }
 }
 
+/// Shows the settings through their own redacting description: never the token.
 extension TwilioConfig: CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
-  public var description: String {
-    "TwilioConfig(accountSID: \(accountSID), authToken: <redacted>, from: \(from ?? "nil"), "
-      + "messagingServiceSID: \(messagingServiceSID ?? "nil"), apiBase: \(apiBase), timeoutMS: \(timeoutMS))"
-  }
+  public var description: String { "TwilioConfig(\(settings), timeoutMS: \(timeoutMS))" }
   public var debugDescription: String { description }
   public var customMirror: Mirror {
-    Mirror(
-      self,
-      children: [
-        "accountSID": accountSID, "authToken": "<redacted>", "from": from as Any,
-        "messagingServiceSID": messagingServiceSID as Any, "apiBase": apiBase,
-        "timeoutMS": timeoutMS,
-      ], displayStyle: .struct)
+    Mirror(self, children: ["settings": settings, "timeoutMS": timeoutMS], displayStyle: .struct)
   }
 }
