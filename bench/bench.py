@@ -193,7 +193,7 @@ class Bench:
         self.run_ok([PY, f"{HERE}/seed.py", self.uri, db, str(n), prefix, ids_out, users_out])
 
     def reset_transactions(self, db):
-        """Empties `transactions` (and `user_days`) and recreates fido's indexes, outside the timing."""
+        """Empties `transactions`, zeroes the users' figures and recreates fido's indexes, outside the timing."""
         self.run_ok([PY, f"{HERE}/reset.py", self.uri, db])
         self.fido_out(db, "db", "init")
 

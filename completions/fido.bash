@@ -24,7 +24,7 @@ _fido_options() {
         "txn list") echo "--user --since --until --type --limit --after $globals" ;;
         "txn update") echo "--amount --type --date $globals" ;;
         "txn delete") echo "-y --yes $globals" ;;
-        "txn import") echo "--format --dry-run --sms $globals" ;;
+        "txn import") echo "--format --dry-run --sms --batch-size $globals" ;;
         "analytics") echo "--since --until $globals" ;;
         "sms list") echo "--status --limit $globals" ;;
         "sms retry") echo "--limit $globals" ;;
@@ -36,7 +36,7 @@ _fido_options() {
 # Succeeds when option $2 of the command at path $1 takes a value.
 _fido_takes_value() {
     case "$1|$2" in
-        *"|--uri"|*"|--db"|*"|-o"|*"|--output"|*"|--env-file"|*"|--timeout"|"user create|--name"|"user create|--email"|"user create|--phone"|"user create|--balance"|"user create|--currency"|"user list|--email"|"user list|--name-contains"|"user list|--limit"|"user list|--after"|"user update|--name"|"user update|--email"|"user update|--phone"|"txn add|--user"|"txn add|--amount"|"txn add|--type"|"txn add|--date"|"txn add|--key"|"txn list|--user"|"txn list|--since"|"txn list|--until"|"txn list|--type"|"txn list|--limit"|"txn list|--after"|"txn update|--amount"|"txn update|--type"|"txn update|--date"|"txn import|--format"|"analytics|--since"|"analytics|--until"|"sms list|--status"|"sms list|--limit"|"sms retry|--limit") return 0 ;;
+        *"|--uri"|*"|--db"|*"|-o"|*"|--output"|*"|--env-file"|*"|--timeout"|"user create|--name"|"user create|--email"|"user create|--phone"|"user create|--balance"|"user create|--currency"|"user list|--email"|"user list|--name-contains"|"user list|--limit"|"user list|--after"|"user update|--name"|"user update|--email"|"user update|--phone"|"txn add|--user"|"txn add|--amount"|"txn add|--type"|"txn add|--date"|"txn add|--key"|"txn list|--user"|"txn list|--since"|"txn list|--until"|"txn list|--type"|"txn list|--limit"|"txn list|--after"|"txn update|--amount"|"txn update|--type"|"txn update|--date"|"txn import|--format"|"txn import|--batch-size"|"analytics|--since"|"analytics|--until"|"sms list|--status"|"sms list|--limit"|"sms retry|--limit") return 0 ;;
     esac
     return 1
 }

@@ -11,7 +11,7 @@ end
 
 function __fido_takes_value -a path option
     switch "$path:$option"
-        case '*:--uri' '*:--db' '*:-o' '*:--output' '*:--env-file' '*:--timeout' 'fido/user/create:--name' 'fido/user/create:--email' 'fido/user/create:--phone' 'fido/user/create:--balance' 'fido/user/create:--currency' 'fido/user/list:--email' 'fido/user/list:--name-contains' 'fido/user/list:--limit' 'fido/user/list:--after' 'fido/user/update:--name' 'fido/user/update:--email' 'fido/user/update:--phone' 'fido/txn/add:--user' 'fido/txn/add:--amount' 'fido/txn/add:--type' 'fido/txn/add:--date' 'fido/txn/add:--key' 'fido/txn/list:--user' 'fido/txn/list:--since' 'fido/txn/list:--until' 'fido/txn/list:--type' 'fido/txn/list:--limit' 'fido/txn/list:--after' 'fido/txn/update:--amount' 'fido/txn/update:--type' 'fido/txn/update:--date' 'fido/txn/import:--format' 'fido/analytics:--since' 'fido/analytics:--until' 'fido/sms/list:--status' 'fido/sms/list:--limit' 'fido/sms/retry:--limit'
+        case '*:--uri' '*:--db' '*:-o' '*:--output' '*:--env-file' '*:--timeout' 'fido/user/create:--name' 'fido/user/create:--email' 'fido/user/create:--phone' 'fido/user/create:--balance' 'fido/user/create:--currency' 'fido/user/list:--email' 'fido/user/list:--name-contains' 'fido/user/list:--limit' 'fido/user/list:--after' 'fido/user/update:--name' 'fido/user/update:--email' 'fido/user/update:--phone' 'fido/txn/add:--user' 'fido/txn/add:--amount' 'fido/txn/add:--type' 'fido/txn/add:--date' 'fido/txn/add:--key' 'fido/txn/list:--user' 'fido/txn/list:--since' 'fido/txn/list:--until' 'fido/txn/list:--type' 'fido/txn/list:--limit' 'fido/txn/list:--after' 'fido/txn/update:--amount' 'fido/txn/update:--type' 'fido/txn/update:--date' 'fido/txn/import:--format' 'fido/txn/import:--batch-size' 'fido/analytics:--since' 'fido/analytics:--until' 'fido/sms/list:--status' 'fido/sms/list:--limit' 'fido/sms/retry:--limit'
             return 0
     end
     return 1
@@ -242,6 +242,7 @@ complete -c fido -n '__fido_at fido/txn/delete' -s 'y' -l 'yes' -d 'Delete the t
 complete -c fido -n '__fido_at fido/txn/import' -l 'format' -x -a 'ndjson csv' -d 'Input format'
 complete -c fido -n '__fido_at fido/txn/import' -l 'dry-run' -d 'Validate every line and write nothing'
 complete -c fido -n '__fido_at fido/txn/import' -l 'sms' -d 'Queue SMS alerts as pending for \'fido sms retry\''
+complete -c fido -n '__fido_at fido/txn/import' -l 'batch-size' -x -d 'Lines per atomic batch, 1-100000'
 complete -c fido -n '__fido_arg fido/txn/import 0' -F -d 'The file to read; - or none reads stdin'
 
 # fido analytics

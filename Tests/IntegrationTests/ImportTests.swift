@@ -95,7 +95,8 @@ final class ImportTests: XCTestCase {
   func testImportEqualsAddingOneByOne() throws {
     let users = makeUsers(3)
     let (text, _) = seededLines(300, users: users, seed: 11)
-    XCTAssertEqual(fido.run(["txn", "import", "-"], stdin: text).status, 0)
+    // Small odd batches: each user's day counters grow over many batches.
+    XCTAssertEqual(fido.run(["txn", "import", "-", "--batch-size", "7"], stdin: text).status, 0)
     let other = try FidoRunner()
     var ids: [String] = []
     for i in 0..<3 {
@@ -127,6 +128,20 @@ final class ImportTests: XCTestCase {
       }
       XCTAssertEqual(a as NSDictionary, b as NSDictionary)
     }
+  }
+
+  func testBatchSizeOutOfRangeIsAUsageError() {
+    let users = makeUsers(1)
+    let line = "{\"user\":\"\(users[0])\",\"amount\":\"1\",\"type\":\"credit\"}\n"
+    for bad in ["0", "-1", "100001", "ten"] {
+      let r = fido.run(["txn", "import", "-", "--batch-size", bad], stdin: line)
+      XCTAssertEqual(r.status, 2, bad)
+      XCTAssertTrue(
+        r.stderr.contains("'--batch-size' takes a whole number from 1 to 100000"), r.stderr)
+    }
+    XCTAssertEqual(fido.mongoPython("print(db.transactions.count_documents({}))"), "0")
+    XCTAssertEqual(fido.run(["txn", "import", "-", "--batch-size", "1"], stdin: line).status, 0)
+    XCTAssertEqual(fido.mongoPython("print(db.transactions.count_documents({}))"), "1")
   }
 
   func testCSVFromStdinWithQuotedFieldsAndCRLF() {
@@ -209,7 +224,7 @@ final class ImportTests: XCTestCase {
     let path = write("big.ndjson", text)
     let p = Process()
     p.executableURL = URL(fileURLWithPath: fido.binary)
-    p.arguments = ["txn", "import", path]
+    p.arguments = ["txn", "import", path, "--batch-size", "1000"]
     p.environment = fido.environment
     p.standardOutput = FileHandle.nullDevice
     p.standardError = FileHandle.nullDevice

@@ -159,9 +159,9 @@ final class UserCommandTests: XCTestCase {
     XCTAssertEqual(fido.run(["user", "delete", id, "--cascade", "--yes", "-q"]).stdout, id + "\n")
     XCTAssertEqual(
       fido.mongoPython(
-        "print(db.users.count_documents({}), db.transactions.count_documents({}), db.user_days.count_documents({}))"
+        "print(db.users.count_documents({}), db.transactions.count_documents({}))"
       ),
-      "0 0 0")
+      "0 0")
   }
 
   func testPasswordIsHashedAndNeverPrinted() {

@@ -114,8 +114,10 @@ final class HelpTests: XCTestCase {
       synopsis("txn", "add"),
       "fido txn add --user USER --amount AMOUNT --type credit|debit [--date DATE] [--key KEY] [--no-sms]"
     )
+    // DESIGN's synopsis plus --batch-size (see the README's import section).
     XCTAssertEqual(
-      synopsis("txn", "import"), "fido txn import [FILE] [--format ndjson|csv] [--dry-run] [--sms]")
+      synopsis("txn", "import"),
+      "fido txn import [FILE] [--format ndjson|csv] [--dry-run] [--sms] [--batch-size N]")
     XCTAssertEqual(
       synopsis("sms", "list"), "fido sms list [--status pending|failed|sent|skipped] [--limit N]")
   }

@@ -23,9 +23,14 @@ public struct ImportOptions: Sendable {
   /// Queue imported transactions' SMS as pending (else skipped).
   public var sms: Bool
   public var smsConfigured: Bool
+  /// Lines per atomic batch (one multi-document transaction). Each batch
+  /// updates each of its users once, so larger batches mean fewer writes.
   public var batchSize: Int
+  public static let defaultBatchSize = 10_000
+  public static let maxBatchSize = 100_000
   public init(
-    format: ImportFormat, dryRun: Bool, sms: Bool, smsConfigured: Bool, batchSize: Int = 1000
+    format: ImportFormat, dryRun: Bool, sms: Bool, smsConfigured: Bool,
+    batchSize: Int = defaultBatchSize
   ) {
     self.format = format
     self.dryRun = dryRun
@@ -250,7 +255,7 @@ public final class Importer {
         seenKeys[use] = (line.amount, line.type, line.dateGiven ? line.date : nil, line.line)
         keyed.append(line)
         summary.inserted += 1
-        if keyed.count >= options.batchSize { try checkStoredKeys() }
+        if keyed.count >= Self.keyCheckChunk { try checkStoredKeys() }
       }
     }
     try checkStoredKeys()
@@ -403,21 +408,22 @@ public final class Importer {
           if let id = d["_id"]?.objectIDValue { balances[id] = d["balance"]?.int64Value ?? 0 }
         }
       }
+      // The transaction documents go in chunks of `insertChunk` (one insert
+      // command each, constant memory); the statistics go in one update per
+      // user, day counters included, however many lines the user has here.
       var docs: [Document] = []
-      docs.reserveCapacity(lines.count)
+      docs.reserveCapacity(min(lines.count, Self.insertChunk))
       var userEffects: [ObjectID: StatsEffect] = [:]
-      var dayEffects: [DayKey: StatsEffect] = [:]
       var order: [ObjectID] = []
-      var dayOrder: [DayKey] = []
       for l in lines {
         let user = users[l.user]!
         let effect = StatsEffect.add(type: l.type, amount: l.amount, date: l.date)
-        if userEffects[l.user] == nil { order.append(l.user) }
-        userEffects[l.user] = userEffects[l.user].map { $0.combined(with: effect) } ?? effect
-        let dk = DayKey(user: l.user, day: effect.day!)
-        if dayEffects[dk] == nil { dayOrder.append(dk) }
-        dayEffects[dk, default: StatsEffect()].count += 1
-        dayEffects[dk, default: StatsEffect()].dayAmount += l.amount
+        if userEffects[l.user] == nil {
+          order.append(l.user)
+          userEffects[l.user] = effect
+        } else {
+          userEffects[l.user]!.absorb(effect)
+        }
         var sms: Document
         if queue, let phone = user.phone {
           let balance = (balances[l.user] ?? user.balance) + l.type.signed(l.amount)
@@ -452,8 +458,14 @@ public final class Importer {
         doc["created_at"] = .date(now)
         doc["updated_at"] = .date(now)
         docs.append(doc)
+        if docs.count == Self.insertChunk {
+          try store.transactions.insertMany(docs, ordered: true, session: session)
+          docs.removeAll(keepingCapacity: true)
+        }
       }
-      try store.transactions.insertMany(docs, ordered: true, session: session)
+      if !docs.isEmpty {
+        try store.transactions.insertMany(docs, ordered: true, session: session)
+      }
       var userOps: [(filter: Document, update: BSONValue, upsert: Bool)] = []
       for id in order {
         let e = userEffects[id]!
@@ -461,22 +473,12 @@ public final class Importer {
           (["_id": .objectID(id)], .document(FidoStore.userUpdate(e, now: now)), false))
       }
       _ = try store.users.bulkUpdate(userOps, ordered: true, session: session)
-      var dayOps: [(filter: Document, update: BSONValue, upsert: Bool)] = []
-      for dk in dayOrder {
-        let e = dayEffects[dk]!
-        dayOps.append(
-          (
-            ["user_id": .objectID(dk.user), "day": .date(dk.day)],
-            ["$inc": ["count": .int64(e.count), "amount": .int64(e.dayAmount)]], true
-          ))
-      }
-      _ = try store.days.bulkUpdate(dayOps, ordered: true, session: session)
       return (lines.count, skipped)
     }
   }
 
-  private struct DayKey: Hashable {
-    var user: ObjectID
-    var day: Int64
-  }
+  /// Transaction documents per insert command inside a batch.
+  static let insertChunk = 1000
+  /// Keys per look-up of stored keys in the validation pass.
+  static let keyCheckChunk = 1000
 }

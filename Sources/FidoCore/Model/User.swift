@@ -47,8 +47,11 @@ public struct User: Sendable, Equatable {
     ])
   }
 
-  /// Only what a user needs to be shown: never the password hash.
-  static let projection: Document = ["password_hash": 0]
+  /// Only what a user needs to be shown: never the password hash, nor the
+  /// day counters (they grow by a day per active day; analytics and
+  /// `db check` read them with `projectionWithDays`).
+  static let projection: Document = ["password_hash": 0, "stats.days": 0]
+  static let projectionWithDays: Document = ["password_hash": 0]
 }
 
 /// A user's maintained statistics: counters changed only by atomic operators.
@@ -60,6 +63,9 @@ public struct UserStats: Sendable, Equatable {
   public var debitTotal: Int64 = 0
   public var firstAt: Int64?
   public var lastAt: Int64?
+  /// Per-UTC-day counters (`stats.days`), in stored order; empty unless the
+  /// user was read with them.
+  public var days: [DayCounter] = []
 
   public init() {}
 
@@ -71,6 +77,13 @@ public struct UserStats: Sendable, Equatable {
     debitTotal = doc["debit_total"]?.int64Value ?? 0
     firstAt = doc["first_at"]?.dateValue
     lastAt = doc["last_at"]?.dateValue
+    if let days = doc["days"]?.documentValue {
+      self.days = days.map { key, value in
+        let d = value.documentValue
+        return DayCounter(
+          day: key, count: d?["count"]?.int64Value ?? 0, amount: d?["amount"]?.int64Value ?? 0)
+      }
+    }
   }
 
   /// Adds another set of figures (a day's, say) to these.
@@ -96,4 +109,12 @@ public struct UserStats: Sendable, Equatable {
     if let lastAt { d["last_at"] = .date(lastAt) }
     return d
   }
+}
+
+/// One UTC day's counters: `stats.days.<YYYY-MM-DD>: {count, amount}`, where
+/// amount is credits plus debits.
+public struct DayCounter: Sendable, Equatable {
+  public var day: String
+  public var count: Int64
+  public var amount: Int64
 }

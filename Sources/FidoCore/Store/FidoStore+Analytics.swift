@@ -13,37 +13,26 @@ public struct AnalyticsFigures: Sendable, Equatable {
 }
 
 extension FidoStore {
-  /// Without a window: the user's counters plus the top day by count and by
-  /// amount, each read from its index (`$unionWith`), in one round trip.
+  /// Without a window: the user's counters and day counters, one document
+  /// read whatever the number of transactions.
   public func analytics(_ ref: UserRef) throws(FidoError) -> (User, AnalyticsFigures) {
-    let user = try self.user(ref)
-    let uid = BSONValue.objectID(user.id)
-    let pipeline: [Document] = [
-      ["$match": ["user_id": uid, "count": ["$gt": 0]]],
-      ["$sort": ["count": -1, "day": 1]],
-      ["$limit": 1],
-      ["$project": ["_id": 0, "kind": "busiest", "day": 1, "count": 1, "amount": 1]],
-      [
-        "$unionWith": [
-          "coll": .string(Collections.days),
-          "pipeline": [
-            ["$match": ["user_id": uid, "count": ["$gt": 0]]],
-            ["$sort": ["amount": -1, "day": 1]],
-            ["$limit": 1],
-            ["$project": ["_id": 0, "kind": "amount", "day": 1, "count": 1, "amount": 1]],
-          ],
-        ]
-      ],
-    ]
+    let user = try self.user(ref, withDays: true)
     var figures = AnalyticsFigures()
     figures.stats = user.stats
-    let cursor = try mongo { () throws(MongoError) in try days.aggregate(pipeline) }
-    while let doc = try mongo({ () throws(MongoError) in try cursor.next() }) {
-      guard let day = doc["day"]?.dateValue else { continue }
-      switch doc["kind"]?.stringValue {
-      case "busiest": figures.busiestDay = (day, doc["count"]?.int64Value ?? 0)
-      case "amount": figures.highestAmountDay = (day, doc["amount"]?.int64Value ?? 0)
-      default: break
+    figures.stats.days = []
+    // Ties go to the earliest day.
+    func beats(_ value: Int64, _ day: Int64, _ best: (day: Int64, value: Int64)?) -> Bool {
+      guard let best else { return true }
+      return value > best.value || (value == best.value && day < best.day)
+    }
+    for counter in user.stats.days where counter.count > 0 {
+      // A key that is not a day (written by hand) is left to `db check`.
+      guard let day = try? FidoDate.parse(counter.day, now: 0) else { continue }
+      if beats(counter.count, day, figures.busiestDay.map { ($0.day, $0.count) }) {
+        figures.busiestDay = (day, counter.count)
+      }
+      if beats(counter.amount, day, figures.highestAmountDay.map { ($0.day, $0.amount) }) {
+        figures.highestAmountDay = (day, counter.amount)
       }
     }
     return (user, figures)

@@ -14,7 +14,7 @@ public struct Drift: Sendable, Equatable {
 }
 
 extension FidoStore {
-  /// Recomputes every user's balance, counters and day buckets from
+  /// Recomputes every user's balance, counters and day counters from
   /// `transactions` and reports each difference; with `repair`, rewrites the
   /// drifted users' figures, each user in its own transaction from a fresh
   /// recomputation. Streams users and aggregates in `_id` order (merge join).
@@ -24,16 +24,12 @@ extension FidoStore {
     var driftCount = 0
     var drifted: [ObjectID] = []
     let userCursor = try mongo { () throws(MongoError) in
-      try users.find([:], sort: ["_id": 1], projection: User.projection)
+      try users.find([:], sort: ["_id": 1], projection: User.projectionWithDays)
     }
     let totals = try mongo { () throws(MongoError) in
       try transactions.aggregate(Self.dailyPipeline(match: [:], byUser: true))
     }
-    let storedDays = try mongo { () throws(MongoError) in
-      try days.find([:], sort: ["user_id": 1, "day": 1])
-    }
     var nextTotal = try mongo { () throws(MongoError) in try totals.next() }
-    var nextDay = try mongo { () throws(MongoError) in try storedDays.next() }
 
     while let doc = try mongo({ () throws(MongoError) in try userCursor.next() }) {
       let user = try User(doc)
@@ -47,25 +43,17 @@ extension FidoStore {
         nextTotal = try mongo { () throws(MongoError) in try totals.next() }
       }
       var expected = UserStats()
-      var expectedDays: [Int64: (count: Int64, amount: Int64)] = [:]
+      var expectedDays: [String: (count: Int64, amount: Int64)] = [:]
       while let t = nextTotal, t["_id"]?.documentValue?["user"]?.objectIDValue == user.id {
         let f = UserStats(t)
         expected.add(f)
         if let day = t["_id"]?.documentValue?["day"]?.dateValue {
-          expectedDays[day] = (f.count, f.creditTotal + f.debitTotal)
+          expectedDays[FidoDate.day(day)] = (f.count, f.creditTotal + f.debitTotal)
         }
         nextTotal = try mongo { () throws(MongoError) in try totals.next() }
       }
-      while let d = nextDay, let u = d["user_id"]?.objectIDValue, u < user.id {
-        nextDay = try mongo { () throws(MongoError) in try storedDays.next() }
-      }
-      var actualDays: [Int64: (count: Int64, amount: Int64)] = [:]
-      while let d = nextDay, d["user_id"]?.objectIDValue == user.id {
-        if let day = d["day"]?.dateValue {
-          actualDays[day] = (d["count"]?.int64Value ?? 0, d["amount"]?.int64Value ?? 0)
-        }
-        nextDay = try mongo { () throws(MongoError) in try storedDays.next() }
-      }
+      var actualDays: [String: (count: Int64, amount: Int64)] = [:]
+      for d in user.stats.days { actualDays[d.day] = (d.count, d.amount) }
       let found = Self.compare(
         user: user, expected: expected, expectedDays: expectedDays, actualDays: actualDays)
       for drift in found { try each(drift) }
@@ -88,8 +76,8 @@ extension FidoStore {
   }
 
   static func compare(
-    user: User, expected: UserStats, expectedDays: [Int64: (count: Int64, amount: Int64)],
-    actualDays: [Int64: (count: Int64, amount: Int64)]
+    user: User, expected: UserStats, expectedDays: [String: (count: Int64, amount: Int64)],
+    actualDays: [String: (count: Int64, amount: Int64)]
   ) -> [Drift] {
     var out: [Drift] = []
     func check(_ figure: String, _ stored: String, _ want: String) {
@@ -111,9 +99,8 @@ extension FidoStore {
     for day in Set(expectedDays.keys).union(actualDays.keys).sorted() {
       let want = expectedDays[day] ?? (0, 0)
       let have = actualDays[day] ?? (0, 0)
-      let name = FidoDate.day(day)
-      check("day \(name) count", "\(have.count)", "\(want.count)")
-      check("day \(name) amount", "\(have.amount)", "\(want.amount)")
+      check("day \(day) count", "\(have.count)", "\(want.count)")
+      check("day \(day) amount", "\(have.amount)", "\(want.amount)")
     }
     return out
   }
@@ -127,17 +114,16 @@ extension FidoStore {
       else { return }
       let user = try User(doc)
       var stats = UserStats()
-      var dayDocs: [Document] = []
+      var days = Document()
       let cursor = try transactions.aggregate(
         Self.dailyPipeline(match: ["user_id": .objectID(id)], byUser: false), session: session)
       while let t = try cursor.next() {
         let f = UserStats(t)
         stats.add(f)
         if let day = t["_id"]?.documentValue?["day"]?.dateValue {
-          dayDocs.append([
-            "user_id": .objectID(id), "day": .date(day), "count": .int64(f.count),
-            "amount": .int64(f.creditTotal + f.debitTotal),
-          ])
+          days.append(
+            FidoDate.day(day),
+            ["count": .int64(f.count), "amount": .int64(f.creditTotal + f.debitTotal)])
         }
       }
       var set: Document = [
@@ -145,7 +131,8 @@ extension FidoStore {
         "stats.count": .int64(stats.count), "stats.credit_count": .int64(stats.creditCount),
         "stats.debit_count": .int64(stats.debitCount),
         "stats.credit_total": .int64(stats.creditTotal),
-        "stats.debit_total": .int64(stats.debitTotal), "updated_at": .date(now),
+        "stats.debit_total": .int64(stats.debitTotal), "stats.days": .document(days),
+        "updated_at": .date(now),
       ]
       var update = Document()
       if let f = stats.firstAt, let l = stats.lastAt {
@@ -156,8 +143,6 @@ extension FidoStore {
       }
       update["$set"] = .document(set)
       _ = try users.updateOne(["_id": .objectID(id)], update: .document(update), session: session)
-      _ = try days.deleteMany(["user_id": .objectID(id)], session: session)
-      if !dayDocs.isEmpty { try days.insertMany(dayDocs, session: session) }
     }
   }
 }

@@ -98,17 +98,15 @@ extension FidoStore {
         var doc = doc
         if session != nil {
           // Balance first: the message text needs the new balance.
-          let balance = try applyToUser(user.id, effect, now: now, session: session)
+          let balance = try applyToUser(user.id, effect, now: now, session: session).balance
           doc["sms"] = .document(
             withBody(smsDoc, user: user, type: new.type, amount: new.amount, balance: balance))
           try transactions.insertOne(doc, session: session)
-          try applyToDays(user.id, effect, session: session)
         } else {
           // No transactions: the transaction document first, so a duplicate key
           // changes nothing; `db check --repair` reconciles a crash in between.
           try transactions.insertOne(doc, session: nil)
-          let balance = try applyToUser(user.id, effect, now: now, session: nil)
-          try applyToDays(user.id, effect, session: nil)
+          let balance = try applyToUser(user.id, effect, now: now, session: nil).balance
           let body = withBody(
             smsDoc, user: user, type: new.type, amount: new.amount, balance: balance)
           _ = try transactions.updateOne(
@@ -243,9 +241,12 @@ extension FidoStore {
       }
       let removeOld = StatsEffect.remove(type: old.type, amount: old.amount, date: old.date)
       let addNew = StatsEffect.add(type: type, amount: amount, date: date)
-      _ = try applyToUser(old.userID, removeOld.combined(with: addNew), now: now, session: session)
-      try applyToDays(old.userID, removeOld, addNew, session: session)
-      if date != old.date { try refreshFirstLast(old.userID, session: session) }
+      let applied = try applyToUser(
+        old.userID, removeOld.combined(with: addNew), now: now, session: session)
+      // Only a new date can empty the old day, and it moves first/last too.
+      if date != old.date {
+        try refreshFirstLast(old.userID, dropping: applied.emptiedDays, session: session)
+      }
       return try Transaction(updated)
     }
   }
@@ -259,31 +260,39 @@ extension FidoStore {
       }
       let old = try Transaction(found)
       let effect = StatsEffect.remove(type: old.type, amount: old.amount, date: old.date)
-      _ = try applyToUser(old.userID, effect, now: now, session: session)
-      try applyToDays(old.userID, effect, session: session)
-      try refreshFirstLast(old.userID, session: session)
+      let applied = try applyToUser(old.userID, effect, now: now, session: session)
+      try refreshFirstLast(old.userID, dropping: applied.emptiedDays, session: session)
       return old
     }
   }
 
   // MARK: statistics
 
-  /// Applies an effect to the user's balance and counters with `$inc`/`$min`/`$max`
-  /// in one findAndModify; returns the new balance.
+  /// Applies an effect to the user's balance, counters and day counters with
+  /// `$inc`/`$min`/`$max` in one findAndModify. Returns the new balance and
+  /// the days the effect took a transaction from that are now empty.
   func applyToUser(_ user: ObjectID, _ effect: StatsEffect, now: Int64, session: MongoSession?)
-    throws -> Int64
+    throws -> (balance: Int64, emptiedDays: [String])
   {
+    var projection: Document = ["balance": 1]
+    let shrinking = effect.days.filter { $0.value.count < 0 }.map { FidoDate.day($0.key) }
+    for day in shrinking { projection["stats.days.\(day).count"] = 1 }
     let doc = try users.findOneAndUpdate(
       ["_id": .objectID(user)], update: .document(Self.userUpdate(effect, now: now)),
       returnNew: true,
-      projection: ["balance": 1], session: session)
-    guard let balance = doc?["balance"]?.int64Value else {
+      projection: projection, session: session)
+    guard let doc, let balance = doc["balance"]?.int64Value else {
       throw FidoError.notFound("no user \(user.hex); it was deleted meanwhile")
     }
-    return balance
+    let days = doc["stats"]?.documentValue?["days"]?.documentValue
+    let emptied = shrinking.filter { day in
+      (days?[day]?.documentValue?["count"]?.int64Value ?? 0) <= 0
+    }
+    return (balance, emptied)
   }
 
-  /// The update document for an effect: `$inc` counters, `$min`/`$max` dates.
+  /// The update document for an effect: `$inc` counters and day counters,
+  /// `$min`/`$max` dates.
   static func userUpdate(_ effect: StatsEffect, now: Int64) -> Document {
     var inc = Document()
     inc["balance"] = .int64(effect.balance)
@@ -292,6 +301,12 @@ extension FidoStore {
     inc["stats.debit_count"] = .int64(effect.debitCount)
     inc["stats.credit_total"] = .int64(effect.creditTotal)
     inc["stats.debit_total"] = .int64(effect.debitTotal)
+    // Distinct paths by construction: append, no look-up.
+    for (day, delta) in effect.days.sorted(by: { $0.key < $1.key }) {
+      let key = FidoDate.day(day)
+      if delta.count != 0 { inc.append("stats.days.\(key).count", .int64(delta.count)) }
+      if delta.amount != 0 { inc.append("stats.days.\(key).amount", .int64(delta.amount)) }
+    }
     var update: Document = ["$inc": .document(inc), "$set": ["updated_at": .date(now)]]
     if let first = effect.extendFrom ?? effect.extendTo, let last = effect.extendTo {
       update["$min"] = ["stats.first_at": .date(first)]
@@ -300,40 +315,26 @@ extension FidoStore {
     return update
   }
 
-  /// Adds each effect to its UTC day's counters (one bulk write), then drops days left empty.
-  func applyToDays(_ user: ObjectID, _ effects: StatsEffect..., session: MongoSession?) throws {
-    var ops: [(filter: Document, update: BSONValue, upsert: Bool)] = []
-    var emptied = false
-    for effect in effects {
-      guard let day = effect.day else { continue }
-      ops.append(
-        (
-          filter: ["user_id": .objectID(user), "day": .date(day)],
-          update: ["$inc": ["count": .int64(effect.count), "amount": .int64(effect.dayAmount)]],
-          upsert: effect.count > 0
-        ))
-      if effect.count < 0 { emptied = true }
-    }
-    if ops.isEmpty { return }
-    _ = try days.bulkUpdate(ops, ordered: true, session: session)
-    if emptied {
-      _ = try days.deleteMany(["user_id": .objectID(user), "count": ["$lte": 0]], session: session)
-    }
-  }
-
-  /// Recomputes first/last transaction time from the (user_id, date) index after a removal.
-  func refreshFirstLast(_ user: ObjectID, session: MongoSession?) throws {
+  /// Recomputes first/last transaction time from the (user_id, date) index
+  /// after a removal, and drops the day counters it left empty.
+  func refreshFirstLast(_ user: ObjectID, dropping emptied: [String], session: MongoSession?)
+    throws
+  {
     let filter: Document = ["user_id": .objectID(user)]
     let first = try transactions.findOne(
       filter, sort: ["date": 1], projection: ["date": 1], session: session)
     let last = try transactions.findOne(
       filter, sort: ["date": -1], projection: ["date": 1], session: session)
     var update = Document()
+    var unset = Document()
     if let f = first?["date"], let l = last?["date"] {
       update["$set"] = ["stats.first_at": f, "stats.last_at": l]
     } else {
-      update["$unset"] = ["stats.first_at": "", "stats.last_at": ""]
+      unset["stats.first_at"] = ""
+      unset["stats.last_at"] = ""
     }
+    for day in emptied { unset["stats.days.\(day)"] = "" }
+    if !unset.isEmpty { update["$unset"] = .document(unset) }
     _ = try users.updateOne(["_id": .objectID(user)], update: .document(update), session: session)
   }
 }
@@ -346,9 +347,8 @@ struct StatsEffect {
   var debitCount: Int64 = 0
   var creditTotal: Int64 = 0
   var debitTotal: Int64 = 0
-  /// Day bucket (UTC midnight) and the amount it gains or loses.
-  var day: Int64?
-  var dayAmount: Int64 = 0
+  /// Per UTC day (keyed by its midnight): transactions and amount gained or lost.
+  var days: [Int64: DayDelta] = [:]
   /// The latest (and, when several are combined, earliest) new date, which may move last/first.
   var extendTo: Int64?
   var extendFrom: Int64?
@@ -364,8 +364,7 @@ struct StatsEffect {
       e.debitCount = 1
       e.debitTotal = amount
     }
-    e.day = FidoDate.dayStart(date)
-    e.dayAmount = amount
+    e.days[FidoDate.dayStart(date)] = DayDelta(count: 1, amount: amount)
     e.extendTo = date
     return e
   }
@@ -378,23 +377,38 @@ struct StatsEffect {
     e.debitCount = -e.debitCount
     e.creditTotal = -e.creditTotal
     e.debitTotal = -e.debitTotal
-    e.dayAmount = -amount
+    e.days[FidoDate.dayStart(date)] = DayDelta(count: -1, amount: -amount)
     e.extendTo = nil
     return e
   }
 
-  /// Both effects on the user document (days are applied separately).
+  /// Both effects together.
   func combined(with other: StatsEffect) -> StatsEffect {
-    var e = StatsEffect()
-    e.balance = balance + other.balance
-    e.count = count + other.count
-    e.creditCount = creditCount + other.creditCount
-    e.debitCount = debitCount + other.debitCount
-    e.creditTotal = creditTotal + other.creditTotal
-    e.debitTotal = debitTotal + other.debitTotal
-    let dates = [extendFrom, extendTo, other.extendFrom, other.extendTo].compactMap { $0 }
-    e.extendFrom = dates.min()
-    e.extendTo = dates.max()
+    var e = self
+    e.absorb(other)
     return e
   }
+
+  /// Adds another effect to this one (in place: an import folds thousands of lines).
+  mutating func absorb(_ other: StatsEffect) {
+    balance += other.balance
+    count += other.count
+    creditCount += other.creditCount
+    debitCount += other.debitCount
+    creditTotal += other.creditTotal
+    debitTotal += other.debitTotal
+    for (day, delta) in other.days {
+      days[day, default: DayDelta(count: 0, amount: 0)].count += delta.count
+      days[day, default: DayDelta(count: 0, amount: 0)].amount += delta.amount
+    }
+    let dates = [extendFrom, extendTo, other.extendFrom, other.extendTo].compactMap { $0 }
+    extendFrom = dates.min()
+    extendTo = dates.max()
+  }
+}
+
+/// The change to one day's counters.
+struct DayDelta {
+  var count: Int64
+  var amount: Int64
 }

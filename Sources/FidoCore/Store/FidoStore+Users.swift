@@ -104,9 +104,13 @@ extension FidoStore {
     return try User(doc)
   }
 
-  public func user(_ ref: UserRef, session: MongoSession? = nil) throws(FidoError) -> User {
+  /// `withDays` reads the day counters (`stats.days`) too.
+  public func user(_ ref: UserRef, withDays: Bool = false, session: MongoSession? = nil)
+    throws(FidoError) -> User
+  {
+    let projection = withDays ? User.projectionWithDays : User.projection
     let found = try mongo { () throws(MongoError) in
-      try users.findOne(ref.filter, projection: User.projection, session: session)
+      try users.findOne(ref.filter, projection: projection, session: session)
     }
     guard let found else {
       throw .notFound("no user \(ref.description); list users with 'fido user list'")
@@ -170,14 +174,13 @@ extension FidoStore {
     }
   }
 
-  /// Removes the user; with `cascade`, its transactions and day counters too,
-  /// in one transaction. Without it, a user who has transactions is a conflict.
+  /// Removes the user; with `cascade`, its transactions too, in one
+  /// transaction. Without it, a user who has transactions is a conflict.
   public func deleteUser(_ user: User, cascade: Bool) throws(FidoError) {
     let id = BSONValue.objectID(user.id)
     try atomically { (session) throws -> Void in
       if cascade {
         _ = try transactions.deleteMany(["user_id": id], session: session)
-        _ = try days.deleteMany(["user_id": id], session: session)
       } else if try transactions.countDocuments(["user_id": id], limit: 1, session: session) > 0 {
         throw FidoError.conflict(
           "user \(user.email) has transactions; delete them first or pass --cascade")
@@ -189,7 +192,7 @@ extension FidoStore {
     }
   }
 
-  /// "all 6 present" or the names missing, for `doctor`.
+  /// "all 4 present" or the names missing, for `doctor`.
   public func indexReport() throws(FidoError) -> String {
     var missing: [String] = []
     var total = 0

@@ -1,12 +1,11 @@
-/// fido's records in one MongoDB database: `users`, `transactions` and
-/// `user_days` (per-user, per-UTC-day counters behind analytics). One client,
+/// fido's records in one MongoDB database: `users` (with their balance and
+/// statistics, per-UTC-day counters included) and `transactions`. One client,
 /// one thread; every method maps driver errors to `FidoError` on the way out.
 public final class FidoStore {
   public let client: MongoClient
   public let config: Config
   let users: MongoCollection
   let transactions: MongoCollection
-  let days: MongoCollection
   let ids = ObjectIDGenerator()
   private var transactionSupport: Bool?
 
@@ -15,13 +14,11 @@ public final class FidoStore {
     client = try MongoClient(ClientOptions(uri: config.uri, timeoutMS: config.timeoutMS, log: log))
     users = client.collection(Collections.users, db: config.db)
     transactions = client.collection(Collections.transactions, db: config.db)
-    days = client.collection(Collections.days, db: config.db)
   }
 
   public enum Collections {
     public static let users = "users"
     public static let transactions = "transactions"
-    public static let days = "user_days"
   }
 
   /// Maps a driver error to the error fido reports.
@@ -79,7 +76,6 @@ public final class FidoStore {
     try mongo { () throws(MongoError) in
       try users.createIndexes(Indexes.users)
       try transactions.createIndexes(Indexes.transactions)
-      try days.createIndexes(Indexes.days)
     }
   }
 
@@ -102,16 +98,8 @@ public final class FidoStore {
         "name": "sms_status_1_sms_next_attempt_at_1",
       ],
     ]
-    public static let days: [Document] = [
-      ["key": ["user_id": 1, "day": 1], "name": "user_id_1_day_1", "unique": true],
-      ["key": ["user_id": 1, "count": -1, "day": 1], "name": "user_id_1_count_-1_day_1"],
-      ["key": ["user_id": 1, "amount": -1, "day": 1], "name": "user_id_1_amount_-1_day_1"],
-    ]
     public static var all: [(collection: String, specs: [Document])] {
-      [
-        (Collections.users, users), (Collections.transactions, transactions),
-        (Collections.days, days),
-      ]
+      [(Collections.users, users), (Collections.transactions, transactions)]
     }
   }
 }

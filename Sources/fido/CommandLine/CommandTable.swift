@@ -266,8 +266,8 @@ enum CommandTable {
           file extension (.csv; .ndjson, .jsonl, .json), else the first non-blank byte \
           ({ is NDJSON). Every line is validated first, unknown users included; if any \
           line is bad, each is reported as 'line N: reason', nothing is written and fido \
-          exits 65. Then it writes in batches of 1,000, each atomic with its balances \
-          and statistics. Lines whose key is already stored are skipped, so an \
+          exits 65. Then it writes in batches (--batch-size lines), each atomic with \
+          its balances and statistics, updating each user of a batch once. Lines whose key is already stored are skipped, so an \
           interrupted import can be run again. Ctrl-C or SIGTERM stops after the \
           current batch. Imported transactions get SMS status skipped unless --sms \
           queues them. The summary (read, inserted, skipped) goes to stdout.
@@ -285,6 +285,9 @@ enum CommandTable {
           OptionSpec("format", value: "FMT", help: "Input format", allowed: ["ndjson", "csv"]),
           OptionSpec("dry-run", help: "Validate every line and write nothing"),
           OptionSpec("sms", help: "Queue SMS alerts as pending for 'fido sms retry'"),
+          OptionSpec(
+            "batch-size", value: "N", help: "Lines per atomic batch, 1-100000",
+            default: "10000"),
         ],
         id: .txnImport),
     ])

@@ -11,6 +11,17 @@ extension Invocation {
     return n
   }
 
+  /// `--batch-size N`: lines per atomic import batch, 1 to `ImportOptions.maxBatchSize`.
+  func batchSize() throws(FidoError) -> Int {
+    guard let text = value("batch-size") else { return ImportOptions.defaultBatchSize }
+    guard let n = Int(text), (1...ImportOptions.maxBatchSize).contains(n) else {
+      throw .usage(
+        "'--batch-size' takes a whole number from 1 to \(ImportOptions.maxBatchSize), got '\(text)'"
+      )
+    }
+    return n
+  }
+
   func objectID(_ option: String, what: String) throws(FidoError) -> ObjectID? {
     guard let text = value(option) else { return nil }
     return try parseID(text, what: what)

@@ -7,6 +7,7 @@ import FidoCore
 enum TxnImport {
   static func run(_ ctx: Context) throws(FidoError) {
     let inv = ctx.invocation
+    let batchSize = try inv.batchSize()
     let config = try ctx.config()
     let source = inv.positionals.first ?? "-"
     // stdin is spooled to a temporary file: validation and writing read it twice.
@@ -26,7 +27,7 @@ enum TxnImport {
       store: try ctx.store(),
       options: ImportOptions(
         format: format, dryRun: inv.flag("dry-run"), sms: inv.flag("sms"),
-        smsConfigured: config.twilio != nil),
+        smsConfigured: config.twilio != nil, batchSize: batchSize),
       now: ctx.clock())
     let started = ctx.clock()
     let bar = ctx.io.stderrIsTTY ? ProgressBar(io: ctx.io, started: started, clock: ctx.clock) : nil
