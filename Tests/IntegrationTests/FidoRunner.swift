@@ -60,8 +60,8 @@ final class FidoRunner {
     let dir = FileManager.default.temporaryDirectory
     let outURL = dir.appendingPathComponent("fido-out-\(UUID().uuidString)")
     let errURL = dir.appendingPathComponent("fido-err-\(UUID().uuidString)")
-    FileManager.default.createFile(atPath: outURL.path, contents: nil)
-    FileManager.default.createFile(atPath: errURL.path, contents: nil)
+    _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
+    _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
     defer {
       try? FileManager.default.removeItem(at: outURL)
       try? FileManager.default.removeItem(at: errURL)

@@ -146,8 +146,8 @@ final class SMSCommandTests: XCTestCase {
       process.environment = fido.environment.merging(smsEnv) { $1 }
       let outURL = dir.appendingPathComponent("fido-out-\(UUID().uuidString)")
       let errURL = dir.appendingPathComponent("fido-err-\(UUID().uuidString)")
-      FileManager.default.createFile(atPath: outURL.path, contents: nil)
-      FileManager.default.createFile(atPath: errURL.path, contents: nil)
+      _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
+      _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
       process.standardOutput = try FileHandle(forWritingTo: outURL)
       process.standardError = try FileHandle(forWritingTo: errURL)
       process.standardInput = FileHandle.nullDevice
