@@ -119,7 +119,7 @@ public final class Importer {
         let ref = try? UserRef.parse(text), refs[ref] == nil
       else { continue }
       pending.insert(ref)
-      if pending.count >= 1000 { try lookUp(&pending) }
+      if pending.count >= Self.userLookupChunk { try lookUp(&pending) }
     }
     try lookUp(&pending)
   }
@@ -134,9 +134,11 @@ public final class Importer {
       case .email(let e): emails.append(.string(e))
       }
     }
-    let filter: Document = [
-      "$or": [["_id": ["$in": .array(ids)]], ["email": ["$in": .array(emails)]]]
-    ]
+    var branches: [Document] = []
+    if !ids.isEmpty { branches.append(["_id": ["$in": .array(ids)]]) }
+    if !emails.isEmpty { branches.append(["email": ["$in": .array(emails)]]) }
+    let filter: Document =
+      branches.count == 1 ? branches[0] : ["$or": .array(branches.map { .document($0) })]
     let cursor = try store.mongo { () throws(MongoError) in
       try store.users.find(filter, projection: User.projection)
     }
@@ -481,4 +483,8 @@ public final class Importer {
   static let insertChunk = 1000
   /// Keys per look-up of stored keys in the validation pass.
   static let keyCheckChunk = 1000
+  /// Users per look-up in the first pass. A few more round trips than 1,000
+  /// at a time cost MongoDB nothing measurable; SecantusDB answers a 1,000-id
+  /// `$in` in about 1.4 s and ten 100-id ones in about 0.5 s.
+  static let userLookupChunk = 100
 }
