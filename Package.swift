@@ -15,9 +15,9 @@ let package = Package(
       providers: [.apt(["libmongoc-dev"])]),
     // Headers only: libcurl itself is loaded with dlopen when a command needs HTTP.
     .systemLibrary(name: "CCurl", providers: [.apt(["libcurl4-openssl-dev"])]),
-    .systemLibrary(
-      name: "COpenSSL", pkgConfig: "libcrypto",
-      providers: [.apt(["libssl-dev"])]),
+    // Headers only: libcrypto is loaded with dlopen to hash or check a password
+    // (its pkg-config would link it, and adds no include directory).
+    .systemLibrary(name: "COpenSSL", providers: [.apt(["libssl-dev"])]),
     .target(name: "FidoCore", dependencies: ["CMongoc", "CCurl", "COpenSSL"]),
     .executableTarget(name: "fido", dependencies: ["FidoCore"]),
     .testTarget(name: "FidoCoreTests", dependencies: ["FidoCore"]),
