@@ -236,14 +236,19 @@ enum HelpRenderer {
   static func wrapUnits(_ units: [String], width: Int, firstPrefix: String, indent: Int) -> String {
     var lines: [String] = []
     var line = firstPrefix
+    // String.count walks the characters, so the line's length is kept here.
+    var length = firstPrefix.count
     var lineHasUnit = false
     let pad = String(repeating: " ", count: indent)
     for unit in units {
-      if lineHasUnit && line.count + 1 + unit.count > width {
+      let unitLength = unit.count
+      if lineHasUnit && length + 1 + unitLength > width {
         lines.append(line)
         line = pad + unit
+        length = indent + unitLength
       } else {
         line += (lineHasUnit ? " " : "") + unit
+        length += (lineHasUnit ? 1 : 0) + unitLength
       }
       lineHasUnit = true
     }
