@@ -10,7 +10,7 @@ public enum FidoError: Error, Equatable, Sendable {
   case conflict(String)
   /// Invalid amount, date, email, phone, id, currency, import line (exit 65).
   case invalidData(String)
-  /// MongoDB unreachable or timed out (exit 69).
+  /// MongoDB unreachable or timed out; libmongoc or libcrypto cannot be loaded (exit 69).
   case unavailable(String)
   /// Authentication or authorization refused, by MongoDB or Twilio (exit 77).
   case unauthorized(String)

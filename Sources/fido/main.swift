@@ -4,9 +4,9 @@ import FidoCore
   import Glibc
 #endif
 
-// libcurl is loaded only by the commands that send HTTP (see HTTPRuntime).
-MongoRuntime.initialize()
+// libmongoc, libcrypto and libcurl are loaded only by the commands that use
+// them (see MongoRuntime, PasswordHasher and HTTPRuntime).
 let status = Fido.main(
   Array(CommandLine.arguments.dropFirst()), io: .system(), environment: currentEnvironment())
-MongoRuntime.cleanup()
+MongoRuntime.cleanup()  // only if a client loaded libmongoc
 exit(status)

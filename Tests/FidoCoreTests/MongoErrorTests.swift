@@ -6,9 +6,10 @@ import XCTest
 final class MongoErrorTests: XCTestCase {
   private let uri = "mongodb://fido:s3cr3tpw@db.example.com:27017/fido?authSource=admin"
 
-  override class func setUp() {
-    super.setUp()
-    MongoRuntime.initialize()
+  /// The first client loads libmongoc; initialize() does it ahead of time.
+  func testLibmongocLoadsOnDemand() throws {
+    try MongoRuntime.initialize()
+    XCTAssertNotNil(MongoRuntime.loaded)
   }
 
   func testRedactHidesOnlyThePassword() {

@@ -11,11 +11,6 @@ final class MongoLayerTests: XCTestCase {
   private var client: MongoClient!
   private let log = LogLines()
 
-  override class func setUp() {
-    super.setUp()
-    MongoRuntime.initialize()
-  }
-
   override func setUpWithError() throws {
     guard let uri = ProcessInfo.processInfo.environment["FIDO_TEST_URI"], !uri.isEmpty else {
       throw XCTSkip("set FIDO_TEST_URI to run the Mongo layer tests")

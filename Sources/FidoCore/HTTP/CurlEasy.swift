@@ -29,7 +29,7 @@ public final class CurlEasy {
   public init(runtime: HTTPRuntime) throws(CurlError) {
     self.runtime = runtime
     api = runtime.api
-    guard let handle = fido_curl_easy_init(runtime.api) else {
+    guard let handle = runtime.api.pointee.easy_init() else {
       throw CurlError(
         code: CURLE_FAILED_INIT, detail: "curl_easy_init failed", requestWritten: false)
     }
@@ -39,22 +39,22 @@ public final class CurlEasy {
   }
 
   deinit {
-    fido_curl_easy_cleanup(api, handle)
-    fido_curl_slist_free_all(api, headerList)
+    api.pointee.easy_cleanup(handle)
+    api.pointee.slist_free_all(headerList)
     errorBuffer.deallocate()
   }
 
   /// Sends `request` and waits for the complete answer. Any HTTP status is a
   /// response; only transport failures throw.
   public func perform(_ request: HTTPRequest) throws(CurlError) -> HTTPResponse {
-    fido_curl_easy_reset(api, handle)
-    fido_curl_slist_free_all(api, headerList)
+    api.pointee.easy_reset(handle)
+    api.pointee.slist_free_all(headerList)
     headerList = nil
     errorBuffer[0] = 0
 
     let sink = ResponseSink()
     try configure(request, sink: Unmanaged.passUnretained(sink).toOpaque())
-    let code = withExtendedLifetime(sink) { fido_curl_easy_perform(api, handle) }
+    let code = withExtendedLifetime(sink) { api.pointee.easy_perform(handle) }
     guard code == CURLE_OK else {
       throw CurlError(
         code: code, detail: detail(code),
@@ -113,7 +113,7 @@ public final class CurlEasy {
       lines.append("Expect:")
     }
     for line in lines {
-      guard let list = fido_curl_slist_append(api, headerList, line) else {
+      guard let list = api.pointee.slist_append(headerList, line) else {
         throw CurlError(code: CURLE_OUT_OF_MEMORY, detail: "", requestWritten: false)
       }
       headerList = list

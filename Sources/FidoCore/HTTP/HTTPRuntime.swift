@@ -1,9 +1,5 @@
 internal import CCurl
 
-#if canImport(Glibc)
-  import Glibc
-#endif
-
 /// libcurl, loaded and initialised by whoever needs HTTP (a Twilio client,
 /// `doctor`'s probe), and cleaned up when the last holder lets go. Commands
 /// that never talk HTTP never load it: libcurl and the ~24 libraries it
@@ -16,27 +12,15 @@ public final class HTTPRuntime {
   static let library = "libcurl.so.4"
 
   public init() throws(CurlError) {
-    guard let handle = dlopen(Self.library, RTLD_NOW | RTLD_LOCAL) else {
-      throw CurlError.setup(code: -1, message: "cannot load \(Self.library): \(Self.dlerrorText())")
+    let table: fido_curl_api
+    do {
+      table = try DynamicLibrary.load(Self.library, names: fido_curl_symbols)
+    } catch {
+      throw CurlError.setup(code: -1, message: error.message)
     }
-    func symbol(_ name: String) throws(CurlError) -> UnsafeMutableRawPointer {
-      guard let pointer = dlsym(handle, name) else {
-        throw CurlError.setup(
-          code: -1, message: "\(Self.library) lacks \(name): \(Self.dlerrorText())")
-      }
-      return pointer
-    }
-    let table = fido_curl_api(
-      global_init: try symbol("curl_global_init"),
-      global_cleanup: try symbol("curl_global_cleanup"),
-      easy_init: try symbol("curl_easy_init"), easy_cleanup: try symbol("curl_easy_cleanup"),
-      easy_reset: try symbol("curl_easy_reset"), easy_perform: try symbol("curl_easy_perform"),
-      easy_strerror: try symbol("curl_easy_strerror"), easy_setopt: try symbol("curl_easy_setopt"),
-      easy_getinfo: try symbol("curl_easy_getinfo"), slist_append: try symbol("curl_slist_append"),
-      slist_free_all: try symbol("curl_slist_free_all"))
     api = .allocate(capacity: 1)
     api.initialize(to: table)
-    let code = fido_curl_global_init(api, Int(CURL_GLOBAL_DEFAULT))
+    let code = api.pointee.global_init(Int(CURL_GLOBAL_DEFAULT))
     guard code == CURLE_OK else {
       api.deallocate()
       throw CurlError.setup(code: Int(code.rawValue), message: "curl_global_init failed")
@@ -45,17 +29,12 @@ public final class HTTPRuntime {
 
   deinit {
     // The library stays mapped: unloading it buys nothing in a short-lived process.
-    fido_curl_global_cleanup(api)
+    api.pointee.global_cleanup()
     api.deallocate()
   }
 
   /// libcurl's generic text for a code.
   func text(of code: CURLcode) -> String {
-    String(cString: fido_curl_easy_strerror(api, code))
-  }
-
-  private static func dlerrorText() -> String {
-    guard let message = dlerror() else { return "unknown error" }
-    return String(cString: message)
+    api.pointee.easy_strerror(code).map { String(cString: $0) } ?? "libcurl error \(code.rawValue)"
   }
 }

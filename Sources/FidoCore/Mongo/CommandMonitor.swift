@@ -12,19 +12,21 @@ internal import CMongoc
 /// hashes). libmongoc calls back on the client's own thread; the monitor is
 /// passed to it as an unretained context pointer and the client keeps it alive.
 final class CommandMonitor {
+  private let api: fido_mongoc_api
   private(set) var started = 0
   let log: (@Sendable (String) -> Void)?
   /// The connection string, to scrub its password from libmongoc's messages.
   private let uri: String
   private var routesLibraryLog = false
 
-  init(log: (@Sendable (String) -> Void)?, uri: String) {
+  init(api: fido_mongoc_api, log: (@Sendable (String) -> Void)?, uri: String) {
+    self.api = api
     self.log = log
     self.uri = uri
   }
 
   deinit {
-    if routesLibraryLog { MongoRuntime.silenceLibraryLog() }
+    if routesLibraryLog { MongoRuntime.silenceLibraryLog(api) }
   }
 
   /// With a sink, sends libmongoc's own WARNING, ERROR and CRITICAL lines to
@@ -35,7 +37,7 @@ final class CommandMonitor {
   func routeLibraryLog() {
     guard log != nil else { return }
     routesLibraryLog = true
-    mongoc_log_set_handler(
+    api.log_set_handler(
       { level, _, message, context in
         guard let context, let message, level.rawValue <= MONGOC_LOG_LEVEL_WARNING.rawValue else {
           return
@@ -55,21 +57,27 @@ final class CommandMonitor {
 
   /// Installs the callbacks on `client`. The client must not outlive `self`.
   func install(on client: OpaquePointer) {
-    guard let callbacks = mongoc_apm_callbacks_new() else { return }
-    defer { mongoc_apm_callbacks_destroy(callbacks) }
-    mongoc_apm_set_command_started_cb(callbacks) { event in
-      guard let event, let context = mongoc_apm_command_started_get_context(event) else { return }
+    guard let callbacks = api.apm_callbacks_new() else { return }
+    defer { api.apm_callbacks_destroy(callbacks) }
+    api.apm_set_command_started_cb(callbacks) { event in
+      guard let event, let api = MongoRuntime.loaded,
+        let context = api.apm_command_started_get_context(event)
+      else { return }
       Unmanaged<CommandMonitor>.fromOpaque(context).takeUnretainedValue().commandStarted(event)
     }
-    mongoc_apm_set_command_succeeded_cb(callbacks) { event in
-      guard let event, let context = mongoc_apm_command_succeeded_get_context(event) else { return }
+    api.apm_set_command_succeeded_cb(callbacks) { event in
+      guard let event, let api = MongoRuntime.loaded,
+        let context = api.apm_command_succeeded_get_context(event)
+      else { return }
       Unmanaged<CommandMonitor>.fromOpaque(context).takeUnretainedValue().commandSucceeded(event)
     }
-    mongoc_apm_set_command_failed_cb(callbacks) { event in
-      guard let event, let context = mongoc_apm_command_failed_get_context(event) else { return }
+    api.apm_set_command_failed_cb(callbacks) { event in
+      guard let event, let api = MongoRuntime.loaded,
+        let context = api.apm_command_failed_get_context(event)
+      else { return }
       Unmanaged<CommandMonitor>.fromOpaque(context).takeUnretainedValue().commandFailed(event)
     }
-    mongoc_client_set_apm_callbacks(client, callbacks, Unmanaged.passUnretained(self).toOpaque())
+    _ = api.client_set_apm_callbacks(client, callbacks, Unmanaged.passUnretained(self).toOpaque())
   }
 
   func note(_ line: @autoclosure () -> String) {
@@ -79,11 +87,11 @@ final class CommandMonitor {
   private func commandStarted(_ event: OpaquePointer) {
     started += 1
     guard let log else { return }
-    let name = string(mongoc_apm_command_started_get_command_name(event))
-    let db = string(mongoc_apm_command_started_get_database_name(event))
-    let request = mongoc_apm_command_started_get_request_id(event)
+    let name = string(api.apm_command_started_get_command_name(event))
+    let db = string(api.apm_command_started_get_database_name(event))
+    let request = api.apm_command_started_get_request_id(event)
     var target = db
-    if let command = mongoc_apm_command_started_get_command(event),
+    if let command = api.apm_command_started_get_command(event),
       let collection = collectionName(in: command)
     {
       target = "\(db).\(collection)"
@@ -93,9 +101,9 @@ final class CommandMonitor {
 
   private func commandSucceeded(_ event: OpaquePointer) {
     guard let log else { return }
-    let name = string(mongoc_apm_command_succeeded_get_command_name(event))
-    let duration = Self.milliseconds(mongoc_apm_command_succeeded_get_duration(event))
-    if let reply = mongoc_apm_command_succeeded_get_reply(event),
+    let name = string(api.apm_command_succeeded_get_command_name(event))
+    let duration = Self.milliseconds(api.apm_command_succeeded_get_duration(event))
+    if let reply = api.apm_command_succeeded_get_reply(event),
       let code = writeErrorCode(in: reply)
     {
       log("mongo: ← \(name) failed \(duration) ms: code \(code)")
@@ -106,10 +114,10 @@ final class CommandMonitor {
 
   private func commandFailed(_ event: OpaquePointer) {
     guard let log else { return }
-    let name = string(mongoc_apm_command_failed_get_command_name(event))
-    let duration = Self.milliseconds(mongoc_apm_command_failed_get_duration(event))
+    let name = string(api.apm_command_failed_get_command_name(event))
+    let duration = Self.milliseconds(api.apm_command_failed_get_duration(event))
     var error = bson_error_t()
-    mongoc_apm_command_failed_get_error(event, &error)
+    api.apm_command_failed_get_error(event, &error)
     let detail =
       error.domain == MongoError.serverDomain
       ? "code \(error.code)" : "error domain \(error.domain) code \(error.code)"

@@ -3,66 +3,71 @@ internal import CMongoc
 /// The one connection to MongoDB (one `mongoc_client_t`, used from one
 /// thread). Collections, sessions and cursors keep it alive.
 public final class MongoClient {
+  /// libmongoc, loaded by the first client.
+  let api: fido_mongoc_api
   let handle: OpaquePointer
   let options: ClientOptions
   let monitor: CommandMonitor
 
-  /// Opens a client (no network traffic until the first command).
+  /// Opens a client (no network traffic until the first command), loading
+  /// libmongoc first if no client has yet (`.unavailable` if it cannot be).
   /// A malformed URI or option is `.config`; the message never holds the password.
   public init(_ options: ClientOptions) throws(FidoError) {
+    let api = try MongoRuntime.api()
+    self.api = api
     self.options = options
-    self.monitor = CommandMonitor(log: options.log, uri: options.uri)
+    self.monitor = CommandMonitor(api: api, log: options.log, uri: options.uri)
     monitor.routeLibraryLog()
 
     var error = bson_error_t()
-    guard let uri = mongoc_uri_new_with_error(options.uri, &error) else {
+    guard let uri = api.uri_new_with_error(options.uri, &error) else {
       var e = MongoError(error, reply: nil)
       e.domain = MongoError.uriDomain
       throw e.fidoError(uri: options.uri)
     }
-    defer { mongoc_uri_destroy(uri) }
+    defer { api.uri_destroy(uri) }
 
     let timeout = Int32(clamping: max(0, options.timeoutMS))
     for key in [
       MONGOC_URI_SERVERSELECTIONTIMEOUTMS, MONGOC_URI_CONNECTTIMEOUTMS, MONGOC_URI_SOCKETTIMEOUTMS,
     ]
-    where !mongoc_uri_has_option(uri, key) {
-      mongoc_uri_set_option_as_int32(uri, key, timeout)
+    where !api.uri_has_option(uri, key) {
+      _ = api.uri_set_option_as_int32(uri, key, timeout)
     }
     // A single-threaded client gives up after one failed scan by default;
     // keep trying (an election takes seconds) until serverSelectionTimeoutMS.
-    if !mongoc_uri_has_option(uri, MONGOC_URI_SERVERSELECTIONTRYONCE) {
-      mongoc_uri_set_option_as_bool(uri, MONGOC_URI_SERVERSELECTIONTRYONCE, false)
+    if !api.uri_has_option(uri, MONGOC_URI_SERVERSELECTIONTRYONCE) {
+      _ = api.uri_set_option_as_bool(uri, MONGOC_URI_SERVERSELECTIONTRYONCE, false)
     }
-    if mongoc_uri_get_appname(uri) == nil, !mongoc_uri_set_appname(uri, options.appName) {
+    if api.uri_get_appname(uri) == nil, !api.uri_set_appname(uri, options.appName) {
       throw .config("invalid application name \"\(options.appName)\": at most 128 bytes")
     }
 
     options.log?("mongo: connecting to \(MongoClient.redact(uri: options.uri))")
-    guard let client = mongoc_client_new_from_uri_with_error(uri, &error) else {
+    guard let client = api.client_new_from_uri_with_error(uri, &error) else {
       throw MongoError(error, reply: nil).fidoError(uri: options.uri)
     }
     handle = client
-    mongoc_client_set_error_api(client, Int32(MONGOC_ERROR_API_VERSION_2))
+    _ = api.client_set_error_api(client, Int32(MONGOC_ERROR_API_VERSION_2))
     monitor.install(on: client)
 
     // Money needs majority acknowledgement; an explicit w in the URI wins.
     // Journal and wtimeoutMS from the URI are kept.
-    let uriConcern = mongoc_uri_get_write_concern(uri)
+    let uriConcern = api.uri_get_write_concern(uri)
     let wIsSet =
-      mongoc_write_concern_get_w(uriConcern) != MONGOC_WRITE_CONCERN_W_DEFAULT
-      || mongoc_write_concern_get_wmajority(uriConcern)
-      || mongoc_write_concern_get_wtag(uriConcern) != nil
+      api.write_concern_get_w(uriConcern) != MONGOC_WRITE_CONCERN_W_DEFAULT
+      || api.write_concern_get_wmajority(uriConcern)
+      || api.write_concern_get_wtag(uriConcern) != nil
     if !wIsSet {
-      let wc = mongoc_write_concern_copy(uriConcern)
-      defer { mongoc_write_concern_destroy(wc) }
-      mongoc_write_concern_set_wmajority(wc, mongoc_write_concern_get_wtimeout(uriConcern))
-      mongoc_client_set_write_concern(client, wc)
+      let wc = api.write_concern_copy(uriConcern)
+      defer { api.write_concern_destroy(wc) }
+      api.write_concern_set_wmajority(wc, api.write_concern_get_wtimeout(uriConcern))
+      api.client_set_write_concern(client, wc)
     }
   }
 
   deinit {
-    mongoc_client_destroy(handle)
+    api.client_destroy(handle)
   }
 
   /// Commands started on this client so far (from command monitoring).
@@ -93,7 +98,7 @@ public final class MongoClient {
       try withOptions(Document(), session: session) { (opts) throws(MongoError) -> Document in
         var error = bson_error_t()
         let (ok, reply) = withReply {
-          mongoc_client_command_with_opts(handle, db, cmd, nil, opts, $0, &error)
+          api.client_command_with_opts(handle, db, cmd, nil, opts, $0, &error)
         }
         guard ok else { throw MongoError(error, reply: reply) }
         return reply
@@ -107,7 +112,7 @@ public final class MongoClient {
 
   public func startSession() throws(MongoError) -> MongoSession {
     var error = bson_error_t()
-    guard let session = mongoc_client_start_session(handle, nil, &error) else {
+    guard let session = api.client_start_session(handle, nil, &error) else {
       throw MongoError(error, reply: nil)
     }
     return MongoSession(handle: session, client: self)
@@ -140,11 +145,11 @@ public final class MongoClient {
   /// to `hello()` when the description holds no reply.
   func handshakeReply() throws(MongoError) -> Document {
     var error = bson_error_t()
-    guard let description = mongoc_client_select_server(handle, true, nil, &error) else {
+    guard let description = api.client_select_server(handle, true, nil, &error) else {
       throw MongoError(error, reply: nil)
     }
-    defer { mongoc_server_description_destroy(description) }
-    guard let reply = mongoc_server_description_hello_response(description),
+    defer { api.server_description_destroy(description) }
+    guard let reply = api.server_description_hello_response(description),
       bson_count_keys(reply) > 0
     else { return try hello() }
     return Document(copying: reply)

@@ -26,6 +26,7 @@ public final class MongoCollection {
   public let client: MongoClient
   public let db: String
   public let name: String
+  private var api: fido_mongoc_api { client.api }
 
   init(client: MongoClient, db: String, name: String) {
     self.client = client
@@ -36,10 +37,10 @@ public final class MongoCollection {
   private func withCollection<R>(_ body: (OpaquePointer) throws(MongoError) -> R) throws(MongoError)
     -> R
   {
-    guard let collection = mongoc_client_get_collection(client.handle, db, name) else {
+    guard let collection = api.client_get_collection(client.handle, db, name) else {
       throw MongoError.invalidArgument("cannot open collection \(db).\(name)")
     }
-    defer { mongoc_collection_destroy(collection) }
+    defer { api.collection_destroy(collection) }
     return try body(collection)
   }
 
@@ -51,7 +52,7 @@ public final class MongoCollection {
         try client.withOptions(Document(), session: session) { (opts) throws(MongoError) in
           var error = bson_error_t()
           let (ok, reply) = withReply {
-            mongoc_collection_insert_one(collection, bson, opts, $0, &error)
+            api.collection_insert_one(collection, bson, opts, $0, &error)
           }
           guard ok else { throw MongoError(error, reply: reply) }
         }
@@ -77,7 +78,7 @@ public final class MongoCollection {
         var error = bson_error_t()
         let (ok, reply) = withReply { reply in
           pointers.withUnsafeMutableBufferPointer { buffer in
-            mongoc_collection_insert_many(
+            api.collection_insert_many(
               collection, buffer.baseAddress, buffer.count, opts, reply, &error)
           }
         }
@@ -114,7 +115,7 @@ public final class MongoCollection {
     return try withCollection { (collection) throws(MongoError) -> MongoCursor in
       try filter.withBSON { (bson) throws(MongoError) -> MongoCursor in
         try client.withOptions(opts, session: session) { (opts) throws(MongoError) -> MongoCursor in
-          guard let cursor = mongoc_collection_find_with_opts(collection, bson, opts, nil) else {
+          guard let cursor = api.collection_find_with_opts(collection, bson, opts, nil) else {
             throw MongoError.invalidArgument("cannot create a cursor on \(db).\(name)")
           }
           let result = MongoCursor(handle: cursor, client: client, session: session)
@@ -144,7 +145,7 @@ public final class MongoCollection {
         try client.withOptions(opts, session: session) { (opts) throws(MongoError) -> Int64 in
           var error = bson_error_t()
           let (count, reply) = withReply {
-            mongoc_collection_count_documents(collection, bson, opts, nil, $0, &error)
+            api.collection_count_documents(collection, bson, opts, nil, $0, &error)
           }
           guard count >= 0 else { throw MongoError(error, reply: reply) }
           return count
@@ -162,7 +163,7 @@ public final class MongoCollection {
         try client.withOptions(["batchSize": .int32(Self.streamingBatchSize)], session: session) {
           (opts) throws(MongoError) -> MongoCursor in
           guard
-            let cursor = mongoc_collection_aggregate(collection, MONGOC_QUERY_NONE, bson, opts, nil)
+            let cursor = api.collection_aggregate(collection, MONGOC_QUERY_NONE, bson, opts, nil)
           else {
             throw MongoError.invalidArgument("cannot create an aggregation cursor on \(db).\(name)")
           }
@@ -207,32 +208,32 @@ public final class MongoCollection {
     projection: Document?,
     session: MongoSession?
   ) throws(MongoError) -> Document? {
-    guard let famOpts = mongoc_find_and_modify_opts_new() else {
+    guard let famOpts = api.find_and_modify_opts_new() else {
       throw MongoError.invalidArgument("cannot allocate findAndModify options")
     }
-    defer { mongoc_find_and_modify_opts_destroy(famOpts) }
-    mongoc_find_and_modify_opts_set_flags(famOpts, mongoc_find_and_modify_flags_t(rawValue: flags))
-    if let update, !mongoc_find_and_modify_opts_set_update(famOpts, update) {
+    defer { api.find_and_modify_opts_destroy(famOpts) }
+    _ = api.find_and_modify_opts_set_flags(famOpts, mongoc_find_and_modify_flags_t(rawValue: flags))
+    if let update, !api.find_and_modify_opts_set_update(famOpts, update) {
       throw MongoError.invalidArgument("invalid update for findAndModify")
     }
     if let sort {
       try sort.withBSON { (bson) throws(MongoError) in
-        _ = mongoc_find_and_modify_opts_set_sort(famOpts, bson)
+        _ = api.find_and_modify_opts_set_sort(famOpts, bson)
       }
     }
     if let projection {
       try projection.withBSON { (bson) throws(MongoError) in
-        _ = mongoc_find_and_modify_opts_set_fields(famOpts, bson)
+        _ = api.find_and_modify_opts_set_fields(famOpts, bson)
       }
     }
     try client.withOptions(Document(), session: session) { (extra) throws(MongoError) in
-      _ = mongoc_find_and_modify_opts_append(famOpts, extra)
+      _ = api.find_and_modify_opts_append(famOpts, extra)
     }
     return try withCollection { (collection) throws(MongoError) -> Document? in
       try filter.withBSON { (query) throws(MongoError) -> Document? in
         var error = bson_error_t()
         let (ok, reply) = withReply {
-          mongoc_collection_find_and_modify_with_opts(collection, query, famOpts, $0, &error)
+          api.collection_find_and_modify_with_opts(collection, query, famOpts, $0, &error)
         }
         guard ok else { throw MongoError(error, reply: reply) }
         return reply["value"]?.documentValue
@@ -270,8 +271,8 @@ public final class MongoCollection {
             var error = bson_error_t()
             let (ok, reply) = withReply {
               many
-                ? mongoc_collection_update_many(collection, selector, updateBSON, opts, $0, &error)
-                : mongoc_collection_update_one(collection, selector, updateBSON, opts, $0, &error)
+                ? api.collection_update_many(collection, selector, updateBSON, opts, $0, &error)
+                : api.collection_update_one(collection, selector, updateBSON, opts, $0, &error)
             }
             guard ok else { throw MongoError(error, reply: reply) }
             return UpdateResult(
@@ -294,12 +295,12 @@ public final class MongoCollection {
     return try withCollection { (collection) throws(MongoError) -> UpdateResult in
       let bulk = try client.withOptions(["ordered": .bool(ordered)], session: session) {
         (opts) throws(MongoError) -> OpaquePointer in
-        guard let bulk = mongoc_collection_create_bulk_operation_with_opts(collection, opts) else {
+        guard let bulk = api.collection_create_bulk_operation_with_opts(collection, opts) else {
           throw MongoError.invalidArgument("cannot create a bulk write on \(db).\(name)")
         }
         return bulk
       }
-      defer { mongoc_bulk_operation_destroy(bulk) }
+      defer { api.bulk_operation_destroy(bulk) }
       for op in ops {
         try op.filter.withBSON { (selector) throws(MongoError) in
           try op.update.withUpdateBSON { (updateBSON) throws(MongoError) in
@@ -307,7 +308,7 @@ public final class MongoCollection {
             try opOpts.withBSON { (opts) throws(MongoError) in
               var error = bson_error_t()
               guard
-                mongoc_bulk_operation_update_one_with_opts(bulk, selector, updateBSON, opts, &error)
+                api.bulk_operation_update_one_with_opts(bulk, selector, updateBSON, opts, &error)
               else {
                 throw MongoError(error, reply: nil)
               }
@@ -316,7 +317,7 @@ public final class MongoCollection {
         }
       }
       var error = bson_error_t()
-      let (serverID, reply) = withReply { mongoc_bulk_operation_execute(bulk, $0, &error) }
+      let (serverID, reply) = withReply { api.bulk_operation_execute(bulk, $0, &error) }
       guard serverID != 0 else { throw MongoError(error, reply: reply) }
       let upserts = reply["upserted"]?.arrayValue ?? []
       return UpdateResult(
@@ -350,8 +351,8 @@ public final class MongoCollection {
           var error = bson_error_t()
           let (ok, reply) = withReply {
             many
-              ? mongoc_collection_delete_many(collection, selector, opts, $0, &error)
-              : mongoc_collection_delete_one(collection, selector, opts, $0, &error)
+              ? api.collection_delete_many(collection, selector, opts, $0, &error)
+              : api.collection_delete_one(collection, selector, opts, $0, &error)
           }
           guard ok else { throw MongoError(error, reply: reply) }
           return reply["deletedCount"]?.int64Value ?? 0
@@ -373,7 +374,7 @@ public final class MongoCollection {
       try command.withBSON { (bson) throws(MongoError) in
         var error = bson_error_t()
         let (ok, reply) = withReply {
-          mongoc_collection_write_command_with_opts(collection, bson, nil, $0, &error)
+          api.collection_write_command_with_opts(collection, bson, nil, $0, &error)
         }
         guard ok else { throw MongoError(error, reply: reply) }
       }
@@ -383,7 +384,7 @@ public final class MongoCollection {
   /// The collection's index specifications; empty when the collection does not exist.
   public func listIndexes() throws(MongoError) -> [Document] {
     try withCollection { (collection) throws(MongoError) -> [Document] in
-      guard let cursor = mongoc_collection_find_indexes_with_opts(collection, nil) else {
+      guard let cursor = api.collection_find_indexes_with_opts(collection, nil) else {
         return []
       }
       return try MongoCursor(handle: cursor, client: client, session: nil).collectAll()
@@ -394,7 +395,7 @@ public final class MongoCollection {
   public func drop() throws(MongoError) {
     try withCollection { (collection) throws(MongoError) in
       var error = bson_error_t()
-      guard mongoc_collection_drop_with_opts(collection, nil, &error) else {
+      guard api.collection_drop_with_opts(collection, nil, &error) else {
         let e = MongoError(error, reply: nil)
         if e.code == MongoError.namespaceNotFound { return }
         throw e

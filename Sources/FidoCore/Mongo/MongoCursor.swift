@@ -6,6 +6,7 @@ public final class MongoCursor {
   private let handle: OpaquePointer
   private let client: MongoClient
   private let session: MongoSession?
+  private var api: fido_mongoc_api { client.api }
 
   init(handle: OpaquePointer, client: MongoClient, session: MongoSession?) {
     self.handle = handle
@@ -14,14 +15,14 @@ public final class MongoCursor {
   }
 
   deinit {
-    mongoc_cursor_destroy(handle)
+    api.cursor_destroy(handle)
   }
 
   /// The next document, or nil at the end. Each document is copied out of
   /// libmongoc's batch at once.
   public func next() throws(MongoError) -> Document? {
     var document: OpaquePointer? = nil
-    if mongoc_cursor_next(handle, &document), let document {
+    if api.cursor_next(handle, &document), let document {
       return Document(copying: document)
     }
     try throwIfFailed()
@@ -33,7 +34,7 @@ public final class MongoCursor {
   func throwIfFailed() throws(MongoError) {
     var error = bson_error_t()
     var reply: OpaquePointer? = nil
-    if mongoc_cursor_error_document(handle, &error, &reply) {
+    if api.cursor_error_document(handle, &error, &reply) {
       throw MongoError(error, reply: reply.map { Document(copying: $0) })
     }
   }

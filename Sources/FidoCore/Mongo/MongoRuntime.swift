@@ -1,22 +1,66 @@
 internal import CMongoc
+import Synchronization
 
-/// libmongoc's process-wide state. `main` calls `initialize()` once before the
-/// first client and `cleanup()` once after the last client is gone.
+/// libmongoc and its process-wide state. fido does not link libmongoc: its
+/// load and initialisation (OpenSSL, SASL, ICU, libmongocrypt…) cost about
+/// 10 ms, which `--version`, `help` and `completion` should not pay. The
+/// first `MongoClient` loads it (`DynamicLibrary`), runs `mongoc_init` and
+/// silences its log; `main` calls `cleanup()` once at the end.
 public enum MongoRuntime {
-  public static func initialize() {
-    mongoc_init()
-    silenceLibraryLog()
+  /// The shared-object name of libmongoc 1.x (Debian's libmongoc-1.0-0 package).
+  static let library = "libmongoc-1.0.so.0"
+
+  /// nil until the first `api()`; then the loaded table, or why loading
+  /// failed (not tried again: it would fail the same way).
+  private static let state = Mutex<Result<fido_mongoc_api, FidoError>?>(nil)
+
+  /// Loads and initialises libmongoc now rather than at the first client.
+  /// A missing or broken library is `.unavailable` (exit 69).
+  public static func initialize() throws(FidoError) {
+    _ = try api()
   }
 
+  /// Runs `mongoc_cleanup` if libmongoc was loaded. Call once, after the
+  /// last client is gone; no libmongoc call may follow.
   public static func cleanup() {
-    mongoc_cleanup()
+    loaded?.cleanup()
+  }
+
+  /// libmongoc's entry points, loaded and initialised on the first call.
+  static func api() throws(FidoError) -> fido_mongoc_api {
+    try state.withLock { (state) throws(FidoError) -> fido_mongoc_api in
+      if state == nil {
+        state = Result { () throws(FidoError) -> fido_mongoc_api in try load() }
+      }
+      return try state!.get()
+    }
+  }
+
+  /// The entry points if libmongoc is loaded, without loading it: for
+  /// libmongoc's callbacks, which run only once a client exists.
+  static var loaded: fido_mongoc_api? {
+    state.withLock { try? $0?.get() }
+  }
+
+  private static func load() throws(FidoError) -> fido_mongoc_api {
+    let api: fido_mongoc_api
+    do {
+      api = try DynamicLibrary.load(library, names: fido_mongoc_symbols)
+    } catch {
+      throw .unavailable(
+        "\(error.message); fido needs libmongoc 1.x to reach MongoDB (Debian package libmongoc-1.0-0)"
+      )
+    }
+    api.`init`()
+    silenceLibraryLog(api)
+    return api
   }
 
   /// libmongoc's default log handler writes INFO and DEBUG lines to stdout,
   /// which carries only results, and warnings such as a failed best-effort
   /// abortTransaction to stderr. fido drops them; a client with a -v sink
   /// routes WARNING and above to it while it lives (`CommandMonitor`).
-  static func silenceLibraryLog() {
-    mongoc_log_set_handler({ _, _, _, _ in }, nil)
+  static func silenceLibraryLog(_ api: fido_mongoc_api) {
+    api.log_set_handler({ _, _, _, _ in }, nil)
   }
 }

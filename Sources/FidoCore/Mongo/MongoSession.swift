@@ -6,6 +6,7 @@ internal import CMongoc
 public final class MongoSession {
   let handle: OpaquePointer
   let client: MongoClient
+  private var api: fido_mongoc_api { client.api }
 
   init(handle: OpaquePointer, client: MongoClient) {
     self.handle = handle
@@ -13,18 +14,18 @@ public final class MongoSession {
   }
 
   deinit {
-    mongoc_client_session_destroy(handle)
+    api.client_session_destroy(handle)
   }
 
   /// True between the start of a transaction and its commit or abort.
   public var inTransaction: Bool {
-    mongoc_client_session_in_transaction(handle)
+    api.client_session_in_transaction(handle)
   }
 
   /// Adds `sessionId` (and the transaction fields) to an operation's opts.
   func append(to opts: OpaquePointer) throws(MongoError) {
     var error = bson_error_t()
-    guard mongoc_client_session_append(handle, opts, &error) else {
+    guard api.client_session_append(handle, opts, &error) else {
       throw MongoError(error, reply: nil)
     }
   }
@@ -32,30 +33,30 @@ public final class MongoSession {
   /// Starts a transaction: read concern snapshot, write concern majority,
   /// read preference primary.
   func startTransaction() throws(MongoError) {
-    let txn = mongoc_transaction_opts_new()
-    let readConcern = mongoc_read_concern_new()
-    let writeConcern = mongoc_write_concern_new()
-    let readPrefs = mongoc_read_prefs_new(MONGOC_READ_PRIMARY)
+    let txn = api.transaction_opts_new()
+    let readConcern = api.read_concern_new()
+    let writeConcern = api.write_concern_new()
+    let readPrefs = api.read_prefs_new(MONGOC_READ_PRIMARY)
     defer {
-      mongoc_transaction_opts_destroy(txn)
-      mongoc_read_concern_destroy(readConcern)
-      mongoc_write_concern_destroy(writeConcern)
-      mongoc_read_prefs_destroy(readPrefs)
+      api.transaction_opts_destroy(txn)
+      api.read_concern_destroy(readConcern)
+      api.write_concern_destroy(writeConcern)
+      api.read_prefs_destroy(readPrefs)
     }
-    mongoc_read_concern_set_level(readConcern, MONGOC_READ_CONCERN_LEVEL_SNAPSHOT)
-    mongoc_write_concern_set_wmajority(writeConcern, 0)
-    mongoc_transaction_opts_set_read_concern(txn, readConcern)
-    mongoc_transaction_opts_set_write_concern(txn, writeConcern)
-    mongoc_transaction_opts_set_read_prefs(txn, readPrefs)
+    _ = api.read_concern_set_level(readConcern, MONGOC_READ_CONCERN_LEVEL_SNAPSHOT)
+    api.write_concern_set_wmajority(writeConcern, 0)
+    api.transaction_opts_set_read_concern(txn, readConcern)
+    api.transaction_opts_set_write_concern(txn, writeConcern)
+    api.transaction_opts_set_read_prefs(txn, readPrefs)
     var error = bson_error_t()
-    guard mongoc_client_session_start_transaction(handle, txn, &error) else {
+    guard api.client_session_start_transaction(handle, txn, &error) else {
       throw MongoError(error, reply: nil)
     }
   }
 
   func commitTransaction() throws(MongoError) {
     var error = bson_error_t()
-    let (ok, reply) = withReply { mongoc_client_session_commit_transaction(handle, $0, &error) }
+    let (ok, reply) = withReply { api.client_session_commit_transaction(handle, $0, &error) }
     guard ok else { throw MongoError(error, reply: reply) }
   }
 
@@ -64,6 +65,6 @@ public final class MongoSession {
   func abortTransactionQuietly() {
     guard inTransaction else { return }
     var error = bson_error_t()
-    _ = mongoc_client_session_abort_transaction(handle, &error)
+    _ = api.client_session_abort_transaction(handle, &error)
   }
 }

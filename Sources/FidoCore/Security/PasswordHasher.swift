@@ -1,7 +1,11 @@
-import COpenSSL
+internal import COpenSSL
 
-/// Password hashes: scrypt through OpenSSL (already linked by libmongoc and
-/// libcurl), stored as a PHC string
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// Password hashes: scrypt through OpenSSL's libcrypto, loaded with dlopen at
+/// the first hash or check (see `crypto`), stored as a PHC string
 /// `$scrypt$ln=15,r=8,p=1$<salt>$<hash>` (standard base64, no padding):
 /// a fresh 16-byte salt from RAND_bytes, N = 2^15, r = 8, p = 1 (32 MiB of
 /// memory per hash), a 32-byte key. Parameters travel with the hash, so
@@ -13,15 +17,39 @@ public enum PasswordHasher {
   public static let saltLength = 16
   public static let keyLength = 32
 
+  /// The shared-object name of OpenSSL 3's libcrypto (Debian's libssl3 package).
+  static let library = "libcrypto.so.3"
+
+  /// libcrypto's entry points, loaded at the first use (Swift initialises a
+  /// static once, thread-safely); a failure stays the answer for the process.
+  private static let loaded = Result { () throws(FidoError) in try load() }
+
+  /// libcrypto, or `.unavailable` (exit 69) if it cannot be loaded.
+  static func crypto() throws(FidoError) -> fido_crypto_api {
+    try loaded.get()
+  }
+
+  private static func load() throws(FidoError) -> fido_crypto_api {
+    do {
+      return try DynamicLibrary.load(library, names: fido_crypto_symbols)
+    } catch {
+      throw .unavailable(
+        "\(error.message); fido needs OpenSSL 3's libcrypto for passwords (Debian package libssl3)")
+    }
+  }
+
   public static func hash(_ password: [UInt8]) throws(FidoError) -> String {
+    let crypto = try crypto()
     var salt = [UInt8](repeating: 0, count: saltLength)
-    let ok = salt.withUnsafeMutableBufferPointer { RAND_bytes($0.baseAddress, Int32($0.count)) }
+    let ok = salt.withUnsafeMutableBufferPointer {
+      crypto.RAND_bytes($0.baseAddress, Int32($0.count))
+    }
     guard ok == 1 else {
       throw .failure("could not get random bytes for the password salt from OpenSSL")
     }
     guard
       var key = derive(
-        password, salt: salt, logN: logN, r: blockSize, p: parallelism, length: keyLength)
+        crypto, password, salt: salt, logN: logN, r: blockSize, p: parallelism, length: keyLength)
     else {
       throw .failure("scrypt failed in OpenSSL while hashing the password")
     }
@@ -32,8 +60,9 @@ public enum PasswordHasher {
 
   /// True when `password` matches the PHC string (compared in constant
   /// time). A malformed string, or parameters beyond sane limits (memory
-  /// over 256 MiB), verify as false.
-  public static func verify(_ password: [UInt8], phc: String) -> Bool {
+  /// over 256 MiB), verify as false. Throws only if libcrypto cannot be loaded.
+  public static func verify(_ password: [UInt8], phc: String) throws(FidoError) -> Bool {
+    let crypto = try crypto()
     let parts = phc.split(separator: "$", omittingEmptySubsequences: false)
     guard parts.count == 5, parts[0].isEmpty, parts[1] == "scrypt" else { return false }
     var params: [Substring: Int] = [:]
@@ -49,26 +78,29 @@ public enum PasswordHasher {
       128 * r * (1 << ln) <= 256 << 20,
       let salt = PHCBase64.decode(parts[3]), (1...64).contains(salt.count),
       let expected = PHCBase64.decode(parts[4]), (16...64).contains(expected.count),
-      var actual = derive(password, salt: salt, logN: ln, r: r, p: p, length: expected.count)
+      var actual = derive(
+        crypto, password, salt: salt, logN: ln, r: r, p: p, length: expected.count)
     else { return false }
     defer { wipe(&actual) }
     let same = actual.withUnsafeBytes { a in
-      expected.withUnsafeBytes { e in CRYPTO_memcmp(a.baseAddress, e.baseAddress, a.count) }
+      expected.withUnsafeBytes { e in crypto.CRYPTO_memcmp(a.baseAddress, e.baseAddress, a.count) }
     }
     return same == 0
   }
 
-  /// Overwrites a buffer holding a password or key (OPENSSL_cleanse, which
-  /// the optimiser may not remove).
+  /// Overwrites a buffer holding a password or key (glibc's explicit_bzero,
+  /// which the optimiser may not remove, as OPENSSL_cleanse: wiping needs no
+  /// libcrypto).
   public static func wipe(_ bytes: inout [UInt8]) {
     bytes.withUnsafeMutableBytes {
-      if let base = $0.baseAddress { OPENSSL_cleanse(base, $0.count) }
+      if let base = $0.baseAddress { explicit_bzero(base, $0.count) }
     }
   }
 
-  static func derive(_ password: [UInt8], salt: [UInt8], logN: Int, r: Int, p: Int, length: Int)
-    -> [UInt8]?
-  {
+  static func derive(
+    _ crypto: fido_crypto_api, _ password: [UInt8], salt: [UInt8], logN: Int, r: Int, p: Int,
+    length: Int
+  ) -> [UInt8]? {
     var key = [UInt8](repeating: 0, count: length)
     let n = UInt64(1) << UInt64(logN)
     // scrypt needs 128·r·N bytes for V plus 128·r·p for B; allow headroom.
@@ -78,7 +110,7 @@ public enum PasswordHasher {
       salt.withUnsafeBufferPointer { s in
         key.withUnsafeMutableBufferPointer { k in
           empty.withUnsafeBufferPointer { e in
-            EVP_PBE_scrypt(
+            crypto.EVP_PBE_scrypt(
               pw.count == 0 ? e.baseAddress : pw.baseAddress?.assumingMemoryBound(to: CChar.self),
               pw.count,
               s.baseAddress, s.count, n, UInt64(r), UInt64(p), maxmem, k.baseAddress, k.count)

@@ -131,7 +131,8 @@ enum ManPage {
       Invalid data: amount, date, email, phone, id, currency, import line.
       .TP
       .B 69
-      Service unavailable: MongoDB unreachable or timed out.
+      Service unavailable: MongoDB unreachable or timed out, or libmongoc or
+      libcrypto (loaded when a command first needs them) missing or broken.
       .TP
       .B 77
       Authentication or authorization refused (MongoDB or Twilio).
