@@ -296,11 +296,12 @@ extension FidoStore {
   static func userUpdate(_ effect: StatsEffect, now: Int64) -> Document {
     var inc = Document()
     inc["balance"] = .int64(effect.balance)
-    inc["stats.count"] = .int64(effect.count)
-    inc["stats.credit_count"] = .int64(effect.creditCount)
-    inc["stats.debit_count"] = .int64(effect.debitCount)
-    inc["stats.credit_total"] = .int64(effect.creditTotal)
-    inc["stats.debit_total"] = .int64(effect.debitTotal)
+    let c = effect.counters
+    inc["stats.count"] = .int64(c.count)
+    inc["stats.credit_count"] = .int64(c.creditCount)
+    inc["stats.debit_count"] = .int64(c.debitCount)
+    inc["stats.credit_total"] = .int64(c.creditTotal)
+    inc["stats.debit_total"] = .int64(c.debitTotal)
     // Distinct paths by construction: append, no look-up.
     for (day, delta) in effect.days.sorted(by: { $0.key < $1.key }) {
       let key = FidoDate.day(day)
@@ -342,11 +343,8 @@ extension FidoStore {
 /// The change one transaction makes to a user's counters.
 struct StatsEffect {
   var balance: Int64 = 0
-  var count: Int64 = 0
-  var creditCount: Int64 = 0
-  var debitCount: Int64 = 0
-  var creditTotal: Int64 = 0
-  var debitTotal: Int64 = 0
+  /// The changes to the user's counters (first/last stay nil: see extendTo).
+  var counters = UserStats()
   /// Per UTC day (keyed by its midnight): transactions and amount gained or lost.
   var days: [Int64: DayDelta] = [:]
   /// The latest (and, when several are combined, earliest) new date, which may move last/first.
@@ -356,13 +354,13 @@ struct StatsEffect {
   static func add(type: TxnType, amount: Int64, date: Int64) -> StatsEffect {
     var e = StatsEffect()
     e.balance = type.signed(amount)
-    e.count = 1
+    e.counters.count = 1
     if type == .credit {
-      e.creditCount = 1
-      e.creditTotal = amount
+      e.counters.creditCount = 1
+      e.counters.creditTotal = amount
     } else {
-      e.debitCount = 1
-      e.debitTotal = amount
+      e.counters.debitCount = 1
+      e.counters.debitTotal = amount
     }
     e.days[FidoDate.dayStart(date)] = DayDelta(count: 1, amount: amount)
     e.extendTo = date
@@ -372,11 +370,11 @@ struct StatsEffect {
   static func remove(type: TxnType, amount: Int64, date: Int64) -> StatsEffect {
     var e = add(type: type, amount: amount, date: date)
     e.balance = -e.balance
-    e.count = -1
-    e.creditCount = -e.creditCount
-    e.debitCount = -e.debitCount
-    e.creditTotal = -e.creditTotal
-    e.debitTotal = -e.debitTotal
+    e.counters.count = -1
+    e.counters.creditCount = -e.counters.creditCount
+    e.counters.debitCount = -e.counters.debitCount
+    e.counters.creditTotal = -e.counters.creditTotal
+    e.counters.debitTotal = -e.counters.debitTotal
     e.days[FidoDate.dayStart(date)] = DayDelta(count: -1, amount: -amount)
     e.extendTo = nil
     return e
@@ -392,11 +390,7 @@ struct StatsEffect {
   /// Adds another effect to this one (in place: an import folds thousands of lines).
   mutating func absorb(_ other: StatsEffect) {
     balance += other.balance
-    count += other.count
-    creditCount += other.creditCount
-    debitCount += other.debitCount
-    creditTotal += other.creditTotal
-    debitTotal += other.debitTotal
+    counters.add(other.counters)
     for (day, delta) in other.days {
       days[day, default: DayDelta(count: 0, amount: 0)].count += delta.count
       days[day, default: DayDelta(count: 0, amount: 0)].amount += delta.amount
