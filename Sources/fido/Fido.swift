@@ -16,7 +16,9 @@ enum Fido {
     do {
       invocation = try Parser.parse(args)
     } catch {
-      return report(error, io: io, json: wantsJSONErrors(args, environment: environment), path: [])
+      return report(
+        error, io: io, json: wantsJSONErrors(args, environment: environment),
+        path: Parser.commandPath(args))
     }
     let context = Context(io: io, environment: environment, invocation: invocation, clock: clock)
     do {

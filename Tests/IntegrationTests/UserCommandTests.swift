@@ -218,6 +218,11 @@ final class UserCommandTests: XCTestCase {
     let o = fido.run(["user", "create", "--nmae", "x", "--email", "a@b.com"])
     XCTAssertEqual(o.status, 2)
     XCTAssertTrue(o.stderr.contains("--name"), o.stderr)
+    // The hint points to the help of the command that was being parsed.
+    XCTAssertTrue(o.stderr.hasSuffix("Run 'fido user create --help' for details.\n"), o.stderr)
+    XCTAssertTrue(
+      fido.run(["user", "crate"]).stderr.hasSuffix("Run 'fido user --help' for details.\n"))
+    XCTAssertTrue(r.stderr.hasSuffix("Run 'fido --help' for details.\n"), r.stderr)
     XCTAssertEqual(fido.run([]).status, 2)
     XCTAssertEqual(fido.run(["user", "get"]).status, 2)
     XCTAssertEqual(fido.run(["user", "get", "a@b.com", "extra"]).status, 2)

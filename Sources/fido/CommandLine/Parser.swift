@@ -29,6 +29,17 @@ enum Parser {
     return try run.parse(args)
   }
 
+  /// The command path argv names, as far as it resolves: after a parse error,
+  /// which command's help the hint points to.
+  static func commandPath(
+    _ args: [String], root: CommandSpec = CommandTable.root,
+    globals: [OptionSpec] = CommandTable.globalOptions
+  ) -> [String] {
+    var run = ParseRun(root: root, globals: globals)
+    _ = try? run.parse(args)
+    return run.path
+  }
+
   /// `unknown command 'usr' (did you mean 'user'?)`, or for a subcommand
   /// `unknown command 'crate' for 'fido user' (did you mean 'create'?)`.
   static func unknownCommandMessage(_ name: String, in group: CommandSpec, path: [String])
