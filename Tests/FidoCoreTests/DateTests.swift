@@ -1,5 +1,6 @@
-import FidoCore
 import XCTest
+
+@testable import FidoCore
 
 final class DateTests: XCTestCase {
   let now: Int64 = 1_700_000_000_123
@@ -147,6 +148,28 @@ final class DateTests: XCTestCase {
       XCTAssertEqual(
         FidoDate.format(FidoDate.dayStart(ms)), String(text.prefix(10)) + "T00:00:00.000Z")
       XCTAssertEqual(try parse(String(text.prefix(10))), FidoDate.dayStart(ms))
+    }
+  }
+}
+
+final class TwilioDateTests: XCTestCase {
+  /// Expected values computed with Python's datetime, independently of FidoDate.
+  func testRFC2822TimestampsAsTwilioWritesThem() {
+    XCTAssertEqual(TwilioClient.parseRFC2822("Thu, 24 Aug 2023 05:01:45 +0000"), 1_692_853_305_000)
+    XCTAssertEqual(TwilioClient.parseRFC2822("Thu, 29 Feb 2024 23:59:59 -0130"), 1_709_256_599_000)
+    XCTAssertEqual(TwilioClient.parseRFC2822("Thu, 01 Jan 1970 00:00:00 +0545"), -20_700_000)
+  }
+
+  func testAnythingElseIsNotATimestamp() {
+    for text in [
+      "", "Thu, 24 Aug 2023 05:01:45", "Thu, 24 Aug 2023 05:01:45 GMT",
+      "24 Aug 2023 05:01:45 +0000",
+      "Thu, 31 Feb 2023 05:01:45 +0000", "Thu, 24 Agu 2023 05:01:45 +0000",
+      "Thu, 24 Aug 2023 24:00:00 +0000", "Thu, 24 Aug 2023 05:01 +0000",
+      "Thu, 29 Feb 2023 00:00:00 +0000", "Thu, 24 Aug 2023 -5:01:45 +0000",
+      "Thu, 24 Aug 2023 05:01:45 -+130", "Thu, 24 Aug +2023 05:01:45 +0000",
+    ] {
+      XCTAssertNil(TwilioClient.parseRFC2822(text), text)
     }
   }
 }

@@ -428,6 +428,40 @@ final class SMSCommandTests: XCTestCase {
     XCTAssertEqual(lookups.count, 1, "a 5xx is ambiguous: fido looked the message up")
   }
 
+  /// Credit, debit, credit again: the third message has the same text as the
+  /// first. When its send is unclear and Twilio did not take it, the lookup
+  /// must not take the first message for it (its sid is the first
+  /// transaction's); the retry sends it.
+  func testAnIdenticalEarlierMessageIsNotTakenForAnUnclearSend() throws {
+    let user = createAma()
+    let first = run(addArgs(user) + ["-o", "json"])
+    XCTAssertEqual(first.status, 0, first.stderr)
+    let firstTxn = try XCTUnwrap(
+      try JSONSerialization.jsonObject(with: Data(first.stdout.utf8)) as? [String: Any])
+    XCTAssertEqual(
+      run(["txn", "add", "--user", user, "--amount", "21", "--type", "debit"]).status, 0)
+    try double.program([["status": 500]])
+    let r = run(addArgs(user) + ["-o", "json"], env: ["FIDO_TIMEOUT": "2"])
+    XCTAssertEqual(r.status, 0, r.stderr)
+    let third = try XCTUnwrap(
+      try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+    let thirdID = try XCTUnwrap(third["id"] as? String)
+    let firstID = try XCTUnwrap(firstTxn["id"] as? String)
+    XCTAssertEqual(storedSMS()[thirdID]?["body"] as? String, expectedBody)
+    XCTAssertEqual(storedSMS()[firstID]?["body"] as? String, expectedBody, "the same text")
+    XCTAssertEqual(sms(third)["status"] as? String, "pending", "not taken for the first message")
+    XCTAssertEqual(try messages().count, 2)
+
+    makeDue()
+    XCTAssertEqual(retry()["sent"] as? Int, 1)
+    let stored = try messages()
+    XCTAssertEqual(stored.count, 3)
+    XCTAssertEqual(stored.filter { $0["body"] as? String == expectedBody }.count, 2)
+    let firstSid = try XCTUnwrap(sms(firstTxn)["sid"] as? String)
+    XCTAssertEqual(storedSMS()[thirdID]?["sid"] as? String, stored.last?["sid"] as? String)
+    XCTAssertNotEqual(storedSMS()[thirdID]?["sid"] as? String, firstSid)
+  }
+
   func testADroppedConnectionAfterTwilioAcceptedIsFoundAndNotResent() throws {
     let user = createAma()
     try double.program([["drop": true, "record_as_sent": true]])

@@ -210,6 +210,27 @@ final class TwilioClientTests: XCTestCase {
     XCTAssertEqual(client.lookup(to: to, body: "another tex", sentAfterMs: nowMs()), .notFound)
   }
 
+  /// The same text to the same number, created well before the attempt
+  /// began or already held by another notification, is not the attempt's.
+  func testLookupSkipsOlderMessagesAndTakenSids() throws {
+    let client = TwilioClient(config())
+    guard case .sent(let sid, _) = client.send(to: to, body: text) else { return XCTFail() }
+    let created = Int64(nowMs())
+    // Twilio's stamps are whole seconds: an attempt that began within the
+    // allowed clock skew after the message still finds it; later, not.
+    let skew = TwilioClient.clockSkewMillis
+    XCTAssertEqual(
+      client.lookup(to: to, body: text, sentAfterMs: created + skew - 5_000), .found(sid: sid))
+    XCTAssertEqual(
+      client.lookup(to: to, body: text, sentAfterMs: created + skew + 5_000), .notFound)
+    XCTAssertEqual(
+      client.lookup(to: to, body: text, sentAfterMs: created, isTaken: { $0 == sid }), .notFound)
+    guard case .sent(let second, _) = client.send(to: to, body: text) else { return XCTFail() }
+    XCTAssertEqual(
+      client.lookup(to: to, body: text, sentAfterMs: created, isTaken: { $0 == sid }),
+      .found(sid: second))
+  }
+
   func testLookupFollowsNextPages() throws {
     let client = TwilioClient(config())
     _ = client.send(to: to, body: text)

@@ -9,7 +9,9 @@
 /// connection that failed before the request went out). After an ambiguous
 /// outcome (timeout, dropped connection, 5xx) the notification is marked
 /// `ambiguous_since`, and every later attempt first looks the message up
-/// (by `To`, `DateSent` and the exact body) before sending again.
+/// (by `To`, `DateSent`, the exact body and its creation time, skipping a
+/// message whose sid another notification of the user holds) before sending
+/// again.
 public final class SMSSender {
   let store: FidoStore
   let client: TwilioClient
@@ -108,8 +110,12 @@ public final class SMSSender {
       return SMSAttempt(
         kind: .failed(reason: "no phone number or message text stored"), ambiguous: false)
     }
+    // A message another of the user's notifications already holds is not this one.
+    let isTaken = { (sid: String) in
+      (try? self.store.smsSIDIsRecorded(sid, user: txn.userID, except: txn.id)) ?? false
+    }
     if let since = txn.sms.ambiguousSince {
-      switch client.lookup(to: to, body: body, sentAfterMs: since) {
+      switch client.lookup(to: to, body: body, sentAfterMs: since, isTaken: isTaken) {
       case .found(let sid): return SMSAttempt(kind: .sent(sid: sid), ambiguous: false)
       case .notFound: break
       case .failed(let reason):
@@ -132,7 +138,9 @@ public final class SMSSender {
         ambiguous: txn.sms.ambiguousSince != nil)
     case .ambiguous(let reason):
       // Twilio may have the message: look it up before any resend.
-      switch client.lookup(to: to, body: body, sentAfterMs: txn.sms.ambiguousSince ?? now) {
+      switch client.lookup(
+        to: to, body: body, sentAfterMs: txn.sms.ambiguousSince ?? now, isTaken: isTaken)
+      {
       case .found(let sid): return SMSAttempt(kind: .sent(sid: sid), ambiguous: false)
       default:
         return SMSAttempt(

@@ -16,6 +16,9 @@ public final class TwilioClient {
 
   /// A lookup reads at most this many pages of 50 before it gives up with `.failed`.
   public static let maxLookupPages = 20
+  /// How far Twilio's clock may lag this machine's: a message created more
+  /// than this before the attempt began is not the attempt's.
+  public static let clockSkewMillis: Int64 = 10 * 60 * 1000
 
   public init(_ config: TwilioConfig, log: (@Sendable (String) -> Void)? = nil) {
     self.config = config
@@ -60,17 +63,23 @@ public final class TwilioClient {
   }
 
   /// After an ambiguous outcome: did Twilio create an outbound message to
-  /// `to` whose body is exactly `body`, sent on or after the UTC day before
-  /// `sentAfterMs`? Lists `GET …/Messages.json?To=…&DateSent>=YYYY-MM-DD&PageSize=50`
+  /// `to` whose body is exactly `body`, on or after `sentAfterMs` (less
+  /// `clockSkewMillis`), that `isTaken` does not claim for another
+  /// notification? Lists `GET …/Messages.json?To=…&DateSent>=YYYY-MM-DD&PageSize=50`
   /// (Twilio filters dates by whole UTC days; the day before absorbs clock
   /// skew and midnight) and follows `next_page_uri` for up to
   /// `maxLookupPages` pages. If there are more pages than that, the answer is
   /// `.failed`, not `.notFound`: only a complete search may lead to a resend.
   ///
-  /// Limits: a second message with the very same text to the same number in
-  /// that window also matches; and a message Twilio still holds without a
-  /// send date may not be listed yet by the `DateSent` filter.
-  public func lookup(to: String, body: String, sentAfterMs: Int64) -> LookupResult {
+  /// The same text can go to the same number twice in a day (credit, debit,
+  /// credit again leaves the same balance): a message created well before
+  /// the attempt (`date_created`), or one whose sid another notification
+  /// already holds, is not this one. Limits: a message Twilio still holds
+  /// without a send date may not be listed yet by the `DateSent` filter.
+  public func lookup(
+    to: String, body: String, sentAfterMs: Int64, isTaken: (String) -> Bool = { _ in false }
+  ) -> LookupResult {
+    let earliest = sentAfterMs - Self.clockSkewMillis
     let day = FidoDate.day(sentAfterMs - 86_400_000)
     var target =
       messagesPath + "?"
@@ -91,7 +100,12 @@ public final class TwilioClient {
         return .failed(reason: "message lookup: " + Self.describe(response.status, json))
       }
       for message in messages where Self.matches(message, to: to, body: body) {
-        if let sid = message["sid"]?.stringValue { return .found(sid: sid) }
+        if let created = message["date_created"]?.stringValue.flatMap(Self.parseRFC2822),
+          created < earliest
+        {
+          continue
+        }
+        if let sid = message["sid"]?.stringValue, !isTaken(sid) { return .found(sid: sid) }
       }
       guard let next = json["next_page_uri"]?.stringValue, !next.isEmpty else { return .notFound }
       // Follow only Twilio's own relative page links to the same list.
@@ -145,6 +159,35 @@ public final class TwilioClient {
     return message["to"]?.stringValue == to && message["body"]?.stringValue == body
       && (message["direction"]?.stringValue?.hasPrefix("outbound") ?? false)
   }
+
+  /// Twilio's RFC 2822 timestamps (`Thu, 24 Aug 2023 05:01:45 +0000`) as
+  /// milliseconds since the epoch; nil for anything else.
+  static func parseRFC2822(_ text: String) -> Int64? {
+    func number(_ s: Substring) -> Int64? {
+      guard !s.isEmpty, s.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return nil }
+      return Int64(s)
+    }
+    let parts = text.split(separator: " ")
+    guard parts.count == 6, parts[0].hasSuffix(","), let day = number(parts[1]),
+      let month = Self.months.firstIndex(of: String(parts[2])).map({ Int64($0 + 1) }),
+      let year = number(parts[3]), (1...9999).contains(year),
+      day >= 1, day <= FidoDate.daysInMonth(year, month)
+    else { return nil }
+    let clock = parts[4].split(separator: ":", omittingEmptySubsequences: false)
+    let zone = parts[5]
+    guard clock.count == 3, let h = number(clock[0]), let m = number(clock[1]),
+      let sec = number(clock[2]), h < 24, m < 60, sec < 61,
+      zone.count == 5, let sign = zone.first, sign == "+" || sign == "-",
+      let zh = number(zone.dropFirst().prefix(2)), let zm = number(zone.suffix(2))
+    else { return nil }
+    let offset = (zh * 60 + zm) * 60_000 * (sign == "-" ? -1 : 1)
+    let days = FidoDate.days(fromCivil: year, month, day)
+    return days * FidoDate.msPerDay + ((h * 60 + m) * 60 + sec) * 1000 - offset
+  }
+
+  private static let months = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+  ]
 
   /// `^(SM|MM)[0-9a-fA-F]{32}$`
   static func isMessageSID(_ sid: String) -> Bool {

@@ -15,6 +15,16 @@ extension FidoStore {
     }
   }
 
+  /// Whether another transaction of `user` already records Twilio message
+  /// `sid` (the (user_id, date) index narrows the search to that user).
+  func smsSIDIsRecorded(_ sid: String, user: ObjectID, except: ObjectID) throws(FidoError) -> Bool {
+    try mongo { () throws(MongoError) in
+      try transactions.countDocuments(
+        ["user_id": .objectID(user), "sms.sid": .string(sid), "_id": ["$ne": .objectID(except)]],
+        limit: 1) > 0
+    }
+  }
+
   /// Claims one due pending notification for `owner` until the lease ends.
   /// The filter and the update are one atomic findAndModify, so two senders
   /// never hold the same notification; an expired lease (a crashed sender)

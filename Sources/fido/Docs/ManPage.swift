@@ -254,7 +254,9 @@ enum ManPage {
       hour; a Retry-After from Twilio (429) is honoured up to that cap.
       After an ambiguous outcome (a timeout or dropped connection once the
       request went out, or a 5xx) fido looks the message up at Twilio before
-      sending it again; if the lookup fails the alert stays pending.
+      sending it again (same number and text, created after the attempt
+      began, not already recorded for another alert); if the lookup fails
+      the alert stays pending.
       Two
       .B sms retry
       runs at once never send the same alert twice.
