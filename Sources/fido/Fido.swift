@@ -9,7 +9,7 @@ import FidoCore
 enum Fido {
   static func main(
     _ args: [String], io: IOStreams, environment: [String: String],
-    clock: @escaping () -> Int64 = currentTimeMillis
+    clock: @escaping () -> Int64 = FidoDate.currentMs
   ) -> Int32 {
     defer { io.flush() }
     let invocation: Invocation
@@ -110,12 +110,6 @@ enum Fido {
     }
     return format == "json" || format == "ndjson"
   }
-}
-
-func currentTimeMillis() -> Int64 {
-  var ts = timespec()
-  clock_gettime(CLOCK_REALTIME, &ts)
-  return Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000
 }
 
 /// The environment as a dictionary. Built at every start, so each entry is

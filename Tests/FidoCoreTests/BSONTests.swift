@@ -117,7 +117,8 @@ final class BSONTests: XCTestCase {
   }
 
   func testGeneratedObjectIDsAreUniqueAndCarryTheCurrentTime() {
-    let ids = (0..<1000).map { _ in ObjectID.generate() }
+    let generator = ObjectIDGenerator()
+    let ids = (0..<1000).map { _ in generator.next(nowMs: FidoDate.currentMs()) }
     XCTAssertEqual(Set(ids).count, 1000)
     let now = UInt32(Date().timeIntervalSince1970)
     XCTAssertLessThanOrEqual(abs(Int64(ids[0].timestamp) - Int64(now)), 5)

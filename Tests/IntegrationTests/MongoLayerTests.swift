@@ -51,7 +51,8 @@ final class MongoLayerTests: XCTestCase {
 
   func testInsertFindSortLimitRoundTrip() throws {
     let c = collection()
-    let ids = (0..<10).map { _ in ObjectID.generate() }
+    let generator = ObjectIDGenerator()
+    let ids = (0..<10).map { _ in generator.next(nowMs: FidoDate.currentMs()) }
     for (i, id) in ids.enumerated() {
       try c.insertOne([
         "_id": .objectID(id), "n": .int64(Int64(i)), "small": .int32(Int32(i)),

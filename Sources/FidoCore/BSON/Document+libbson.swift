@@ -92,15 +92,6 @@ extension BSONValue {
   }
 }
 
-extension ObjectID {
-  /// A new ObjectId from libbson (timestamp, per-process random value, counter).
-  public static func generate() -> ObjectID {
-    var oid = bson_oid_t()
-    bson_oid_init(&oid, nil)
-    return withUnsafeBytes(of: oid.bytes) { ObjectID(rawBytes: $0.baseAddress!) }
-  }
-}
-
 private enum BSONEncoder {
   static func append(_ fields: [(key: String, value: BSONValue)], to bson: OpaquePointer)
     throws(MongoError)

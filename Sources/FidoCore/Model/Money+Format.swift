@@ -35,32 +35,4 @@ extension Money {
     }
     return String(decoding: out, as: UTF8.self)
   }
-
-  /// `self + other`; invalid data when the currencies differ or the sum
-  /// does not fit in Int64 minor units.
-  public func adding(_ other: Money) throws(FidoError) -> Money {
-    try sameCurrency(other)
-    let (sum, overflow) = minor.addingReportingOverflow(other.minor)
-    if overflow {
-      throw .invalidData("amount is too large: \(display) + \(other.display) does not fit")
-    }
-    return Money(minor: sum, currency: currency)
-  }
-
-  /// `self - other`; invalid data when the currencies differ or the
-  /// difference does not fit in Int64 minor units.
-  public func subtracting(_ other: Money) throws(FidoError) -> Money {
-    try sameCurrency(other)
-    let (diff, overflow) = minor.subtractingReportingOverflow(other.minor)
-    if overflow {
-      throw .invalidData("amount is too large: \(display) - \(other.display) does not fit")
-    }
-    return Money(minor: diff, currency: currency)
-  }
-
-  private func sameCurrency(_ other: Money) throws(FidoError) {
-    if other.currency.code != currency.code {
-      throw .invalidData("cannot combine \(currency.code) and \(other.currency.code) amounts")
-    }
-  }
 }

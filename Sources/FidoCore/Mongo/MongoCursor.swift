@@ -39,13 +39,6 @@ public final class MongoCursor {
     }
   }
 
-  /// Calls `body` with each remaining document.
-  public func forEach(_ body: (Document) throws -> Void) throws {
-    while let document = try next() {
-      try body(document)
-    }
-  }
-
   /// Every remaining document. For bounded results only (lists of indexes);
   /// stream large results with `next()`.
   func collectAll() throws(MongoError) -> [Document] {

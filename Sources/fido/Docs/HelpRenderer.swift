@@ -64,24 +64,6 @@ enum HelpRenderer {
     return sections.joined(separator: "\n\n") + "\n"
   }
 
-  /// One line for usage errors: `Usage: fido user get USER [OPTIONS]`.
-  static func usageLine(
-    path: [String], root: CommandSpec = CommandTable.root
-  ) -> String {
-    let (command, names) = deepest(path, root: root)
-    var units = names
-    if names.count == 1 {
-      units += ["[GLOBAL OPTIONS]", "COMMAND", "[SUBCOMMAND]", "[OPTIONS]", "[ARGS]"]
-    } else if !command.children.isEmpty {
-      units += ["COMMAND", "[OPTIONS]", "[ARGS]"]
-    } else {
-      units += command.positionals.map(positionalUnit)
-      units += command.options.filter { $0.required && !$0.hidden }.map { optionUnit($0) }
-      units.append("[OPTIONS]")
-    }
-    return "Usage: " + units.joined(separator: " ")
-  }
-
   /// `Run 'fido user create --help' for details.`
   static func helpHint(path: [String], root: CommandSpec = CommandTable.root) -> String {
     let (_, names) = deepest(path, root: root)
