@@ -91,6 +91,19 @@ final class SMSCommandTests: XCTestCase {
     ["txn", "add", "--user", user, "--amount", amount, "--type", "credit"]
   }
 
+  /// A credit through `txn add -o json` that must exit 0: its result and the transaction.
+  private func addJSON(
+    _ user: String, amount: String = "21", env: [String: String] = [:],
+    file: StaticString = #filePath, line: UInt = #line
+  ) throws -> (FidoResult, [String: Any]) {
+    let r = run(addArgs(user, amount) + ["-o", "json"], env: env)
+    XCTAssertEqual(r.status, 0, r.stderr, file: file, line: line)
+    let txn = try XCTUnwrap(
+      try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any], file: file,
+      line: line)
+    return (r, txn)
+  }
+
   private func sms(_ txn: [String: Any]) -> [String: Any] { txn["sms"] as? [String: Any] ?? [:] }
 
   private func nowMs() -> Int { Int(Date().timeIntervalSince1970 * 1000) }
@@ -209,11 +222,8 @@ final class SMSCommandTests: XCTestCase {
 
   func testTxnAddSendsExactlyOneCorrectRequestAndStoresTheSid() throws {
     let user = createAma()
-    let r = run(addArgs(user) + ["-o", "json"])
-    XCTAssertEqual(r.status, 0, r.stderr)
+    let (r, txn) = try addJSON(user)
     XCTAssertEqual(r.stderr, "")
-    let txn = try XCTUnwrap(
-      try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
 
     let requests = try creates()
     XCTAssertEqual(requests.count, 1)
@@ -338,11 +348,8 @@ final class SMSCommandTests: XCTestCase {
   func testAnInvalidNumberFailsForGoodAndIsNeverRetried() throws {
     let user = createAma()
     try double.program([["status": 400, "code": 21211]])
-    let r = run(addArgs(user) + ["-o", "json"])
-    XCTAssertEqual(r.status, 0, r.stderr)
+    let (r, txn) = try addJSON(user)
     assertOneWarningLine(r, containing: "21211")
-    let txn = try XCTUnwrap(
-      try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
     XCTAssertEqual(sms(txn)["status"] as? String, "failed")
     XCTAssertTrue((sms(txn)["last_error"] as? String ?? "").contains("21211"))
     let doc = try XCTUnwrap(storedSMS()[txn["id"] as? String ?? ""])
@@ -362,11 +369,8 @@ final class SMSCommandTests: XCTestCase {
     // Far beyond the first backoff (2.5–5 s), so only Retry-After explains the wait.
     try double.program([["status": 429, "retry_after": 120]])
     let before = nowMs()
-    let r = run(addArgs(user) + ["-o", "json"])
-    XCTAssertEqual(r.status, 0, r.stderr)
+    let (r, txn) = try addJSON(user)
     assertOneWarningLine(r, containing: "pending")
-    let txn = try XCTUnwrap(
-      try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
     let id = try XCTUnwrap(txn["id"] as? String)
     let doc = try XCTUnwrap(storedSMS()[id])
     XCTAssertEqual(doc["status"] as? String, "pending")
@@ -392,11 +396,8 @@ final class SMSCommandTests: XCTestCase {
   func testATimedOutSendThatTwilioAcceptedIsFoundAndNotResent() throws {
     let user = createAma()
     try double.program([["hang_ms": 3000, "record_as_sent": true]])
-    let r = run(addArgs(user) + ["-o", "json"], env: ["FIDO_TIMEOUT": "1"])
-    XCTAssertEqual(r.status, 0, r.stderr)
+    let (r, txn) = try addJSON(user, env: ["FIDO_TIMEOUT": "1"])
     XCTAssertEqual(r.stderr, "")
-    let txn = try XCTUnwrap(
-      try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
     let stored = try messages()
     XCTAssertEqual(stored.count, 1)
     let sid = try XCTUnwrap(stored.first?["sid"] as? String)
@@ -415,10 +416,7 @@ final class SMSCommandTests: XCTestCase {
   func testA5xxAfterTwilioAcceptedIsFoundAndNotResent() throws {
     let user = createAma()
     try double.program([["status": 500, "record_as_sent": true]])
-    let r = run(addArgs(user) + ["-o", "json"], env: ["FIDO_TIMEOUT": "2"])
-    XCTAssertEqual(r.status, 0, r.stderr)
-    let txn = try XCTUnwrap(
-      try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+    let (_, txn) = try addJSON(user, env: ["FIDO_TIMEOUT": "2"])
     let stored = try messages()
     XCTAssertEqual(stored.count, 1)
     XCTAssertEqual(sms(txn)["status"] as? String, "sent")
@@ -434,17 +432,11 @@ final class SMSCommandTests: XCTestCase {
   /// transaction's); the retry sends it.
   func testAnIdenticalEarlierMessageIsNotTakenForAnUnclearSend() throws {
     let user = createAma()
-    let first = run(addArgs(user) + ["-o", "json"])
-    XCTAssertEqual(first.status, 0, first.stderr)
-    let firstTxn = try XCTUnwrap(
-      try JSONSerialization.jsonObject(with: Data(first.stdout.utf8)) as? [String: Any])
+    let (_, firstTxn) = try addJSON(user)
     XCTAssertEqual(
       run(["txn", "add", "--user", user, "--amount", "21", "--type", "debit"]).status, 0)
     try double.program([["status": 500]])
-    let r = run(addArgs(user) + ["-o", "json"], env: ["FIDO_TIMEOUT": "2"])
-    XCTAssertEqual(r.status, 0, r.stderr)
-    let third = try XCTUnwrap(
-      try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+    let (_, third) = try addJSON(user, env: ["FIDO_TIMEOUT": "2"])
     let thirdID = try XCTUnwrap(third["id"] as? String)
     let firstID = try XCTUnwrap(firstTxn["id"] as? String)
     XCTAssertEqual(storedSMS()[thirdID]?["body"] as? String, expectedBody)
@@ -465,10 +457,7 @@ final class SMSCommandTests: XCTestCase {
   func testADroppedConnectionAfterTwilioAcceptedIsFoundAndNotResent() throws {
     let user = createAma()
     try double.program([["drop": true, "record_as_sent": true]])
-    let r = run(addArgs(user) + ["-o", "json"], env: ["FIDO_TIMEOUT": "2"])
-    XCTAssertEqual(r.status, 0, r.stderr)
-    let txn = try XCTUnwrap(
-      try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+    let (_, txn) = try addJSON(user, env: ["FIDO_TIMEOUT": "2"])
     let stored = try messages()
     XCTAssertEqual(stored.count, 1)
     let sid = try XCTUnwrap(stored.first?["sid"] as? String)
@@ -478,11 +467,8 @@ final class SMSCommandTests: XCTestCase {
     // Dropped again, and this time the lookup fails too: it stays pending,
     // and the next retry finds the message instead of sending another.
     try double.program([["drop": true, "record_as_sent": true], ["list_status": 500]])
-    let second = run(addArgs(user, "5") + ["-o", "json"], env: ["FIDO_TIMEOUT": "2"])
-    XCTAssertEqual(second.status, 0, second.stderr)
+    let (second, txn2) = try addJSON(user, amount: "5", env: ["FIDO_TIMEOUT": "2"])
     assertOneWarningLine(second, containing: "pending")
-    let txn2 = try XCTUnwrap(
-      try JSONSerialization.jsonObject(with: Data(second.stdout.utf8)) as? [String: Any])
     let id2 = try XCTUnwrap(txn2["id"] as? String)
     XCTAssertEqual(sms(txn2)["status"] as? String, "pending")
     XCTAssertEqual(try messages().count, 2)
