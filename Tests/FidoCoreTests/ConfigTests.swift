@@ -305,7 +305,7 @@ final class ConfigTests: XCTestCase {
       ])
     XCTAssertEqual(
       c.redactedURI,
-      "mongodb://admin:***@db1:27017,db2:27017/fido?authSource=admin&tlsCertificateKeyFilePassword=***"
+      "mongodb://admin:****@db1:27017,db2:27017/fido?authSource=admin&tlsCertificateKeyFilePassword=****"
     )
     var dumped = ""
     dump(c, to: &dumped)
@@ -322,6 +322,6 @@ final class ConfigTests: XCTestCase {
     XCTAssertEqual(Config.redact(uri: "mongodb://user@host/"), "mongodb://user@host/")
     XCTAssertEqual(
       Config.redact(uri: "mongodb+srv://u:p%40ss@c.example.net/?w=majority"),
-      "mongodb+srv://u:***@c.example.net/?w=majority")
+      "mongodb+srv://u:****@c.example.net/?w=majority")
   }
 }

@@ -14,21 +14,27 @@ final class MongoErrorTests: XCTestCase {
 
   func testRedactHidesOnlyThePassword() {
     XCTAssertEqual(
-      MongoClient.redact(uri: uri), "mongodb://fido:****@db.example.com:27017/fido?authSource=admin"
+      Config.redact(uri: uri), "mongodb://fido:****@db.example.com:27017/fido?authSource=admin"
     )
     XCTAssertEqual(
-      MongoClient.redact(uri: "mongodb+srv://u:p%40ss@cluster0.x.mongodb.net/"),
+      Config.redact(uri: "mongodb+srv://u:p%40ss@cluster0.x.mongodb.net/"),
       "mongodb+srv://u:****@cluster0.x.mongodb.net/")
     XCTAssertEqual(
-      MongoClient.redact(uri: "mongodb://127.0.0.1:27017"), "mongodb://127.0.0.1:27017")
+      Config.redact(uri: "mongodb://127.0.0.1:27017"), "mongodb://127.0.0.1:27017")
     XCTAssertEqual(
-      MongoClient.redact(uri: "mongodb://user@h/?authMechanism=MONGODB-X509"),
+      Config.redact(uri: "mongodb://user@h/?authMechanism=MONGODB-X509"),
       "mongodb://user@h/?authMechanism=MONGODB-X509")
-    XCTAssertEqual(MongoClient.redact(uri: "mongodb://a:b@"), "mongodb://a:****@")
-    XCTAssertEqual(MongoClient.redact(uri: "mongodb://a:pa@ss@h1,h2/"), "mongodb://a:****@h1,h2/")
+    XCTAssertEqual(Config.redact(uri: "mongodb://a:b@"), "mongodb://a:****@")
+    XCTAssertEqual(Config.redact(uri: "mongodb://a:pa@ss@h1,h2/"), "mongodb://a:****@h1,h2/")
     XCTAssertEqual(
-      MongoClient.redact(uri: "mongodb://h/?tls=true&tlsCertificateKeyFilePassword=hunter22&w=1"),
+      Config.redact(uri: "mongodb://h/?tls=true&tlsCertificateKeyFilePassword=hunter22&w=1"),
       "mongodb://h/?tls=true&tlsCertificateKeyFilePassword=****&w=1")
+    // What the -v "connecting to" line and doctor print: AWS session tokens too.
+    XCTAssertEqual(
+      Config.redact(
+        uri: "mongodb://h/?authMechanism=MONGODB-AWS&authMechanismProperties=AWS_SESSION_TOKEN:tok9"
+      ),
+      "mongodb://h/?authMechanism=MONGODB-AWS&authMechanismProperties=****")
   }
 
   func testMappingFollowsDomainAndCode() {

@@ -225,7 +225,7 @@ final class MongoLayerTests: XCTestCase {
       }
     }
     XCTAssertEqual(
-      MongoClient.redact(uri: "mongodb://a:secretpw@h:1/db"), "mongodb://a:****@h:1/db")
+      Config.redact(uri: "mongodb://a:secretpw@h:1/db"), "mongodb://a:****@h:1/db")
   }
 
   func testCredentialsNeverReachTheLog() throws {

@@ -161,46 +161,12 @@ public struct Config: Sendable, Equatable {
     return config
   }
 
-  /// The URI with any password (and password- or token-like query options) replaced by `***`.
+  /// The URI with its password and secret query options replaced by `****`.
   public var redactedURI: String { Config.redact(uri: uri) }
 
-  /// `mongodb://user:***@host/?authMechanismProperties=***`: safe to print or log.
-  public static func redact(uri: String) -> String {
-    var text = uri
-    var prefix = ""
-    let bytes = Array(text.utf8)
-    if let k = (0..<max(0, bytes.count - 2)).first(where: {
-      bytes[$0] == UInt8(ascii: ":") && bytes[$0 + 1] == UInt8(ascii: "/")
-        && bytes[$0 + 2] == UInt8(ascii: "/")
-    }) {
-      prefix = String(decoding: bytes[..<(k + 3)], as: UTF8.self)
-      text = String(decoding: bytes[(k + 3)...], as: UTF8.self)
-    }
-    var query: String? = nil
-    if let q = text.firstIndex(of: "?") {
-      query = String(text[text.index(after: q)...])
-      text = String(text[..<q])
-    }
-    if let at = text.lastIndex(of: "@") {
-      let userinfo = text[..<at]
-      if let colon = userinfo.firstIndex(of: ":") {
-        text = String(userinfo[..<colon]) + ":***" + String(text[at...])
-      }
-    }
-    if let query {
-      let parts = query.split(separator: "&", omittingEmptySubsequences: false).map {
-        part -> String in
-        guard let eq = part.firstIndex(of: "=") else { return String(part) }
-        let name = part[..<eq].lowercased()
-        let secret = ["password", "secret", "token", "authmechanismproperties", "key"].contains {
-          name.contains($0)
-        }
-        return secret ? String(part[...eq]) + "***" : String(part)
-      }
-      text += "?" + parts.joined(separator: "&")
-    }
-    return prefix + text
-  }
+  /// `mongodb://user:****@host/?authMechanismProperties=****`: safe to print
+  /// or log, even when the string is malformed (`URIRedaction`).
+  public static func redact(uri: String) -> String { URIRedaction.redact(uri: uri) }
 
   // MARK: - private
 

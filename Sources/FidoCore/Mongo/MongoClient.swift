@@ -43,7 +43,7 @@ public final class MongoClient {
       throw .config("invalid application name \"\(options.appName)\": at most 128 bytes")
     }
 
-    options.log?("mongo: connecting to \(MongoClient.redact(uri: options.uri))")
+    options.log?("mongo: connecting to \(URIRedaction.redact(uri: options.uri))")
     guard let client = api.client_new_from_uri_with_error(uri, &error) else {
       throw MongoError(error, reply: nil).fidoError(uri: options.uri)
     }
@@ -72,19 +72,6 @@ public final class MongoClient {
 
   /// Commands started on this client so far (from command monitoring).
   public var roundTrips: Int { monitor.started }
-
-  /// `uri` with the password (`user:PASS@`) and password options replaced by `****`.
-  public static func redact(uri: String) -> String {
-    URIRedaction.redact(uri: uri)
-  }
-
-  /// The redacted connection string, for messages.
-  public var redactedURI: String { MongoClient.redact(uri: options.uri) }
-
-  /// Maps an error from this client to a `FidoError` naming its (redacted) URI.
-  public func fidoError(_ error: MongoError) -> FidoError {
-    error.fidoError(uri: options.uri)
-  }
 
   /// Runs a database command on the primary and returns its reply.
   /// The command is sent as given (libmongoc's "raw" command path): the

@@ -1,10 +1,12 @@
 /// Finds and hides secrets in MongoDB connection strings without parsing them
 /// fully: the password in `scheme://user:PASSWORD@hosts/…`, and the values of
-/// query options whose name ends in "password" (such as
-/// `tlsCertificateKeyFilePassword`). Works on malformed strings too, because
+/// query options whose name holds "password", "secret", "token", "key" or is
+/// `authMechanismProperties` (such as `tlsCertificateKeyFilePassword`, or
+/// `authMechanismProperties=AWS_SESSION_TOKEN:…`). Works on malformed strings too, because
 /// error messages about malformed strings must not leak either.
 enum URIRedaction {
   static let mask = "****"
+  static let secretOptionWords = ["password", "secret", "token", "authmechanismproperties", "key"]
 
   /// The password of the connection string `uri`, when it has `user:password@`.
   static func password(in uri: String) -> String? {
@@ -14,7 +16,7 @@ enum URIRedaction {
     return String(uri[r])
   }
 
-  /// `uri` with its password and password options replaced by `****`.
+  /// `uri` with its password and secret options replaced by `****`.
   static func redact(uri: String) -> String {
     var out = uri
     if let scheme = out.firstRange(of: "://"),
@@ -22,7 +24,7 @@ enum URIRedaction {
     {
       out.replaceSubrange(r, with: mask)
     }
-    return redactPasswordOptions(out)
+    return redactSecretOptions(out)
   }
 
   /// A free text (an error message) with the password of every connection
@@ -61,15 +63,14 @@ enum URIRedaction {
   }
 
   /// `…?tlsCertificateKeyFilePassword=secret&…` → `…=****&…`.
-  private static func redactPasswordOptions(_ uri: String) -> String {
+  private static func redactSecretOptions(_ uri: String) -> String {
     guard let q = uri.firstIndex(of: "?") else { return uri }
     let parts = uri[uri.index(after: q)...].split(separator: "&", omittingEmptySubsequences: false)
       .map {
         part -> String in
-        guard let eq = part.firstIndex(of: "="), part[..<eq].lowercased().hasSuffix("password")
-        else {
-          return String(part)
-        }
+        guard let eq = part.firstIndex(of: "=") else { return String(part) }
+        let name = part[..<eq].lowercased()
+        guard secretOptionWords.contains(where: { name.contains($0) }) else { return String(part) }
         return part[...eq] + mask
       }
     return uri[...q] + parts.joined(separator: "&")

@@ -35,7 +35,7 @@ enum Doctor {
   static func run(_ ctx: Context) throws(FidoError) {
     let config = try ctx.config()
     var report = OutObject()
-    report.append("uri", .string(MongoClient.redact(uri: config.uri)))
+    report.append("uri", .string(config.redactedURI))
     report.append("database", .string(config.db))
     let store = try ctx.store()
     let started = ctx.clock()
