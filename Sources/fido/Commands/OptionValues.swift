@@ -42,7 +42,7 @@ extension Context {
     guard invocation.flag("password-stdin") else { return nil }
     if io.stdinIsTTY { io.err.write("Password (input is not hidden; end with Ctrl-D): ") }
     var password = try PasswordInput.fromStdin(io.readAllStdin())
-    defer { for i in password.indices { password[i] = 0 } }
+    defer { PasswordHasher.wipe(&password) }
     return try PasswordHasher.hash(password)
   }
 }
