@@ -1,6 +1,8 @@
 /// Twilio's Messages API (2010-04-01) over libcurl: create one message, and
 /// look one up after an ambiguous outcome. Blocking, one request at a time,
-/// each on its own `CurlEasy` (a create never rides a reused connection).
+/// all on one `CurlEasy` made at the first request (so libcurl is loaded only
+/// when a request is sent); look-up pages share a connection, and a create
+/// never rides a reused one (`CurlEasy` opens a fresh connection per POST).
 ///
 /// Logging (`-v`): one line per request and one per answer or failure, with
 /// the account SID cut to its first 6 characters and no query string (it
@@ -10,9 +12,9 @@
 public final class TwilioClient {
   public let config: TwilioConfig
   private let log: (@Sendable (String) -> Void)?
-  /// libcurl, loaded once for this client; a failure to load it fails each
-  /// request before anything is sent.
-  private let http: Result<HTTPRuntime, CurlError>
+  /// The handle, made at the first request; a failure to load libcurl
+  /// fails that request and every later one before anything is sent.
+  private var easy: Result<CurlEasy, CurlError>?
 
   /// A lookup reads at most this many pages of 50 before it gives up with `.failed`.
   public static let maxLookupPages = 20
@@ -23,7 +25,6 @@ public final class TwilioClient {
   public init(_ config: TwilioConfig, log: (@Sendable (String) -> Void)? = nil) {
     self.config = config
     self.log = log
-    http = Result { () throws(CurlError) -> HTTPRuntime in try HTTPRuntime() }
   }
 
   /// Creates one SMS: `POST {base}/2010-04-01/Accounts/{SID}/Messages.json`
@@ -224,7 +225,8 @@ public final class TwilioClient {
       return d.components.seconds * 1000 + d.components.attoseconds / 1_000_000_000_000_000
     }
     do {
-      let response = try CurlEasy(runtime: http.get()).perform(request)
+      if easy == nil { easy = Result { () throws(CurlError) in try CurlEasy() } }
+      let response = try easy!.get().perform(request)
       emit("twilio: ← \(response.status) in \(elapsed()) ms")
       return .success(response)
     } catch {
