@@ -151,10 +151,12 @@ public final class MongoClient {
   /// A one-line description of the deployment: "standalone", "sharded
   /// (mongos 10.0.0.5:27017)", "replica set rs0 (3 members, primary
   /// 10.0.0.1:27017)", or "unreachable (…)".
+  /// Read from the handshake's hello reply (`handshakeReply`), as
+  /// `supportsTransactions` is: no command of its own.
   public func topologyDescription() -> String {
     let reply: Document
     do {
-      reply = try hello()
+      reply = try handshakeReply()
     } catch {
       return "unreachable (\(MongoError.scrub(error.message, uri: options.uri)))"
     }
