@@ -68,8 +68,11 @@ final class Context {
   }
 
   /// Destructive commands: ask on a terminal, refuse without --yes otherwise.
-  func confirm(_ question: String) throws(FidoError) {
+  /// The question is built only when it is asked or refused, so with --yes
+  /// the reads it needs are skipped (the write reports what they would).
+  func confirm(_ makeQuestion: () throws(FidoError) -> String) throws(FidoError) {
     if invocation.flag("yes") { return }
+    let question = try makeQuestion()
     guard io.stdinIsTTY else {
       throw .usage("refusing to \(question) without --yes when stdin is not a terminal; add --yes")
     }

@@ -49,11 +49,12 @@ public struct TxnFilter: Sendable {
 }
 
 public struct TxnChanges: Sendable {
-  /// Already parsed in the transaction's currency.
-  public var amount: Int64?
+  /// Decimal text such as `21.50`, parsed in the transaction's own currency
+  /// when the update reads the transaction.
+  public var amount: String?
   public var type: TxnType?
   public var date: Int64?
-  public init(amount: Int64? = nil, type: TxnType? = nil, date: Int64? = nil) {
+  public init(amount: String? = nil, type: TxnType? = nil, date: Int64? = nil) {
     self.amount = amount
     self.type = type
     self.date = date
@@ -219,7 +220,10 @@ extension FidoStore {
           "no transaction \(id.hex); list them with 'fido txn list --user USER'")
       }
       let old = try Transaction(found)
-      let amount = changes.amount ?? old.amount
+      let amount =
+        try changes.amount.map { text throws(FidoError) in
+          try Money.parse(text, currency: old.currency).minor
+        } ?? old.amount
       let type = changes.type ?? old.type
       let date = changes.date ?? old.date
       // The filter holds the old values, so a concurrent change to the same

@@ -182,14 +182,18 @@ extension FidoStore {
       if cascade {
         _ = try transactions.deleteMany(["user_id": id], session: session)
       } else if try transactions.countDocuments(["user_id": id], limit: 1, session: session) > 0 {
-        throw FidoError.conflict(
-          "user \(user.email) has transactions; delete them first or pass --cascade")
+        throw Self.hasTransactionsConflict(user)
       }
       let removed = try users.deleteOne(["_id": id], session: session)
       if removed == 0 {
         throw FidoError.notFound("no user \(user.id.hex); it was deleted meanwhile")
       }
     }
+  }
+
+  /// Why a user who has transactions cannot be deleted without --cascade.
+  public static func hasTransactionsConflict(_ user: User) -> FidoError {
+    .conflict("user \(user.email) has transactions; delete them first or pass --cascade")
   }
 
   /// "all 4 present" or the names missing, for `doctor`.

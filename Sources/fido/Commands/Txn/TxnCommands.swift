@@ -83,17 +83,12 @@ enum TxnUpdate {
     var changes = TxnChanges()
     changes.type = try inv.value("type").map { (t) throws(FidoError) in try TxnType.parse(t) }
     changes.date = try inv.date("date", now: now)
-    let amountText = inv.value("amount")
-    guard amountText != nil || !changes.isEmpty else {
+    // Parsed in the transaction's currency once the update has read it.
+    changes.amount = inv.value("amount")
+    guard !changes.isEmpty else {
       throw .usage("nothing to update: give --amount, --type or --date")
     }
-    let store = try ctx.store()
-    if let amountText {
-      // The amount's grammar depends on the transaction's currency.
-      let currency = try store.transaction(id).currency
-      changes.amount = try Money.parse(amountText, currency: currency).minor
-    }
-    try ctx.emit(try store.updateTransaction(id, changes, now: now).out)
+    try ctx.emit(try ctx.store().updateTransaction(id, changes, now: now).out)
   }
 }
 
@@ -101,8 +96,10 @@ enum TxnDelete {
   static func run(_ ctx: Context) throws(FidoError) {
     let id = try parseID(ctx.invocation.argument, what: "transaction id")
     let store = try ctx.store()
-    let txn = try store.transaction(id)
-    try ctx.confirm("delete transaction \(id.hex) (\(txn.type.rawValue) \(txn.money.display))")
+    try ctx.confirm { () throws(FidoError) in
+      let txn = try store.transaction(id)
+      return "delete transaction \(id.hex) (\(txn.type.rawValue) \(txn.money.display))"
+    }
     try ctx.emit(try store.deleteTransaction(id, now: ctx.clock()).out)
   }
 }

@@ -75,11 +75,13 @@ enum UserDelete {
     let store = try ctx.store()
     let user = try store.user(ref)
     let cascade = inv.flag("cascade")
-    // A conflict is reported before any prompt.
-    if !cascade, try store.hasTransactions(user.id) {
-      throw .conflict("user \(user.email) has transactions; delete them first or pass --cascade")
+    try ctx.confirm { () throws(FidoError) in
+      // A conflict is reported before any prompt (with --yes, by deleteUser).
+      if !cascade, try store.hasTransactions(user.id) {
+        throw FidoStore.hasTransactionsConflict(user)
+      }
+      return "delete user \(user.email)\(cascade ? " and all their transactions" : "")"
     }
-    try ctx.confirm("delete user \(user.email)\(cascade ? " and all their transactions" : "")")
     try store.deleteUser(user, cascade: cascade)
     try ctx.emit(user.out)
   }
