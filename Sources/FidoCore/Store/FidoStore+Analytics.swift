@@ -10,6 +10,19 @@ public struct AnalyticsFigures: Sendable, Equatable {
       && a.highestAmountDay?.day == b.highestAmountDay?.day
       && a.highestAmountDay?.amount == b.highestAmountDay?.amount
   }
+
+  /// Weighs one UTC day for the busiest and highest-amount day, in any
+  /// order of days: a tie goes to the earlier day.
+  mutating func consider(day: Int64, count: Int64, amount: Int64) {
+    func beats(_ value: Int64, _ best: (day: Int64, value: Int64)?) -> Bool {
+      guard let best else { return true }
+      return value > best.value || (value == best.value && day < best.day)
+    }
+    if beats(count, busiestDay.map { ($0.day, $0.count) }) { busiestDay = (day, count) }
+    if beats(amount, highestAmountDay.map { ($0.day, $0.amount) }) {
+      highestAmountDay = (day, amount)
+    }
+  }
 }
 
 extension FidoStore {
@@ -20,20 +33,10 @@ extension FidoStore {
     var figures = AnalyticsFigures()
     figures.stats = user.stats
     figures.stats.days = []
-    // Ties go to the earliest day.
-    func beats(_ value: Int64, _ day: Int64, _ best: (day: Int64, value: Int64)?) -> Bool {
-      guard let best else { return true }
-      return value > best.value || (value == best.value && day < best.day)
-    }
     for counter in user.stats.days where counter.count > 0 {
       // A key that is not a day (written by hand) is left to `db check`.
       guard let day = try? FidoDate.parse(counter.day, now: 0) else { continue }
-      if beats(counter.count, day, figures.busiestDay.map { ($0.day, $0.count) }) {
-        figures.busiestDay = (day, counter.count)
-      }
-      if beats(counter.amount, day, figures.highestAmountDay.map { ($0.day, $0.amount) }) {
-        figures.highestAmountDay = (day, counter.amount)
-      }
+      figures.consider(day: day, count: counter.count, amount: counter.amount)
     }
     return (user, figures)
   }
@@ -53,23 +56,16 @@ extension FidoStore {
       try transactions.aggregate(Self.dailyPipeline(match: match, byUser: false))
     }
     while let doc = try mongo({ () throws(MongoError) in try cursor.next() }) {
-      guard let day = doc["_id"]?.documentValue?["day"]?.dateValue else { continue }
-      let dayStats = UserStats(doc)
-      figures.stats.add(dayStats)
-      // Days arrive in ascending order: a strict comparison keeps the earliest on ties.
-      if figures.busiestDay == nil || dayStats.count > figures.busiestDay!.count {
-        figures.busiestDay = (day, dayStats.count)
-      }
-      let amount = dayStats.creditTotal + dayStats.debitTotal
-      if figures.highestAmountDay == nil || amount > figures.highestAmountDay!.amount {
-        figures.highestAmountDay = (day, amount)
-      }
+      let total = DayTotal(doc)
+      guard let day = total.day else { continue }
+      figures.stats.add(total.stats)
+      figures.consider(day: day, count: total.stats.count, amount: total.amount)
     }
     return (user, figures)
   }
 
   /// Per-(user,) UTC-day totals of the matched transactions, ascending by
-  /// day; each group reads as a `UserStats`.
+  /// day; each group reads as a `DayTotal`.
   static func dailyPipeline(match: Document, byUser: Bool) -> [Document] {
     var key: Document = [:]
     if byUser { key["user"] = "$user_id" }
@@ -91,6 +87,19 @@ extension FidoStore {
       ],
       ["$sort": byUser ? ["_id.user": 1, "_id.day": 1] : ["_id.day": 1]],
     ]
+  }
+}
+
+/// One group of `FidoStore.dailyPipeline`: its UTC day and its figures.
+struct DayTotal {
+  let day: Int64?
+  let stats: UserStats
+  /// What a day counter's `amount` holds: credits plus debits.
+  var amount: Int64 { stats.creditTotal + stats.debitTotal }
+
+  init(_ group: Document) {
+    day = group["_id"]?.documentValue?["day"]?.dateValue
+    stats = UserStats(group)
   }
 }
 

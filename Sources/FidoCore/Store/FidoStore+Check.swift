@@ -45,10 +45,10 @@ extension FidoStore {
       var expected = UserStats()
       var expectedDays: [String: (count: Int64, amount: Int64)] = [:]
       while let t = nextTotal, t["_id"]?.documentValue?["user"]?.objectIDValue == user.id {
-        let f = UserStats(t)
-        expected.add(f)
-        if let day = t["_id"]?.documentValue?["day"]?.dateValue {
-          expectedDays[FidoDate.day(day)] = (f.count, f.creditTotal + f.debitTotal)
+        let total = DayTotal(t)
+        expected.add(total.stats)
+        if let day = total.day {
+          expectedDays[FidoDate.day(day)] = (total.stats.count, total.amount)
         }
         nextTotal = try mongo { () throws(MongoError) in try totals.next() }
       }
@@ -118,12 +118,12 @@ extension FidoStore {
       let cursor = try transactions.aggregate(
         Self.dailyPipeline(match: ["user_id": .objectID(id)], byUser: false), session: session)
       while let t = try cursor.next() {
-        let f = UserStats(t)
-        stats.add(f)
-        if let day = t["_id"]?.documentValue?["day"]?.dateValue {
+        let total = DayTotal(t)
+        stats.add(total.stats)
+        if let day = total.day {
           days.append(
             FidoDate.day(day),
-            ["count": .int64(f.count), "amount": .int64(f.creditTotal + f.debitTotal)])
+            ["count": .int64(total.stats.count), "amount": .int64(total.amount)])
         }
       }
       var set: Document = [
