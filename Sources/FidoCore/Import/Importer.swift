@@ -426,40 +426,24 @@ public final class Importer {
         } else {
           userEffects[l.user]!.absorb(effect)
         }
-        var sms: Document
-        if queue, let phone = user.phone {
+        var sms: SMSState
+        if let reason = SMSState.skipReason(
+          optOut: options.sms ? nil : "imported (use --sms to queue)", phone: user.phone,
+          smsConfigured: options.smsConfigured)
+        {
+          sms = SMSState(
+            status: .skipped, to: user.phone, lastError: reason, nextAttemptAt: nil, now: now)
+        } else {
           let balance = (balances[l.user] ?? user.balance) + l.type.signed(l.amount)
           balances[l.user] = balance
-          sms =
-            SMSState(status: .pending, to: phone, lastError: nil, nextAttemptAt: now, now: now)
-            .document
-          sms["body"] = .string(
-            SMSText.make(
-              name: user.name, type: l.type.rawValue,
-              amount: Money(minor: l.amount, currency: user.currency),
-              balance: Money(minor: balance, currency: user.currency)))
-        } else {
-          let reason =
-            !options.sms
-            ? "imported (use --sms to queue)"
-            : user.phone == nil ? "user has no phone" : "SMS not configured"
-          sms =
-            SMSState(
-              status: .skipped, to: user.phone, lastError: reason, nextAttemptAt: nil, now: now
-            ).document
+          sms = SMSState(
+            status: .pending, to: user.phone, lastError: nil, nextAttemptAt: now, now: now)
+          sms.body = SMSText.make(user: user, type: l.type, amount: l.amount, balance: balance)
         }
-        var doc: Document = [
-          "_id": .objectID(store.ids.next(nowMs: now)), "user_id": .objectID(l.user),
-          "full_name": .string(user.name),
-          "amount": .int64(l.amount), "currency": .string(user.currency.code),
-          "type": .string(l.type.rawValue),
-          "date": .date(l.date),
-        ]
-        if let key = l.key { doc["key"] = .string(key) }
-        doc["sms"] = .document(sms)
-        doc["created_at"] = .date(now)
-        doc["updated_at"] = .date(now)
-        docs.append(doc)
+        docs.append(
+          FidoStore.transactionDocument(
+            id: store.ids.next(nowMs: now), user: user, amount: l.amount, type: l.type,
+            date: l.date, key: l.key, sms: sms.document, now: now))
         if docs.count == Self.insertChunk {
           try store.transactions.insertMany(docs, ordered: true, session: session)
           docs.removeAll(keepingCapacity: true)

@@ -8,4 +8,11 @@ public enum SMSText {
     return
       "Hi \(name), your account has been \(verb) with \(amount.display). New balance: \(balance.display)."
   }
+
+  /// The text for a transaction of `user`: amounts in minor units of the user's currency.
+  static func make(user: User, type: TxnType, amount: Int64, balance: Int64) -> String {
+    make(
+      name: user.name, type: type.rawValue, amount: Money(minor: amount, currency: user.currency),
+      balance: Money(minor: balance, currency: user.currency))
+  }
 }

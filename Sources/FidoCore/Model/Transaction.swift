@@ -38,6 +38,13 @@ public struct SMSState: Sendable, Equatable {
     ambiguousSince = doc["ambiguous_since"]?.dateValue
   }
 
+  /// Why a new transaction's alert is `skipped`, or nil to queue it: the
+  /// caller's opt-out first (`--no-sms`, an import without `--sms`), then a
+  /// user without a phone, then SMS not configured.
+  public static func skipReason(optOut: String?, phone: String?, smsConfigured: Bool) -> String? {
+    optOut ?? (phone == nil ? "user has no phone" : smsConfigured ? nil : "SMS not configured")
+  }
+
   init(status: Status, to: String?, lastError: String?, nextAttemptAt: Int64?, now: Int64) {
     self.status = status
     self.to = to

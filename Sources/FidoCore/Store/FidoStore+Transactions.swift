@@ -76,22 +76,15 @@ extension FidoStore {
     } else {
       sms = SMSState(status: .pending, to: user.phone, lastError: nil, nextAttemptAt: now, now: now)
     }
-    var doc: Document = [
-      "_id": .objectID(id), "user_id": .objectID(user.id), "full_name": .string(user.name),
-      "amount": .int64(new.amount), "currency": .string(user.currency.code),
-      "type": .string(new.type.rawValue),
-      "date": .date(date),
-    ]
-    if let key = new.key { doc["key"] = .string(key) }
     var smsDoc = sms.document
     // `txn add` holds the notification it is about to send, so a concurrent
     // `sms retry` leaves it alone (and picks it up if this process dies).
     if sms.status == .pending {
       smsDoc["lease_until"] = .date(now + SMSSender.leaseMillis(timeoutMS: config.timeoutMS))
     }
-    doc["sms"] = .document(smsDoc)
-    doc["created_at"] = .date(now)
-    doc["updated_at"] = .date(now)
+    let doc = Self.transactionDocument(
+      id: id, user: user, amount: new.amount, type: new.type, date: date, key: new.key,
+      sms: smsDoc, now: now)
 
     let effect = StatsEffect.add(type: new.type, amount: new.amount, date: date)
     do {
@@ -162,11 +155,25 @@ extension FidoStore {
     -> Document
   {
     var sms = sms
-    sms["body"] = .string(
-      SMSText.make(
-        name: user.name, type: type.rawValue, amount: Money(minor: amount, currency: user.currency),
-        balance: Money(minor: balance, currency: user.currency)))
+    sms["body"] = .string(SMSText.make(user: user, type: type, amount: amount, balance: balance))
     return sms
+  }
+
+  /// A transaction document as `txn add` and `txn import` store it.
+  static func transactionDocument(
+    id: ObjectID, user: User, amount: Int64, type: TxnType, date: Int64, key: String?,
+    sms: Document, now: Int64
+  ) -> Document {
+    var doc: Document = [
+      "_id": .objectID(id), "user_id": .objectID(user.id), "full_name": .string(user.name),
+      "amount": .int64(amount), "currency": .string(user.currency.code),
+      "type": .string(type.rawValue), "date": .date(date),
+    ]
+    if let key { doc["key"] = .string(key) }
+    doc["sms"] = .document(sms)
+    doc["created_at"] = .date(now)
+    doc["updated_at"] = .date(now)
+    return doc
   }
 
   // MARK: read

@@ -16,10 +16,9 @@ enum TxnAdd {
     let store = try ctx.store()
     let user = try store.user(ref)
     let amount = try Money.parse(inv.value("amount") ?? "", currency: user.currency).minor
-    let skip: String? =
-      inv.flag("no-sms")
-      ? "--no-sms"
-      : user.phone == nil ? "user has no phone" : config.twilio == nil ? "SMS not configured" : nil
+    let skip = SMSState.skipReason(
+      optOut: inv.flag("no-sms") ? "--no-sms" : nil, phone: user.phone,
+      smsConfigured: config.twilio != nil)
     let result = try store.addTransaction(
       NewTransaction(
         user: user, amount: amount, type: type, date: date, key: key, smsSkipReason: skip), now: now
