@@ -361,7 +361,7 @@ final class ParserTests: XCTestCase {
     XCTAssertEqual(message, "unexpected argument 'b\\nc\\u{1b}[31m' for 'fido user get'")
     let long = try XCTUnwrap(usageError([String(repeating: "x", count: 100)]))
     XCTAssertLessThan(long.count, 200)
-    XCTAssertTrue(long.contains("..."))
+    XCTAssertTrue(long.contains("…"), "shortened like every quoted value")
   }
 
   func testEmptyAndOddArguments() throws {

@@ -4,8 +4,8 @@
   import Darwin
 #endif
 
-/// Whole-file reads through POSIX calls (internal).
-enum CoreFile {
+/// Whole-file reads through POSIX calls, and the text of an errno.
+public enum CoreFile {
   struct ReadError: Error {
     let reason: String
   }
@@ -37,7 +37,8 @@ enum CoreFile {
     #endif
   }
 
-  static func describe(_ code: Int32) -> String {
+  /// `strerror`'s text, first letter lower-cased to sit inside a message.
+  public static func describe(_ code: Int32) -> String {
     guard let s = strerror(code) else { return "error \(code)" }
     return String(cString: s).lowercasedFirst()
   }

@@ -13,7 +13,7 @@ final class LineReader {
 
   init(path: String) throws(FidoError) {
     guard let f = fopen(path, "rb") else {
-      throw .invalidData("cannot read \(path): \(String(cString: strerror(errno))); check the path")
+      throw .invalidData("cannot read \(path): \(CoreFile.describe(errno)); check the path")
     }
     file = f
   }

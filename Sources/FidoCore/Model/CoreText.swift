@@ -1,9 +1,9 @@
-/// Small text helpers shared by the model, config and renderers (internal).
-enum CoreText {
+/// Small text helpers shared by the model, config, renderers and the CLI.
+public enum CoreText {
   /// Shows a value a person typed inside an error message: quoted, control
   /// characters escaped (so a stray escape sequence cannot rewrite the
   /// terminal), and shortened after `limit` characters.
-  static func quoted(_ text: String, limit: Int = 80) -> String {
+  public static func quoted(_ text: String, limit: Int = 80) -> String {
     var out = "'"
     var count = 0
     for ch in text {

@@ -57,27 +57,8 @@ enum Parser {
     return message
   }
 
-  /// User input shown in a message: in quotes, on one line, and short.
-  static func quoted(_ text: String) -> String {
-    var shown = ""
-    var count = 0
-    for scalar in text.unicodeScalars {
-      if count == 40 {
-        shown += "..."
-        break
-      }
-      count += 1
-      switch scalar.value {
-      case 0x0A: shown += "\\n"
-      case 0x09: shown += "\\t"
-      case 0x0D: shown += "\\r"
-      case 0x00..<0x20, 0x7F..<0xA0, 0x2028, 0x2029:
-        shown += "\\u{\(String(scalar.value, radix: 16))}"
-      default: shown.unicodeScalars.append(scalar)
-      }
-    }
-    return "'\(shown)'"
-  }
+  /// User input shown in a message: quoted, control characters escaped, short.
+  static func quoted(_ text: String) -> String { CoreText.quoted(text, limit: 40) }
 }
 
 /// One parse: the state of the walk over argv.

@@ -64,10 +64,10 @@ enum BashCompletion {
           case $1 in
 
       """
-    let globalLetters = valueLetters(model.globals)
-    for node in model.nodes where !valueLetters(node.options).isEmpty {
+    let globalLetters = CompletionModel.valueLetters(model.globals)
+    for node in model.nodes where !CompletionModel.valueLetters(node.options).isEmpty {
       out +=
-        "        \(caseLabel(node.path))) echo \(valueLetters(node.options))\(globalLetters) ;;\n"
+        "        \(caseLabel(node.path))) echo \(CompletionModel.valueLetters(node.options))\(globalLetters) ;;\n"
     }
     if !globalLetters.isEmpty { out += "        *) echo \(globalLetters) ;;\n" }
     out += """
@@ -220,10 +220,6 @@ enum BashCompletion {
   }
 
   /// Short letters of the options that take a value: `o`.
-  static func valueLetters(_ options: [OptionSpec]) -> String {
-    options.filter { $0.kind == .value }.compactMap(\.short).map(String.init).joined()
-  }
-
   /// Each option's spellings: `-o --output`.
   static func optionWords(_ options: [OptionSpec]) -> [String] {
     options.flatMap { option in

@@ -1,6 +1,11 @@
 /// What the three shell renderers share: the visible commands of the table,
 /// flattened in table order, each with its path from the root.
 struct CompletionModel {
+  /// The short letters of the options that take a value (`-o json`), e.g. `ol`.
+  static func valueLetters(_ options: [OptionSpec]) -> String {
+    options.filter { $0.kind == .value }.compactMap(\.short).map(String.init).joined()
+  }
+
   struct Node {
     /// Names below the root: [] for the root, ["user", "create"].
     var path: [String]

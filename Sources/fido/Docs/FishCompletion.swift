@@ -30,8 +30,7 @@ enum FishCompletion {
 
       """
     for node in model.nodes {
-      let letters = (node.options + model.globals).filter { $0.kind == .value }
-        .compactMap(\.short).map(String.init).joined()
+      let letters = CompletionModel.valueLetters(node.options + model.globals)
       if !letters.isEmpty {
         out += "        case \(quote(([program] + node.path).joined(separator: "/")))\n"
         out += "            echo \(letters)\n"

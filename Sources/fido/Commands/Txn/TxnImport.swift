@@ -15,7 +15,7 @@ enum TxnImport {
     defer { spool?.remove() }
     let path = spool?.path ?? source
     guard access(path, R_OK) == 0 else {
-      throw .invalidData("cannot read \(source): \(errnoDescription()); check the path")
+      throw .invalidData("cannot read \(source): \(CoreFile.describe(errno)); check the path")
     }
     let format: ImportFormat
     if let given = inv.value("format").flatMap(ImportFormat.init(rawValue:)) {
@@ -58,7 +58,7 @@ struct Spool {
     var template = Array("/tmp/fido-import-XXXXXX".utf8CString)
     let fd = mkstemp(&template)
     guard fd >= 0 else {
-      throw .failure("cannot create a temporary file for stdin: \(errnoDescription())")
+      throw .failure("cannot create a temporary file for stdin: \(CoreFile.describe(errno))")
     }
     path = String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
     defer { close(fd) }
@@ -79,7 +79,7 @@ struct Spool {
     }
     if failed {
       unlink(path)
-      throw .failure("cannot spool stdin to \(path): \(errnoDescription())")
+      throw .failure("cannot spool stdin to \(path): \(CoreFile.describe(errno))")
     }
   }
 
@@ -114,9 +114,4 @@ final class ProgressBar {
   }
 
   func finish() { io.err.write("\n") }
-}
-
-func errnoDescription() -> String {
-  guard let text = strerror(errno) else { return "error \(errno)" }
-  return String(validatingCString: text) ?? "error \(errno)"
 }
