@@ -24,7 +24,7 @@ enum CommandTable {
   private static let until = OptionSpec(
     "until", value: "DATE",
     help: "Only transactions on or before DATE (inclusive; a day covers the whole UTC day)")
-  private static let types = ["credit", "debit"]
+  private static let types = TxnType.allCases.map(\.rawValue)
   private static func yes(_ what: String) -> OptionSpec {
     OptionSpec(
       "yes", short: "y",
@@ -41,12 +41,13 @@ enum CommandTable {
   static let globalOptions: [OptionSpec] = [
     OptionSpec(
       "uri", value: "URI", help: "MongoDB connection string (mongodb:// or mongodb+srv://)",
-      env: "MONGO_URI", default: "mongodb://127.0.0.1:27017"),
-    OptionSpec("db", value: "NAME", help: "Database name", env: "MONGO_DB_NAME", default: "fido"),
+      env: "MONGO_URI", default: Config.defaultURI),
+    OptionSpec(
+      "db", value: "NAME", help: "Database name", env: "MONGO_DB_NAME", default: Config.defaultDB),
     OptionSpec(
       "output", short: "o", value: "FMT",
       help: "Output format; table on a terminal, else tsv", env: "FIDO_OUTPUT",
-      allowed: ["table", "json", "ndjson", "csv", "tsv"]),
+      allowed: OutputFormat.allCases.map(\.rawValue)),
     OptionSpec("quiet", short: "q", help: "Print only ids, one per line"),
     OptionSpec(
       "no-color", help: "No ANSI colour (there is never colour when not a terminal)",
@@ -57,7 +58,7 @@ enum CommandTable {
     OptionSpec(
       "timeout", value: "SECONDS",
       help: "Server selection and per-operation time limit, also for each Twilio request",
-      env: "FIDO_TIMEOUT", default: "10"),
+      env: "FIDO_TIMEOUT", default: String(Config.defaultTimeoutMS / 1000)),
     OptionSpec(
       "verbose", short: "v",
       help: "Diagnostics on stderr: commands sent, round trips, timings; secrets redacted"),
@@ -102,7 +103,7 @@ enum CommandTable {
             "balance", value: "AMOUNT", help: "Opening balance, e.g. 1000 or 21.50", default: "0"),
           OptionSpec(
             "currency", value: "CODE", help: "ISO 4217 currency code of the account",
-            env: "FIDO_CURRENCY", default: "GHS"),
+            env: "FIDO_CURRENCY", default: Currency.ghs.code),
           passwordStdin,
         ],
         id: .userCreate),
@@ -282,12 +283,15 @@ enum CommandTable {
             completion: .file)
         ],
         options: [
-          OptionSpec("format", value: "FMT", help: "Input format", allowed: ["ndjson", "csv"]),
+          OptionSpec(
+            "format", value: "FMT", help: "Input format",
+            allowed: ImportFormat.allCases.map(\.rawValue)),
           OptionSpec("dry-run", help: "Validate every line and write nothing"),
           OptionSpec("sms", help: "Queue SMS alerts as pending for 'fido sms retry'"),
           OptionSpec(
-            "batch-size", value: "N", help: "Lines per atomic batch, 1-100000",
-            default: "10000"),
+            "batch-size", value: "N",
+            help: "Lines per atomic batch, 1-\(ImportOptions.maxBatchSize)",
+            default: String(ImportOptions.defaultBatchSize)),
         ],
         id: .txnImport),
     ])
