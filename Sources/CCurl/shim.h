@@ -62,10 +62,6 @@ static inline CURLcode fido_curl_easy_getinfo_long(const fido_curl_api *api, CUR
   return api->easy_getinfo(handle, info, value);
 }
 
-static inline CURLcode fido_curl_easy_getinfo_double(const fido_curl_api *api, CURL *handle, CURLINFO info, double *value) {
-  return api->easy_getinfo(handle, info, value);
-}
-
 static inline CURLcode fido_curl_easy_getinfo_off_t(const fido_curl_api *api, CURL *handle, CURLINFO info, curl_off_t *value) {
   return api->easy_getinfo(handle, info, value);
 }

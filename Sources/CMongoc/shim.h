@@ -115,7 +115,4 @@ static inline bson_iter_t *fido_bson_iter_storage_new(void) {
 
 static inline void fido_bson_iter_storage_free(bson_iter_t *it) { bson_free(it); }
 
-/* bson_t's len field, which Swift cannot read through an OpaquePointer. */
-static inline uint32_t fido_bson_length(const bson_t *b) { return b->len; }
-
 #endif

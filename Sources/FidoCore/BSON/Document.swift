@@ -36,16 +36,6 @@ public struct Document: Sendable, Equatable, ExpressibleByDictionaryLiteral, Seq
     }
   }
 
-  /// Follows a dotted path through nested documents (`"sms.status"`).
-  public func value(at path: String) -> BSONValue? {
-    var current: BSONValue = .document(self)
-    for part in path.split(separator: ".", omittingEmptySubsequences: false) {
-      guard case .document(let d) = current, let next = d[String(part)] else { return nil }
-      current = next
-    }
-    return current
-  }
-
   public mutating func append(_ key: String, _ value: BSONValue) {
     fields.append((key: key, value: value))
   }

@@ -169,8 +169,10 @@ public final class Importer {
       }
       let amount: Int64
       switch record.fields["amount"] {
-      case .text(let s)?: amount = try Money.parse(s, currency: user.currency).minor
-      case .number(let s)?: amount = try Money.parseLiteral(s, currency: user.currency).minor
+      // A JSON number is read from its literal text, never through a Double
+      // (`2.15e1` and `-5` are refused by the same grammar).
+      case .text(let s)?, .number(let s)?:
+        amount = try Money.parse(s, currency: user.currency).minor
       default: return bad("missing 'amount'")
       }
       guard let typeText = text("type") else { return bad("missing 'type' (credit or debit)") }

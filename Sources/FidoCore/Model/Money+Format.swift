@@ -10,7 +10,6 @@ extension Money {
   }
 
   /// Zero in a currency.
-  public static func zero(_ currency: Currency) -> Money { Money(minor: 0, currency: currency) }
 
   /// Formats minor units as a decimal with `digits` decimal places, optionally
   /// grouping thousands with `,`. Safe for `Int64.min`.

@@ -13,16 +13,6 @@ extension Money {
     return Money(minor: minor, currency: currency)
   }
 
-  /// The same grammar applied to the literal text of a JSON number in an
-  /// import line (`21.5`, `21`); `2.15e1` and `-5` are refused, and the
-  /// number never passes through a Double.
-  public static func parseLiteral(_ literal: String, currency: Currency, allowZero: Bool = false)
-    throws(FidoError)
-    -> Money
-  {
-    try parse(literal, currency: currency, allowZero: allowZero)
-  }
-
   /// An example amount in the currency's own shape: `21.50`, `21`, `21.500`.
   static func example(_ currency: Currency) -> String {
     currency.minorDigits == 0

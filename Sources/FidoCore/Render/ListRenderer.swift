@@ -30,9 +30,6 @@ public final class ListRenderer {
     self.columnsGiven = columns != nil
   }
 
-  /// How many records have been written.
-  public var written: Int { count }
-
   public func write(_ object: OutObject) {
     precondition(!finished, "ListRenderer.write after finish")
     defer { count += 1 }

@@ -53,8 +53,8 @@ enum UserUpdate {
     var changes = UserChanges()
     if let name = inv.value("name") { changes.name = try PersonName.validate(name) }
     if let email = inv.value("email") { changes.email = try Email.normalize(email) }
+    // The parser refuses --phone with --no-phone.
     if inv.flag("no-phone") {
-      if inv.value("phone") != nil { throw .usage("give either --phone or --no-phone, not both") }
       changes.phone = .some(nil)
     } else if let phone = inv.value("phone") {
       changes.phone = .some(try Phone.validate(phone))
