@@ -33,6 +33,25 @@ public enum CoreText {
     return out + "'"
   }
 
+  /// The decimal digits of `v`, at least `width` of them (zero-padded).
+  static func appendDigits(_ v: UInt64, width: Int = 1, into out: inout [UInt8]) {
+    var tmp: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes: enough for 20 digits
+    withUnsafeMutableBytes(of: &tmp) { raw in
+      var n = v
+      var i = raw.count
+      repeat {
+        i -= 1
+        raw[i] = UInt8(ascii: "0") + UInt8(n % 10)
+        n /= 10
+      } while n > 0
+      while raw.count - i < width && i > 0 {
+        i -= 1
+        raw[i] = UInt8(ascii: "0")
+      }
+      out.append(contentsOf: UnsafeRawBufferPointer(rebasing: raw[i...]))
+    }
+  }
+
   /// C0/C1 controls, DEL, and the line/paragraph separators: characters
   /// that would break a table row or hide text on a terminal.
   static func isControlLike(_ s: Unicode.Scalar) -> Bool {

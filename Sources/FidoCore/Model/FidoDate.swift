@@ -33,20 +33,45 @@ public enum FidoDate {
 
   /// `2023-08-18T15:30:00.000Z`: RFC 3339, UTC, milliseconds.
   public static func format(_ ms: Int64) -> String {
-    let (days, msOfDay) = split(ms)
-    let c = civil(fromDays: days)
-    let h = msOfDay / 3_600_000
-    let mi = msOfDay / 60_000 % 60
-    let s = msOfDay / 1000 % 60
-    let f = msOfDay % 1000
-    return
-      "\(year(c.year))-\(pad(c.month, 2))-\(pad(c.day, 2))T\(pad(h, 2)):\(pad(mi, 2)):\(pad(s, 2)).\(pad(f, 3))Z"
+    var out: [UInt8] = []
+    out.reserveCapacity(24)
+    appendRFC3339(ms, into: &out)
+    return String(decoding: out, as: UTF8.self)
   }
 
   /// `2023-08-18`: the UTC calendar day.
   public static func day(_ ms: Int64) -> String {
-    let c = civil(fromDays: split(ms).days)
-    return "\(year(c.year))-\(pad(c.month, 2))-\(pad(c.day, 2))"
+    var out: [UInt8] = []
+    out.reserveCapacity(10)
+    appendDay(split(ms).days, into: &out)
+    return String(decoding: out, as: UTF8.self)
+  }
+
+  /// `format`'s text appended as UTF-8 (the JSON writer's dates: no String
+  /// per field).
+  static func appendRFC3339(_ ms: Int64, into out: inout [UInt8]) {
+    let (days, msOfDay) = split(ms)
+    appendDay(days, into: &out)
+    out.append(UInt8(ascii: "T"))
+    CoreText.appendDigits(UInt64(msOfDay / 3_600_000), width: 2, into: &out)
+    out.append(UInt8(ascii: ":"))
+    CoreText.appendDigits(UInt64(msOfDay / 60_000 % 60), width: 2, into: &out)
+    out.append(UInt8(ascii: ":"))
+    CoreText.appendDigits(UInt64(msOfDay / 1000 % 60), width: 2, into: &out)
+    out.append(UInt8(ascii: "."))
+    CoreText.appendDigits(UInt64(msOfDay % 1000), width: 3, into: &out)
+    out.append(UInt8(ascii: "Z"))
+  }
+
+  /// `2023-08-18` (a negative year as `-0044`) for days since 1970-01-01.
+  private static func appendDay(_ days: Int64, into out: inout [UInt8]) {
+    let c = civil(fromDays: days)
+    if c.year < 0 { out.append(UInt8(ascii: "-")) }
+    CoreText.appendDigits(c.year.magnitude, width: 4, into: &out)
+    out.append(UInt8(ascii: "-"))
+    CoreText.appendDigits(UInt64(c.month), width: 2, into: &out)
+    out.append(UInt8(ascii: "-"))
+    CoreText.appendDigits(UInt64(c.day), width: 2, into: &out)
   }
 
   /// The first millisecond of the UTC day holding `ms` (clamped at Int64.min).
@@ -107,13 +132,6 @@ public enum FidoDate {
     }
     return (days, rem)
   }
-
-  private static func pad(_ v: Int64, _ width: Int) -> String {
-    let s = String(v)
-    return s.count >= width ? s : String(repeating: "0", count: width - s.count) + s
-  }
-
-  private static func year(_ y: Int64) -> String { y < 0 ? "-" + pad(-y, 4) : pad(y, 4) }
 
   private static func parseRFC3339(_ b: [UInt8], endOfDay: Bool) -> Int64? {
     var i = 0

@@ -55,55 +55,16 @@ extension Render {
       text.withUTF8Buffer { out.append(contentsOf: $0) }
     }
 
-    /// The decimal digits of `v`, at least `width` of them (zero-padded).
-    static func digits(_ v: UInt64, width: Int = 1, into out: inout [UInt8]) {
-      var tmp: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes: enough for 20 digits
-      withUnsafeMutableBytes(of: &tmp) { raw in
-        var n = v
-        var i = raw.count
-        repeat {
-          i -= 1
-          raw[i] = UInt8(ascii: "0") + UInt8(n % 10)
-          n /= 10
-        } while n > 0
-        while raw.count - i < width && i > 0 {
-          i -= 1
-          raw[i] = UInt8(ascii: "0")
-        }
-        out.append(contentsOf: UnsafeRawBufferPointer(rebasing: raw[i...]))
-      }
-    }
-
     static func int(_ v: Int64, into out: inout [UInt8]) {
       if v < 0 { out.append(UInt8(ascii: "-")) }
-      digits(v.magnitude, into: &out)
+      CoreText.appendDigits(v.magnitude, into: &out)
     }
 
-    /// `"2023-08-18T15:30:00.000Z"`, quoted: `FidoDate.format` written in place.
+    /// `"2023-08-18T15:30:00.000Z"`, quoted.
     static func date(_ ms: Int64, into out: inout [UInt8]) {
-      var days = ms / FidoDate.msPerDay
-      var rem = ms % FidoDate.msPerDay
-      if rem < 0 {
-        days -= 1
-        rem += FidoDate.msPerDay
-      }
-      let c = FidoDate.civil(fromDays: days)
       out.append(UInt8(ascii: "\""))
-      if c.year < 0 { out.append(UInt8(ascii: "-")) }
-      digits(c.year.magnitude, width: 4, into: &out)
-      out.append(UInt8(ascii: "-"))
-      digits(UInt64(c.month), width: 2, into: &out)
-      out.append(UInt8(ascii: "-"))
-      digits(UInt64(c.day), width: 2, into: &out)
-      out.append(UInt8(ascii: "T"))
-      digits(UInt64(rem / 3_600_000), width: 2, into: &out)
-      out.append(UInt8(ascii: ":"))
-      digits(UInt64(rem / 60_000 % 60), width: 2, into: &out)
-      out.append(UInt8(ascii: ":"))
-      digits(UInt64(rem / 1000 % 60), width: 2, into: &out)
-      out.append(UInt8(ascii: "."))
-      digits(UInt64(rem % 1000), width: 3, into: &out)
-      out.append(contentsOf: [UInt8(ascii: "Z"), UInt8(ascii: "\"")])
+      FidoDate.appendRFC3339(ms, into: &out)
+      out.append(UInt8(ascii: "\""))
     }
 
     static func scalar(_ v: OutValue, into out: inout [UInt8]) -> Bool {
