@@ -26,7 +26,7 @@ public final class SMSSender {
     self.store = store
     self.timeoutMS = timeoutMS
     self.random = random
-    client = TwilioClient(Self.clientConfig(settings, timeoutMS: timeoutMS), log: log)
+    client = TwilioClient(TwilioConfig(settings, timeoutMS: timeoutMS), log: log)
   }
 
   /// Checks the settings the way the client needs them (`TwilioConfig.validate()`):
@@ -34,11 +34,7 @@ public final class SMSSender {
   /// never cross a network in clear text. Commands call this before they write
   /// or send anything, so a bad setting is a configuration error (exit 78).
   public static func checkSettings(_ settings: TwilioSettings, timeoutMS: Int64) throws(FidoError) {
-    try clientConfig(settings, timeoutMS: timeoutMS).validate()
-  }
-
-  private static func clientConfig(_ settings: TwilioSettings, timeoutMS: Int64) -> TwilioConfig {
-    TwilioConfig(settings, timeoutMS: timeoutMS)
+    try TwilioConfig(settings, timeoutMS: timeoutMS).validate()
   }
 
   /// How long a claim on a notification lasts.
