@@ -136,7 +136,7 @@ public struct Config: Sendable, Equatable {
       config.twilioBase = base
     }
     if let sid = setting("TWILIO_ACCOUNT_SID"), let token = setting("TWILIO_AUTH_TOKEN") {
-      guard isSID(sid.value, prefix: "AC") else {
+      guard TwilioConfig.isSID(sid.value, prefix: "AC") else {
         throw .config("SMS settings: \(sid.origin) must be AC followed by 32 hex digits")
       }
       let from = setting("TWILIO_FROM")
@@ -144,7 +144,7 @@ public struct Config: Sendable, Equatable {
       if from == nil && service == nil {
         throw .config("SMS settings: set TWILIO_FROM or TWILIO_MESSAGING_SERVICE_SID")
       }
-      if let service, !isSID(service.value, prefix: "MG") {
+      if let service, !TwilioConfig.isSID(service.value, prefix: "MG") {
         throw .config("SMS settings: \(service.origin) must be MG followed by 32 hex digits")
       }
       if let from, from.value.hasPrefix("+") {
@@ -215,14 +215,6 @@ public struct Config: Sendable, Equatable {
     let ms = seconds * 1000 + fracMS
     guard ms >= 1, ms <= maxTimeoutMS else { return nil }
     return ms
-  }
-
-  private static func isSID(_ s: String, prefix: String) -> Bool {
-    let b = Array(s.utf8)
-    guard b.count == 34, s.hasPrefix(prefix) else { return false }
-    return b.dropFirst(2).allSatisfy {
-      ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) || ($0 >= 0x41 && $0 <= 0x46)
-    }
   }
 }
 
