@@ -279,7 +279,7 @@ public final class Importer {
     [ImportLineError], Set<KeyUse>
   ) {
     if lines.isEmpty { return ([], []) }
-    let stored = try existing(keys: lines.map { ($0.user, $0.key!) }, session: nil)
+    let stored = try existing(keys: lines.map { ($0.user, $0.key!) })
     var conflicts: [ImportLineError] = []
     var matches = Set<KeyUse>()
     for line in lines {
@@ -298,11 +298,9 @@ public final class Importer {
     return (conflicts, matches)
   }
 
-  /// Stored transactions having one of these (user, key) pairs.
-  private func existing(keys: [(ObjectID, String)], session: MongoSession?) throws(FidoError)
-    -> [KeyUse: Transaction]
-  {
-    do { return try storedKeys(keys, session: session) } catch let e as MongoError {
+  /// Stored transactions having one of these (user, key) pairs (outside any transaction).
+  private func existing(keys: [(ObjectID, String)]) throws(FidoError) -> [KeyUse: Transaction] {
+    do { return try storedKeys(keys, session: nil) } catch let e as MongoError {
       throw store.fail(e)
     } catch let e
       as FidoError

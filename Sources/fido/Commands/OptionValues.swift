@@ -2,9 +2,10 @@ import FidoCore
 
 /// Reading typed values out of an invocation; shared by every command.
 extension Invocation {
-  /// `--limit N`: a whole number ≥ 0 (0 means all); default 100.
-  func limit(default fallback: Int64 = 100) throws(FidoError) -> Int64 {
-    guard let text = value("limit") else { return fallback }
+  /// `--limit N`: a whole number ≥ 0 (0 means all); default 100, as the
+  /// command table's `limit` option says.
+  func limit() throws(FidoError) -> Int64 {
+    guard let text = value("limit") else { return 100 }
     guard let n = Int64(text), n >= 0 else {
       throw .usage("'--limit' takes a whole number ≥ 0 (0 means all), got '\(text)'")
     }
