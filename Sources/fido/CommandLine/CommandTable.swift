@@ -14,8 +14,13 @@ enum CommandTable {
     "USER", help: "The user's id (24 hex digits) or email address", completion: .emails)
   private static let txn = PositionalSpec("TXN", help: "The transaction's id (24 hex digits)")
 
+  /// What `--limit` is when not given.
+  static let defaultLimit: Int64 = 100
+
   private static func limit(_ what: String) -> OptionSpec {
-    OptionSpec("limit", value: "N", help: "Show at most N \(what); 0 means all", default: "100")
+    OptionSpec(
+      "limit", value: "N", help: "Show at most N \(what); 0 means all",
+      default: String(defaultLimit))
   }
   private static let after = OptionSpec(
     "after", value: "ID", help: "Continue after the item with this id, in the same order")

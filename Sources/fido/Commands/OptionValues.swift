@@ -2,10 +2,9 @@ import FidoCore
 
 /// Reading typed values out of an invocation; shared by every command.
 extension Invocation {
-  /// `--limit N`: a whole number ≥ 0 (0 means all); default 100, as the
-  /// command table's `limit` option says.
+  /// `--limit N`: a whole number ≥ 0 (0 means all); `CommandTable.defaultLimit` if absent.
   func limit() throws(FidoError) -> Int64 {
-    guard let text = value("limit") else { return 100 }
+    guard let text = value("limit") else { return CommandTable.defaultLimit }
     guard let n = Int64(text), n >= 0 else {
       throw .usage("'--limit' takes a whole number ≥ 0 (0 means all), got '\(text)'")
     }
