@@ -48,7 +48,9 @@ public final class FidoStore {
     } catch let error as FidoError {
       throw error
     } catch let error as MongoError {
-      if error.hasLabel(MongoError.transientTransactionError) || error.code == MongoError.writeConflict {
+      if error.hasLabel(MongoError.transientTransactionError)
+        || error.code == MongoError.writeConflict
+      {
         // The retries ran out: another transaction still holds these documents
         // (a killed fido's, say, which the server aborts when its lifetime ends).
         throw .unavailable(
