@@ -8,8 +8,15 @@ public enum FidoError: Error, Equatable, Sendable {
   case notFound(String)
   /// Duplicate email, reused idempotency key, delete of a user with transactions (exit 4).
   case conflict(String)
-  /// Invalid amount, date, email, phone, id, currency, import line (exit 65).
+  /// Invalid amount, date, email, phone, id, currency, import line; a figure
+  /// past the money limit; a stored document fido cannot read (exit 65).
   case invalidData(String)
+  /// An input file missing, unreadable, or not a regular file or stream (exit 66).
+  case noInput(String)
+  /// Output could not be written: disk full, closed stdout (exit 74).
+  case output(String)
+  /// The server may have applied the change; the message says how to check (exit 75).
+  case outcomeUnknown(String)
   /// MongoDB unreachable or timed out; libmongoc or libcrypto cannot be loaded (exit 69).
   case unavailable(String)
   /// Authentication or authorization refused, by MongoDB or Twilio (exit 77).
@@ -25,6 +32,9 @@ public enum FidoError: Error, Equatable, Sendable {
     case .notFound: 3
     case .conflict: 4
     case .invalidData: 65
+    case .noInput: 66
+    case .output: 74
+    case .outcomeUnknown: 75
     case .unavailable: 69
     case .unauthorized: 77
     case .config: 78
@@ -39,6 +49,9 @@ public enum FidoError: Error, Equatable, Sendable {
     case .notFound: "not_found"
     case .conflict: "conflict"
     case .invalidData: "invalid_data"
+    case .noInput: "no_input"
+    case .output: "output"
+    case .outcomeUnknown: "outcome_unknown"
     case .unavailable: "unavailable"
     case .unauthorized: "unauthorized"
     case .config: "config"
@@ -48,8 +61,9 @@ public enum FidoError: Error, Equatable, Sendable {
 
   public var message: String {
     switch self {
-    case .usage(let m), .notFound(let m), .conflict(let m), .invalidData(let m),
-      .unavailable(let m), .unauthorized(let m), .config(let m), .failure(let m):
+    case .usage(let m), .notFound(let m), .conflict(let m), .invalidData(let m), .noInput(let m),
+      .output(let m), .outcomeUnknown(let m), .unavailable(let m), .unauthorized(let m),
+      .config(let m), .failure(let m):
       m
     }
   }
@@ -57,4 +71,76 @@ public enum FidoError: Error, Equatable, Sendable {
 
 extension FidoError: CustomStringConvertible {
   public var description: String { message }
+}
+
+/// Every exit status fido documents, once: help, the man page and the
+/// README's table are rendered from or checked against this list.
+public enum ExitStatus {
+  public struct Entry: Sendable {
+    public let codes: String
+    public let name: String
+    public let meaning: String
+  }
+
+  public static let all: [Entry] = [
+    Entry(codes: "0", name: "success", meaning: "Success."),
+    Entry(
+      codes: "1", name: "failure",
+      meaning:
+        "A failure not covered below (a bug if it ever happens on valid input); db check and audit verify also exit 1 while drift or a broken record remains."
+    ),
+    Entry(
+      codes: "2", name: "usage",
+      meaning:
+        "Usage: unknown command or option, missing or extra argument, a single-valued option given twice, a value outside an option's allowed set, a destructive command without --yes when stdin is not a terminal."
+    ),
+    Entry(codes: "3", name: "not found", meaning: "Not found: user, transaction."),
+    Entry(
+      codes: "4", name: "conflict",
+      meaning:
+        "Conflict: duplicate email, idempotency key reused with other data, delete of a user with transactions."
+    ),
+    Entry(
+      codes: "65", name: "invalid data",
+      meaning:
+        "Invalid data: amount, date, email, phone, id, currency, import line, an amount or total past the money limit, a stored document fido cannot read."
+    ),
+    Entry(
+      codes: "66", name: "no input",
+      meaning: "An input file is missing, unreadable, or not a regular file or stream."
+    ),
+    Entry(
+      codes: "69", name: "unavailable",
+      meaning:
+        "Service unavailable: MongoDB unreachable or timed out, or libmongoc or libcrypto (loaded when a command first needs them) missing or broken."
+    ),
+    Entry(
+      codes: "74", name: "output error",
+      meaning: "Output could not be written (disk full, closed stdout); a broken pipe stays silent."
+    ),
+    Entry(
+      codes: "75", name: "outcome unknown",
+      meaning:
+        "The server may have applied the change but its reply was lost; the message names the command that shows whether it was applied (a --key makes a retry safe)."
+    ),
+    Entry(
+      codes: "77", name: "unauthorized",
+      meaning: "Authentication or authorization refused (MongoDB or Twilio)."
+    ),
+    Entry(
+      codes: "78", name: "configuration",
+      meaning: "Configuration error: malformed URI, env file, SMS settings."
+    ),
+    Entry(
+      codes: "130, 143", name: "interrupted",
+      meaning:
+        "txn import was interrupted by SIGINT or SIGTERM after its current batch; the batches written are complete, and running the same import again finishes it."
+    ),
+  ]
+
+  /// "2 usage, 3 not found, …": the one-line summary in `fido help`.
+  public static var summary: String {
+    all.filter { $0.codes != "0" && $0.codes != "1" && !$0.codes.contains(",") }
+      .map { "\($0.codes) \($0.name)" }.joined(separator: ", ")
+  }
 }

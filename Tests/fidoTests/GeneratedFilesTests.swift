@@ -1,3 +1,4 @@
+import FidoCore
 import Foundation
 import XCTest
 
@@ -48,6 +49,22 @@ final class GeneratedFilesTests: XCTestCase {
     }
   }
 
+  /// The README's exit table lists exactly the codes of `ExitStatus.all`.
+  func testTheREADMEExitTableMatchesTheExitStatusList() throws {
+    let readme = try String(
+      contentsOf: TestSupport.repoRoot.appendingPathComponent("README.md"), encoding: .utf8)
+    let section = try XCTUnwrap(readme.split(separator: "## Exit status").dropFirst().first)
+    let codes = section.split(separator: "\n").prefix { !$0.hasPrefix("## ") }.compactMap {
+      line -> String? in
+      let cells = line.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }
+      guard line.hasPrefix("| "), let first = cells.first, first.first?.isNumber == true else {
+        return nil
+      }
+      return first
+    }
+    XCTAssertEqual(codes, ExitStatus.all.map(\.codes))
+  }
+
   func testTheManPageNamesEveryCommandAndOption() throws {
     let man = TestSupport.manPage().replacing("\\-", with: "-").replacing("\\&", with: "")
     func walk(_ spec: CommandSpec, _ names: [String]) {
@@ -81,8 +98,8 @@ final class GeneratedFilesTests: XCTestCase {
     ] {
       XCTAssertTrue(man.contains(".SH \(section)\n"), section)
     }
-    for code in ["0", "1", "2", "3", "4", "65", "69", "77", "78"] {
-      XCTAssertTrue(man.contains(".TP\n.B \(code)\n"), "exit status \(code)")
+    for entry in ExitStatus.all {
+      XCTAssertTrue(man.contains(".TP\n.B \(entry.codes)\n"), "exit status \(entry.codes)")
     }
     XCTAssertTrue(man.contains(".TH FIDO 1 2026-11-25 \"fido \(FidoVersion.string)\""))
   }

@@ -430,8 +430,7 @@ enum CommandTable {
       Users, their credit and debit transactions, the SMS alert each transaction \
       triggers, and per-user analytics with a credit score. Results go to stdout in \
       the format chosen with -o; errors go to stderr as 'fido: error: ...' and set the \
-      exit status (2 usage, 3 not found, 4 conflict, 65 invalid data, 69 unavailable, \
-      77 unauthorized, 78 configuration).
+      exit status (\(ExitStatus.summary)).
       """,
     examples: [
       "fido user create --name 'Ama Mensah' --email ama@example.com",

@@ -1,3 +1,5 @@
+import FidoCore
+
 /// `man/fido.1`: the manual in man(7) macros, rendered from the command table
 /// plus the prose of DESIGN.md that no table holds (environment, exit status,
 /// output formats, the SMS outbox, the credit score). Version and date are
@@ -105,46 +107,7 @@ enum ManPage {
       Any other line, or a named file that cannot be read, is a configuration
       error (exit 78) naming the line.
       .SH EXIT STATUS
-      .TP
-      .B 0
-      Success.
-      .TP
-      .B 1
-      A failure not covered below (a bug if it ever happens on valid input);
-      .B db check
-      also exits 1 while drift remains.
-      .TP
-      .B 2
-      Usage: unknown command or option, missing or extra argument, a value
-      outside an option's allowed set, a destructive command without
-      .B \\-\\-yes
-      when stdin is not a terminal.
-      .TP
-      .B 3
-      Not found: user, transaction.
-      .TP
-      .B 4
-      Conflict: duplicate email, idempotency key reused with other data, delete
-      of a user with transactions.
-      .TP
-      .B 65
-      Invalid data: amount, date, email, phone, id, currency, import line.
-      .TP
-      .B 69
-      Service unavailable: MongoDB unreachable or timed out, or libmongoc or
-      libcrypto (loaded when a command first needs them) missing or broken.
-      .TP
-      .B 77
-      Authentication or authorization refused (MongoDB or Twilio).
-      .TP
-      .B 78
-      Configuration error: malformed URI, env file, SMS settings.
-      .TP
-      .B 130, 143
-      .B txn import
-      was interrupted by SIGINT or SIGTERM after its current batch; the
-      batches written are complete, and running the same import again finishes
-      it.
+      \(exitStatus())
       .SH OUTPUT FORMATS
       Results go to stdout in the format chosen with
       .BR \\-o :
@@ -495,6 +458,11 @@ enum ManPage {
       "TWILIO_API_BASE",
       "The Twilio API endpoint. Default: \\fBhttps://api.twilio.com\\fR.")
     return out
+  }
+
+  /// EXIT STATUS: one tagged paragraph per entry of `ExitStatus.all`.
+  static func exitStatus() -> String {
+    ExitStatus.all.map { ".TP\n.B \($0.codes)\n\(text($0.meaning))" }.joined(separator: "\n")
   }
 
   // MARK: - Escaping
