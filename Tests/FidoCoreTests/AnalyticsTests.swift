@@ -51,10 +51,18 @@ final class AnalyticsTests: XCTestCase {
     return s
   }
 
+  /// No transactions: JSON null, but the same keys as a score so csv and
+  /// tsv keep their columns.
   func testNoTransactions() {
-    XCTAssertEqual(
-      CreditScore.compute(
-        creditTotal: 0, debitTotal: 0, balance: 0, count: 0, firstMs: nil, lastMs: nil), .null)
+    let none = CreditScore.compute(
+      creditTotal: 0, debitTotal: 0, balance: 0, count: 0, firstMs: nil, lastMs: nil)
+    XCTAssertEqual(Render.json(none), "null")
+    let some = CreditScore.compute(
+      creditTotal: 1, debitTotal: 0, balance: 1, count: 1, firstMs: 0, lastMs: 0)
+    guard case .nullObject(let keys) = none, case .object(let o) = some else {
+      return XCTFail("\(none) \(some)")
+    }
+    XCTAssertEqual(keys, o.fields.map(\.key))
   }
 
   func testHandComputedExample() {

@@ -128,7 +128,94 @@ final class RenderTests: XCTestCase {
     XCTAssertEqual(
       render(o, .csv),
       "plain,comma,quote,newline,cr,space,empty,null,bool\r\n"
-        + "abc,\"a,b\",\"say \"\"hi\"\"\",\"line1\nline2\",\"a\rb\", x ,,,true\r\n")
+        + "abc,\"a,b\",\"say \"\"hi\"\"\",line1\\nline2,a\\rb, x ,,,true\r\n")
+  }
+
+  /// Stored ESC/BEL and bidi overrides reached csv and tsv raw. Every control
+  /// character (C0, DEL, C1, U+2028/9, U+202A–E, U+2066–9) is written
+  /// visibly in every text format; tsv also doubles the backslash so it
+  /// reads back exactly.
+  func testCSVAndTSVNeverCarryRawControlCharacters() {
+    var controls: [Unicode.Scalar] = (0..<0x20).map { Unicode.Scalar(UInt8($0)) }
+    controls += (0x7F...0x9F).map { Unicode.Scalar(UInt8($0)) }
+    controls += [
+      0x2028, 0x2029, 0x202A, 0x202B, 0x202C, 0x202D, 0x202E, 0x2066, 0x2067, 0x2068, 0x2069,
+    ]
+    .map { Unicode.Scalar($0)! }
+    for c in controls {
+      var name = "Ama"
+      name.unicodeScalars.append(c)
+      name += "x\\"
+      let o = OutObject([("id", .string("u1")), ("name", .string(name))])
+      for format in [OutputFormat.csv, .tsv, .table] {
+        let text = render(o, format) + renderList([o, o], format)
+        // Only the format's own separators and line ends are left raw.
+        let body = text.replacingOccurrences(of: format == .csv ? "\r\n" : "\n", with: "")
+          .replacingOccurrences(of: "\t", with: format == .tsv ? "" : "\t")
+        XCTAssertFalse(
+          body.unicodeScalars.contains(where: CoreText.isControlLike),
+          "\(format) U+\(String(c.value, radix: 16)): \(text.debugDescription)")
+      }
+      let hex = String(c.value, radix: 16)
+      let shown = c == "\t" ? "\\t" : c == "\n" ? "\\n" : c == "\r" ? "\\r" : "\\u{\(hex)}"
+      XCTAssertEqual(render(o, .tsv), "u1\tAma\(shown)x\\\\\n")
+      XCTAssertEqual(render(o, .csv), "id,name\r\nu1,Ama\(shown)x\\\r\n")
+    }
+    XCTAssertEqual(
+      render(OutObject([("a", .string("\u{1B}]0;pwned\u{07}"))]), .csv),
+      "a\r\n\\u{1b}]0;pwned\\u{7}\r\n")
+  }
+
+  /// DESIGN.md: a CSV cell a spreadsheet would run as a formula gets a `'`,
+  /// unless it is a decimal number as fido writes money and counts.
+  func testCSVDefusesFormulas() {
+    let o = OutObject([
+      ("eq", .string("=HYPERLINK(\"x\")")), ("plus", .string("+1 ")), ("minus", .string("-x")),
+      ("at", .string("@SUM(A1)")), ("tab", .string("\t=1")), ("cr", .string("\r=1")),
+      ("money", .money(Money(minor: -123_450, currency: ghs))), ("count", .int(-42)),
+      ("dash", .string("-")), ("plain", .string("a=b")), ("neg", .string("-3.5")),
+    ])
+    XCTAssertEqual(
+      render(o, .csv).components(separatedBy: "\r\n")[1],
+      #""'=HYPERLINK(""x"")",'+1 ,'-x,'@SUM(A1),'\t=1,'\r=1,-1234.50,-42,'-,a=b,-3.5"#)
+    XCTAssertEqual(render(o, .tsv).split(separator: "\t")[0], "=HYPERLINK(\"x\")", "tsv as it is")
+  }
+
+  /// `analytics -o tsv` had 23 columns for a user with transactions and 18
+  /// for one without: an absent nested object was one empty field. A
+  /// `.nullObject` is JSON null but flattens to its keys, so both have the
+  /// same columns (header too) in csv, tsv and table.
+  func testAbsentObjectsKeepTheirColumns() {
+    func analytics(_ day: OutValue) -> OutObject {
+      OutObject([("user_id", .string("u")), ("busiest_day", day), ("n", .int(1))])
+    }
+    let present = analytics(
+      .object(OutObject([("date", .string("2023-08-18")), ("count", .int(2))])))
+    let absent = analytics(.nullObject(keys: ["date", "count"]))
+    XCTAssertEqual(render(absent, .ndjson), #"{"user_id":"u","busiest_day":null,"n":1}"# + "\n")
+    XCTAssertEqual(
+      render(present, .csv), "user_id,busiest_day_date,busiest_day_count,n\r\nu,2023-08-18,2,1\r\n")
+    XCTAssertEqual(
+      render(absent, .csv), "user_id,busiest_day_date,busiest_day_count,n\r\nu,,,1\r\n")
+    XCTAssertEqual(render(absent, .tsv), "u\t\t\t1\n")
+    XCTAssertEqual(renderList([absent, present], .tsv), "u\t\t\t1\nu\t2023-08-18\t2\t1\n")
+    XCTAssertEqual(
+      renderList([absent, present], .csv).components(separatedBy: "\r\n")[0],
+      "user_id,busiest_day_date,busiest_day_count,n")
+    XCTAssertTrue(render(absent, .table).contains("busiest_day_count  -\n"), render(absent, .table))
+  }
+
+  func testQuotedEscapesAndShortens() {
+    XCTAssertEqual(
+      CoreText.quoted("a\u{1B}[2J\u{202E}b\u{2066}\u{9B}"),
+      "'a\\u{1b}[2J\\u{202e}b\\u{2066}\\u{9b}'")
+    let long = CoreText.quoted(String(repeating: "x", count: 130_000))
+    XCTAssertEqual(long, "'" + String(repeating: "x", count: 80) + "…'")
+    // A pile of combining marks is one character: cut all the same.
+    let marks = CoreText.quoted("a" + String(repeating: "\u{301}", count: 100_000))
+    XCTAssertLessThan(marks.unicodeScalars.count, 20)
+    XCTAssertTrue(marks.hasSuffix("…'"))
+    XCTAssertEqual(CoreText.quoted("Ọ̀ṣun 李"), "'Ọ̀ṣun 李'")
   }
 
   func testTSVEscaping() {

@@ -54,6 +54,8 @@ final class ValidationTests: XCTestCase {
     for bad in [
       "", "   ", "\t", String(repeating: "a", count: 201), "Ama\nMensah", "Ama\u{0}", "Ama\u{FFFD}",
       "Ama\u{1B}[31m", "a\u{2028}b", "a\u{85}b", "a\u{7F}",
+      // Bidirectional controls count as control characters (DESIGN.md).
+      "Ama \u{202E}hsnem", "a\u{202A}b", "a\u{2066}b", "a\u{2069}",
     ] {
       XCTAssertEqual(
         coreError { try PersonName.validate(bad) }?.code, "invalid_data", bad.debugDescription)

@@ -24,15 +24,18 @@
 /// gives the same score, and every factor is shown with its weight.
 public enum CreditScore {
   public static let formula = "1 + 4 × Σ weight·factor"
+  /// The `credit_score` object's keys, in order.
+  static let keys = ["value", "scale", "formula", "factors"]
 
-  /// The `credit_score` object of the analytics output, or `.null` when the
-  /// user has no transactions. Amounts are in minor units; `firstMs` and
+  /// The `credit_score` object of the analytics output, or null (`keys`
+  /// shaped, so csv and tsv keep their columns) when the user has no
+  /// transactions. Amounts are in minor units; `firstMs` and
   /// `lastMs` are the dates of the first and last transactions.
   public static func compute(
     creditTotal: Int64, debitTotal: Int64, balance: Int64, count: Int64, firstMs: Int64?,
     lastMs: Int64?
   ) -> OutValue {
-    guard count > 0 else { return .null }
+    guard count > 0 else { return .nullObject(keys: keys) }
     let credit = UInt64(max(creditTotal, 0))
     let debit = UInt64(max(debitTotal, 0))
 
@@ -87,13 +90,10 @@ public enum CreditScore {
       factor("activity", activity, "0.15", activityDetail),
       factor("tenure", tenure, "0.15", tenureDetail),
     ]
-    return .object(
-      OutObject([
-        ("value", .number("\(tenths / 10).\(tenths % 10)")),
-        ("scale", .string("1-5")),
-        ("formula", .string(formula)),
-        ("factors", .array(factors)),
-      ]))
+    let values: [OutValue] = [
+      .number("\(tenths / 10).\(tenths % 10)"), .string("1-5"), .string(formula), .array(factors),
+    ]
+    return .object(OutObject(Array(zip(keys, values))))
   }
 
   /// floor(a × 10000 / b) for a ≤ b, b > 0, exact over the full UInt64 range.

@@ -4,13 +4,16 @@
 /// - ndjson: one compact object per line as it arrives (constant memory);
 /// - csv: an RFC 4180 header row (the `columns`, else the first record's
 ///   flattened keys), then one row per record;
-/// - tsv: the same rows without a header, `\t \n \r \\` escaped;
+/// - tsv: the same rows without a header, `\t \n \r \\` and other control
+///   characters (`\u{1b}`) escaped;
 /// - table: rows are buffered (the only format that must see every row to
 ///   size its columns) and printed aligned with a header by `finish`;
 /// - quiet: only each record's `id` (or `transaction_id`), one per line.
 ///
 /// Later records are matched to the columns by key: a missing key is an
-/// empty field, a key not in the columns is left out.
+/// empty field, a key not in the columns is left out. An absent nested object
+/// is `.nullObject` (its keys known), so the first record's columns are every
+/// record's.
 public final class ListRenderer {
   private let options: RenderOptions
   private let sink: TextSink

@@ -13,6 +13,11 @@ public indirect enum OutValue: Sendable, Equatable {
   case date(Int64)
   case object(OutObject)
   case array([OutValue])
+  /// An object that is absent (JSON `null`) but whose fields are known: csv,
+  /// tsv and table flatten it to one empty field per key (`busiest_day_date`,
+  /// `busiest_day_count`), so a record has the same columns whether or not
+  /// the object is there. Keys may name nested objects' flattened fields.
+  case nullObject(keys: [String])
 }
 
 /// An ordered list of fields; the order is the column order in csv/tsv/table.

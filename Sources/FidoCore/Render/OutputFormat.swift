@@ -6,8 +6,10 @@ public enum OutputFormat: String, CaseIterable, Sendable {
   case json
   /// One compact JSON object per line, streamed.
   case ndjson
-  /// RFC 4180 with a header row (CRLF line ends).
+  /// RFC 4180 with a header row (CRLF line ends), control characters escaped,
+  /// formula-like cells prefixed with `'`.
   case csv
-  /// Tab-separated, no header, `\t \n \r \\` escaped: the plain format for `cut`/`awk`.
+  /// Tab-separated, no header, `\t \n \r \\` and other control characters
+  /// (`\u{1b}`) escaped: the plain format for `cut`/`awk`.
   case tsv
 }

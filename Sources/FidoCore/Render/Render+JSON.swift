@@ -69,7 +69,7 @@ extension Render {
 
     static func scalar(_ v: OutValue, into out: inout [UInt8]) -> Bool {
       switch v {
-      case .null: append("null", into: &out)
+      case .null, .nullObject: append("null", into: &out)
       case .string(let s): string(s, into: &out)
       case .int(let i): int(i, into: &out)
       case .bool(let b): append(b ? "true" : "false", into: &out)

@@ -65,7 +65,7 @@ public enum Render {
   /// empty, arrays and objects compact JSON.
   public static func fieldText(_ v: OutValue) -> String {
     switch v {
-    case .null: ""
+    case .null, .nullObject: ""
     case .string(let s): s
     case .int(let i): String(i)
     case .bool(let b): b ? "true" : "false"
@@ -80,14 +80,15 @@ public enum Render {
   /// characters shown as escapes so a value cannot break the row.
   public static func tableText(_ v: OutValue) -> String {
     switch v {
-    case .null: "-"
+    case .null, .nullObject: "-"
     case .money(let m): m.display
     default: visible(fieldText(v))
     }
   }
 
-  /// Nested objects flattened with `_` (`sms_status`, `busiest_day_date`);
-  /// other values, arrays included, kept as they are.
+  /// Nested objects flattened with `_` (`sms_status`, `busiest_day_date`),
+  /// an absent object (`.nullObject`) into its keys with null values; other
+  /// values, arrays included, kept as they are.
   public static func flatten(_ o: OutObject) -> [(key: String, value: OutValue)] {
     var out: [(key: String, value: OutValue)] = []
     flatten(o, prefix: "", into: &out)
@@ -101,6 +102,8 @@ public enum Render {
       let name = prefix.isEmpty ? key : prefix + "_" + key
       if case .object(let inner) = value {
         flatten(inner, prefix: name, into: &out)
+      } else if case .nullObject(let keys) = value {
+        for key in keys { out.append((key: name + "_" + key, value: .null)) }
       } else {
         out.append((key: name, value: value))
       }
@@ -115,12 +118,24 @@ public enum Render {
 
   // MARK: - CSV / TSV
 
-  /// One RFC 4180 record: fields holding `,` `"` CR or LF are quoted, quotes doubled; CRLF ends it.
+  /// One RFC 4180 record. Control characters are written visibly
+  /// (`CoreText.escaped`: `\n`, `\t`, `\u{1b}`…; CSV has no escape of its
+  /// own, so a backslash is left as it is), so a record is always one line. A
+  /// cell a spreadsheet would run as a formula (`=`, `+`, `-`, `@`, tab or
+  /// CR first) gets a `'` in front, unless it is a decimal number as fido
+  /// writes money and counts (`-1234.50`, `42`). Fields holding `,` or `"`
+  /// are quoted, quotes doubled; CRLF ends the record.
   static func csvRow(_ fields: [String]) -> String {
     var out = ""
-    for (i, f) in fields.enumerated() {
+    for (i, raw) in fields.enumerated() {
       if i > 0 { out += "," }
-      if f.utf8.contains(where: { $0 == 0x2C || $0 == 0x22 || $0 == 0x0D || $0 == 0x0A }) {
+      var f = CoreText.escaped(raw)
+      if let first = raw.unicodeScalars.first, "=+-@\t\r".unicodeScalars.contains(first),
+        !isDecimalNumber(raw)
+      {
+        f = "'" + f
+      }
+      if f.utf8.contains(where: { $0 == 0x2C || $0 == 0x22 }) {
         out += "\""
         for ch in f.unicodeScalars {
           if ch == "\"" { out += "\"\"" } else { out.unicodeScalars.append(ch) }
@@ -133,19 +148,25 @@ public enum Render {
     return out + "\r\n"
   }
 
-  /// One TSV line: tab, newline, carriage return and backslash escaped as `\t \n \r \\`.
+  /// `-?[0-9]+(\.[0-9]+)?`: money and counts as fido writes them.
+  static func isDecimalNumber(_ s: String) -> Bool {
+    var bytes = Substring(s).utf8[...]
+    if bytes.first == UInt8(ascii: "-") { bytes = bytes.dropFirst() }
+    let isDigit = { (b: UInt8) in b >= 0x30 && b <= 0x39 }
+    let parts = bytes.split(
+      separator: UInt8(ascii: "."), maxSplits: 1, omittingEmptySubsequences: false)
+    return !parts.isEmpty && parts.allSatisfy { !$0.isEmpty && $0.allSatisfy(isDigit) }
+  }
+
+  /// One TSV line: backslash, tab, newline and carriage return escaped as
+  /// `\\ \t \n \r`, every other control character as `\u{1b}` (its code
+  /// point in hex), so a line is always one record and reads back exactly.
   static func tsvRow(_ fields: [String]) -> String {
     var out = ""
     for (i, f) in fields.enumerated() {
       if i > 0 { out += "\t" }
       for s in f.unicodeScalars {
-        switch s {
-        case "\t": out += "\\t"
-        case "\n": out += "\\n"
-        case "\r": out += "\\r"
-        case "\\": out += "\\\\"
-        default: out.unicodeScalars.append(s)
-        }
+        if s == "\\" { out += "\\\\" } else { CoreText.appendEscaped(s, into: &out) }
       }
     }
     return out + "\n"
@@ -154,24 +175,7 @@ public enum Render {
   // MARK: - table text
 
   /// Control characters as visible escapes (`\n`, `\t`, `\u{1b}`).
-  static func visible(_ s: String) -> String {
-    guard s.unicodeScalars.contains(where: CoreText.isControlLike) else { return s }
-    var out = ""
-    for sc in s.unicodeScalars {
-      switch sc {
-      case "\n": out += "\\n"
-      case "\r": out += "\\r"
-      case "\t": out += "\\t"
-      default:
-        if CoreText.isControlLike(sc) {
-          out += "\\u{" + String(sc.value, radix: 16) + "}"
-        } else {
-          out.unicodeScalars.append(sc)
-        }
-      }
-    }
-    return out
-  }
+  static func visible(_ s: String) -> String { CoreText.escaped(s) }
 
   /// Per column: right-align it when it holds numbers (int, money, number) and nothing
   /// else but nulls.
@@ -181,7 +185,7 @@ public enum Render {
     for row in rows {
       for (c, v) in row.enumerated() where c < columns {
         switch v {
-        case .null: break
+        case .null, .nullObject: break
         case .int, .money, .number: numeric[c] = true
         default: other[c] = true
         }

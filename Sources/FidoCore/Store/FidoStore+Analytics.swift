@@ -133,14 +133,14 @@ extension AnalyticsFigures {
         "busiest_day",
         .object(OutObject([("date", .string(FidoDate.day(b.day))), ("count", .int(b.count))])))
     } else {
-      o.append("busiest_day", .null)
+      o.append("busiest_day", .nullObject(keys: ["date", "count"]))
     }
     if s.count > 0, let h = highestAmountDay {
       o.append(
         "highest_amount_day",
         .object(OutObject([("date", .string(FidoDate.day(h.day))), ("amount", money(h.amount))])))
     } else {
-      o.append("highest_amount_day", .null)
+      o.append("highest_amount_day", .nullObject(keys: ["date", "amount"]))
     }
     o.append("first_transaction_at", s.count > 0 ? s.firstAt.map { .date($0) } ?? .null : .null)
     o.append("last_transaction_at", s.count > 0 ? s.lastAt.map { .date($0) } ?? .null : .null)

@@ -127,7 +127,17 @@ enum ManPage {
       One JSON object per line, streamed with constant memory.
       .TP
       .B csv
-      RFC 4180 with a header row.
+      RFC 4180 with a header row, one record per line.
+      A cell that a spreadsheet would run as a formula (starting with
+      .BR = ,
+      .BR + ,
+      .BR \\- ,
+      .BR @ ,
+      tab or carriage return) gets a
+      .B \\(aq
+      in front, unless it is a decimal number as fido writes money and counts
+      .RB ( \\-1234.50 ,
+      .BR 42 ).
       .TP
       .B tsv
       The default when stdout is not a terminal: no header, one row per line,
@@ -143,11 +153,30 @@ enum ManPage {
       and
       .BR awk (1).
       .PP
+      Table, CSV and TSV never carry a raw control character from the data:
+      C0 and C1 controls, DEL, U+2028, U+2029 and the bidirectional controls
+      U+202A\\(enU+202E and U+2066\\(enU+2069 are written as
+      .BR \\en ,
+      .BR \\er ,
+      .B \\et
+      or
+      .B \\eu{1b}
+      (the code point in hex).
+      TSV reads back exactly; CSV leaves a backslash as it is, so there
+      .B \\eu{1b}
+      may also be the text itself.
+      JSON and NDJSON carry every value exactly (RFC 8259 escapes).
+      .PP
       In CSV and TSV a null is an empty field, columns follow the object's field
       order and nested fields flatten with
       .B _
       .RB ( sms_status ,
       .BR busiest_day_date ).
+      Every object type has the same columns whatever is null: an absent nested
+      object (a user without transactions has no
+      .BR busiest_day )
+      is one empty field per nested field, so rows from several commands line
+      up.
       Money is a decimal string with the minor digits
       .RB ( \\(dq21.00\\(dq )
       plus
