@@ -38,7 +38,7 @@ final class Context {
     return store
   }
 
-  func warn(_ line: String) { io.err.write("fido: warning: \(line)\n") }
+  func warn(_ line: String) { io.err.write("fido: warning: \(CoreText.escaped(line))\n") }
 
   /// The -v sink handed to the MongoDB and Twilio clients; nil unless verbose.
   /// Lines go straight to fd 2, and the closure holds no reference to the context.

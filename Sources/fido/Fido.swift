@@ -77,15 +77,18 @@ enum Fido {
   }
 
   /// Prints `fido: error: …` (and the JSON form for -o json|ndjson) and returns the exit status.
+  /// Control characters in the message (from a server or a file, however
+  /// it was built) are made visible: one line, nothing the terminal runs.
   static func report(_ error: FidoError, io: IOStreams, json: Bool, path: [String]) -> Int32 {
-    io.err.write("fido: error: \(error.message)\n")
+    let message = CoreText.escaped(error.message)
+    io.err.write("fido: error: \(message)\n")
     if case .usage = error {
       // `fido help usr`: the hint is about the commands, not about `help`.
       io.err.write(HelpRenderer.helpHint(path: path == ["help"] ? [] : path) + "\n")
     }
     if json {
       io.err.write(
-        Render.jsonError(code: error.code, message: error.message, exit: error.exitCode) + "\n")
+        Render.jsonError(code: error.code, message: message, exit: error.exitCode) + "\n")
     }
     return error.exitCode
   }

@@ -45,7 +45,7 @@ final class EnvFileTests: XCTestCase {
   func testSingleQuoteThenTextIsAnError() {
     XCTAssertEqual(
       coreError { try EnvFile.parse("A=1\nSINGLE='it''s'", path: "x.env") }?.message.hasPrefix(
-        "env file x.env line 2: expected KEY=VALUE"), true)
+        "env file 'x.env' line 2: expected KEY=VALUE"), true)
   }
 
   func testBadLinesNameTheLineButNotTheValue() {
@@ -64,7 +64,7 @@ final class EnvFileTests: XCTestCase {
       let e = coreError { try EnvFile.parse(text, path: "/etc/fido.env") }
       XCTAssertEqual(e?.code, "config", text)
       XCTAssertTrue(
-        e?.message.hasPrefix("env file /etc/fido.env line \(line): expected KEY=VALUE") ?? false,
+        e?.message.hasPrefix("env file '/etc/fido.env' line \(line): expected KEY=VALUE") ?? false,
         e?.message ?? text)
       XCTAssertFalse(e?.message.contains("sekrit") ?? true)
       XCTAssertFalse(e?.message.contains("my-secret") ?? true)

@@ -66,7 +66,11 @@ final class ValidationTests: XCTestCase {
     for good in ["k1", String(repeating: "k", count: 128), "order-123 / retry #2", "ключ"] {
       XCTAssertEqual(try IdempotencyKey.validate(good), good)
     }
-    for bad in ["", String(repeating: "k", count: 129), "a\tb", "a\nb", "\u{7F}", "a\u{0}"] {
+    for bad in [
+      "", String(repeating: "k", count: 129), "a\tb", "a\nb", "\u{7F}", "a\u{0}", "a\u{202E}b",
+      // One character, 60 001 code points.
+      "a" + String(repeating: "\u{301}", count: 60_000),
+    ] {
       XCTAssertEqual(
         coreError { try IdempotencyKey.validate(bad) }?.code, "invalid_data", bad.debugDescription)
     }

@@ -69,7 +69,7 @@ public struct Config: Sendable, Equatable {
     func setting(_ name: String) -> (value: String, origin: String)? {
       if let v = environment[name], !v.isEmpty { return (v, name) }
       if let v = fileValues[name], !v.isEmpty, let envFilePath {
-        return (v, "\(name) in env file \(envFilePath)")
+        return (v, "\(name) in env file \(CoreText.quoted(envFilePath))")
       }
       return nil
     }

@@ -34,10 +34,10 @@ public enum EnvFile {
     do {
       bytes = try CoreFile.read(path: path)
     } catch {
-      throw .config("env file \(path): \(error.reason)")
+      throw .config("env file \(CoreText.quoted(path)): \(error.reason)")
     }
     guard let text = String(validating: bytes, as: UTF8.self) else {
-      throw .config("env file \(path): not valid UTF-8 text")
+      throw .config("env file \(CoreText.quoted(path)): not valid UTF-8 text")
     }
     return try parse(text, path: path)
   }
@@ -48,7 +48,7 @@ public enum EnvFile {
     String, String
   )? {
     func bad(_ hint: String = "") -> FidoError {
-      .config("env file \(path) line \(number): expected KEY=VALUE\(hint)")
+      .config("env file \(CoreText.quoted(path)) line \(number): expected KEY=VALUE\(hint)")
     }
     var i = 0
     let n = line.count

@@ -5,7 +5,9 @@ public enum IdempotencyKey {
       .invalidData("invalid idempotency key \(CoreText.quoted(text)): \(why)")
     }
     if text.isEmpty { throw invalid("it is empty; use 1–128 printable characters") }
-    if text.count > 128 { throw invalid("it is longer than 128 characters") }
+    // Code points, not characters: one character can carry any number of
+    // combining marks (a 120 KB key of one "character").
+    if text.unicodeScalars.count > 128 { throw invalid("it is longer than 128 characters") }
     if text.unicodeScalars.contains(where: { CoreText.isControlLike($0) || $0 == "\u{FFFD}" }) {
       throw invalid("use printable characters only (no control characters)")
     }

@@ -6,7 +6,7 @@ public enum TxnType: String, Sendable, CaseIterable {
 
   public static func parse(_ text: String) throws(FidoError) -> TxnType {
     guard let t = TxnType(rawValue: text) else {
-      throw .invalidData("invalid type '\(text)': use credit or debit")
+      throw .invalidData("invalid type \(CoreText.quoted(text)): use credit or debit")
     }
     return t
   }
@@ -99,7 +99,7 @@ public struct Transaction: Sendable, Equatable {
     amount = doc["amount"]?.int64Value ?? 0
     let code = doc["currency"]?.stringValue ?? "GHS"
     guard let currency = Currency.lookup(code) else {
-      throw .failure("transaction \(id.hex) has an unknown currency '\(code)'")
+      throw .failure("transaction \(id.hex) has an unknown currency \(CoreText.quoted(code))")
     }
     self.currency = currency
     type = TxnType(rawValue: doc["type"]?.stringValue ?? "") ?? .credit

@@ -21,7 +21,7 @@ public struct User: Sendable, Equatable {
     phone = doc["phone"]?.stringValue
     let code = doc["currency"]?.stringValue ?? "GHS"
     guard let currency = Currency.lookup(code) else {
-      throw .failure("user \(id.hex) has an unknown currency '\(code)'")
+      throw .failure("user \(id.hex) has an unknown currency \(CoreText.quoted(code))")
     }
     self.currency = currency
     openingBalance = doc["opening_balance"]?.int64Value ?? 0

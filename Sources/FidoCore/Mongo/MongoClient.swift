@@ -40,7 +40,8 @@ public final class MongoClient {
       _ = api.uri_set_option_as_bool(uri, MONGOC_URI_SERVERSELECTIONTRYONCE, false)
     }
     if api.uri_get_appname(uri) == nil, !api.uri_set_appname(uri, options.appName) {
-      throw .config("invalid application name \"\(options.appName)\": at most 128 bytes")
+      throw .config(
+        "invalid application name \(CoreText.quoted(options.appName)): at most 128 bytes")
     }
 
     options.log?("mongo: connecting to \(URIRedaction.redact(uri: options.uri))")

@@ -61,7 +61,8 @@ public enum UserRef: Sendable, Hashable {
   public static func parse(_ text: String) throws(FidoError) -> UserRef {
     if let id = ObjectID(hex: text) { return .id(id) }
     if text.contains("@") { return .email(try Email.normalize(text)) }
-    throw .invalidData("invalid user '\(text)': give a 24-hex-digit user id or an email address")
+    throw .invalidData(
+      "invalid user \(CoreText.quoted(text)): give a 24-hex-digit user id or an email address")
   }
 
   var filter: Document {

@@ -6,7 +6,7 @@ extension Invocation {
   func limit() throws(FidoError) -> Int64 {
     guard let text = value("limit") else { return CommandTable.defaultLimit }
     guard let n = Int64(text), n >= 0 else {
-      throw .usage("'--limit' takes a whole number ≥ 0 (0 means all), got '\(text)'")
+      throw .usage("'--limit' takes a whole number ≥ 0 (0 means all), got \(CoreText.quoted(text))")
     }
     return n
   }
@@ -16,7 +16,7 @@ extension Invocation {
     guard let text = value("batch-size") else { return ImportOptions.defaultBatchSize }
     guard let n = Int(text), (1...ImportOptions.maxBatchSize).contains(n) else {
       throw .usage(
-        "'--batch-size' takes a whole number from 1 to \(ImportOptions.maxBatchSize), got '\(text)'"
+        "'--batch-size' takes a whole number from 1 to \(ImportOptions.maxBatchSize), got \(CoreText.quoted(text))"
       )
     }
     return n

@@ -203,6 +203,11 @@ enum ManPage {
       .B code
       is one of usage, not_found, conflict, invalid_data, unavailable,
       unauthorized, config and failure.
+      A message that quotes input shows it in single quotes, control characters
+      escaped as above and cut to 80 characters with
+      .BR \\[u2026] ;
+      a connection string is shown without its userinfo's password, however
+      malformed it is.
       .SH SMS OUTBOX
       Every transaction has an SMS alert whose text is fixed when the
       transaction is recorded, for example
