@@ -165,7 +165,7 @@ public final class Importer {
       guard let userText = text("user") else { return bad("missing 'user' (an id or an email)") }
       let ref = try UserRef.parse(userText)
       guard let id = refs[ref], let user = users[id] else {
-        return bad("unknown user '\(userText)'")
+        return bad("unknown user \(CoreText.quoted(userText))")
       }
       let amount: Int64
       switch record.fields["amount"] {
@@ -252,7 +252,8 @@ public final class Importer {
             report(
               ImportLineError(
                 line: line.line,
-                reason: "key '\(key)' was used on line \(earlier.line) with other data"))
+                reason:
+                  "key \(CoreText.quoted(key)) was used on line \(earlier.line) with other data"))
           }
           continue
         }
@@ -289,7 +290,9 @@ public final class Importer {
         conflicts.append(
           ImportLineError(
             line: line.line,
-            reason: "key '\(line.key!)' is already used by transaction \(t.id.hex) with other data")
+            reason:
+              "key \(CoreText.quoted(line.key!)) is already used by transaction \(t.id.hex) with other data"
+          )
         )
       } else {
         matches.insert(use)

@@ -13,7 +13,8 @@ final class LineReader {
 
   init(path: String) throws(FidoError) {
     guard let f = fopen(path, "rb") else {
-      throw .invalidData("cannot read \(path): \(CoreFile.describe(errno)); check the path")
+      throw .invalidData(
+        "cannot read \(CoreText.quoted(path)): \(CoreFile.describe(errno)); check the path")
     }
     file = f
   }
@@ -95,14 +96,17 @@ final class RecordReader {
         guard Self.fieldNames.contains(m.key) else {
           return .failure(
             ImportLineError(
-              line: n, reason: "unknown field '\(m.key)' (fields: user, amount, type, date, key)"))
+              line: n,
+              reason:
+                "unknown field \(CoreText.quoted(m.key)) (fields: user, amount, type, date, key)"))
         }
         switch m.value {
         case .string(let s): fields[m.key] = .text(s)
         case .number(let s): fields[m.key] = .number(s)
         case .null: fields[m.key] = .null
         default:
-          return .failure(ImportLineError(line: n, reason: "field '\(m.key)' must be a string"))
+          return .failure(
+            ImportLineError(line: n, reason: "field \(CoreText.quoted(m.key)) must be a string"))
         }
       }
       return .success(ImportRecord(line: n, fields: fields))
@@ -127,7 +131,7 @@ final class RecordReader {
             ImportLineError(
               line: line,
               reason:
-                "unknown column '\(unknown)' in the header (columns: user, amount, type, date, key)"
+                "unknown column \(CoreText.quoted(unknown)) in the header (columns: user, amount, type, date, key)"
             ))
         }
         if Set(names).count != names.count {

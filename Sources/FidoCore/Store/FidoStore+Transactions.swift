@@ -128,13 +128,14 @@ extension FidoStore {
       try transactions.findOne(Self.keyFilter(new.user.id, [key]))
     }
     guard let found else {
-      throw .conflict("idempotency key '\(key)' is in use and could not be read back; retry")
+      throw .conflict(
+        "idempotency key \(CoreText.quoted(key)) is in use and could not be read back; retry")
     }
     let existing = try Transaction(found)
     let sameDate = new.date.map { $0 == existing.date } ?? true
     guard existing.amount == new.amount, existing.type == new.type, sameDate else {
       throw .conflict(
-        "idempotency key '\(key)' was already used for transaction \(existing.id.hex) with other data; use a new key"
+        "idempotency key \(CoreText.quoted(key)) was already used for transaction \(existing.id.hex) with other data; use a new key"
       )
     }
     return TxnAddResult(transaction: existing, created: false)

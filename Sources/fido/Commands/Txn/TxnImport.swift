@@ -15,7 +15,8 @@ enum TxnImport {
     defer { spool?.remove() }
     let path = spool?.path ?? source
     guard access(path, R_OK) == 0 else {
-      throw .invalidData("cannot read \(source): \(CoreFile.describe(errno)); check the path")
+      throw .invalidData(
+        "cannot read \(CoreText.quoted(source)): \(CoreFile.describe(errno)); check the path")
     }
     let format: ImportFormat
     if let given = inv.value("format").flatMap(ImportFormat.init(rawValue:)) {
@@ -33,7 +34,7 @@ enum TxnImport {
     let bar = ctx.io.stderrIsTTY ? ProgressBar(io: ctx.io, started: started, clock: ctx.clock) : nil
     Interrupts.catchTerminationSignals()
     let summary = try importer.run(
-      path: path, badLine: { ctx.io.err.write("fido: \($0)\n") },
+      path: path, badLine: { ctx.io.err.write("fido: \(CoreText.escaped($0))\n") },
       progress: bar.map { bar in { bar.update(records: $0, bytes: $1, total: $2) } },
       shouldStop: { Interrupts.received != 0 })
     bar?.finish()
