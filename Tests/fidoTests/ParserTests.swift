@@ -137,8 +137,26 @@ final class ParserTests: XCTestCase {
       ["user", "list", "-o", "--"], "'-o' must be one of table, json, ndjson, csv, tsv (got '--')")
   }
 
-  func testAGivenTwiceOptionKeepsTheLastValue() throws {
-    XCTAssertEqual(try parse("user", "list", "--limit", "5", "--limit=7").value("limit"), "7")
+  /// A single-valued option given twice was silently the last one (`--type
+  /// credit --type debit` recorded a debit): now a usage error naming it,
+  /// whatever the spelling, and never quoting the values (one may be a URI
+  /// with a password). Flags may be repeated.
+  func testAnOptionGivenTwiceIsAUsageError() throws {
+    let twice = "option '--type' is given more than once; give it once"
+    let add = ["txn", "add", "--user", "a@example.com", "--amount", "5"]
+    assertUsage(add + ["--type", "credit", "--type", "debit"], twice)
+    assertUsage(add + ["--type=credit", "--type", "credit"], twice)
+    assertUsage(
+      ["user", "list", "--limit", "5", "-ojson", "--limit=7"],
+      "option '--limit' is given more than once; give it once")
+    assertUsage(
+      ["-o", "json", "user", "list", "--output=csv"],
+      "option '--output' is given more than once; give it once")
+    let uri = try XCTUnwrap(
+      usageError(["--uri", "mongodb://u:hunter22@h", "user", "list", "--uri=mongodb://u:pw2222@h"]))
+    XCTAssertFalse(uri.contains("hunter22") || uri.contains("pw2222"), uri)
+    XCTAssertEqual(
+      try parse("-v", "user", "list", "-v", "-qq").values, ["verbose": "", "quiet": ""])
   }
 
   func testPositionalsAndOptionsInAnyOrder() throws {

@@ -27,7 +27,7 @@ struct OptionSpec: Sendable {
   enum Kind: Sendable, Equatable {
     /// A flag takes no value.
     case flag
-    /// Takes one value; given twice, the last wins.
+    /// Takes one value; given twice, a usage error.
     case value
   }
   var long: String

@@ -10,7 +10,9 @@ import FidoCore
 /// subcommands, the next argument names one.
 ///
 /// An option that takes a value takes the next argument whatever it looks
-/// like (`--amount -5` reaches the amount's validation).
+/// like (`--amount -5` reaches the amount's validation). It may be given
+/// once: a second value is a usage error naming the option (never "the
+/// last wins"). A flag may be repeated (`-v -v` is `-v`).
 ///
 /// `--help`/`-h` anywhere sets `wantsHelp` and, like `--version`, suppresses
 /// every error except an unknown command (there would be no command to show
@@ -235,6 +237,11 @@ private struct ParseRun {
       problem(
         "'\(typed)' must be one of \(allowed.joined(separator: ", ")) (got \(Parser.quoted(value)))"
       )
+      return
+    }
+    if values[spec.long] != nil {
+      // Not the values: one may be a secret (`--uri`).
+      problem("option '--\(spec.long)' is given more than once; give it once")
       return
     }
     values[spec.long] = value

@@ -57,7 +57,8 @@ enum ManPage {
       .B \\-\\-until
       covers that whole UTC day.
       Enumerated values are lower-case; a value outside an option's allowed set
-      is a usage error.
+      is a usage error, and so is an option that takes a value given twice
+      (flags may be repeated).
       .PP
       Options follow GNU conventions:
       .BI \\-\\-name " value" ,
