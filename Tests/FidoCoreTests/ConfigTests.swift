@@ -318,6 +318,19 @@ final class ConfigTests: XCTestCase {
       XCTAssertFalse(text.contains("pw9"), text)
     }
     XCTAssertTrue(c.description.contains("<redacted>"))
+    // A token in TWILIO_API_BASE's userinfo (which `doctor` shows) too.
+    let base = try Config.resolve(
+      flags: [:],
+      environment: [
+        "TWILIO_API_BASE": "https://user:tw-tok3n@api.example.com", "TWILIO_ACCOUNT_SID": sid,
+        "TWILIO_AUTH_TOKEN": "s3cret-token", "TWILIO_FROM": "+15550001111",
+      ])
+    XCTAssertEqual(Config.redact(uri: base.twilioBase), "https://user:****@api.example.com")
+    var dumpedBase = ""
+    dump(base, to: &dumpedBase)
+    for text in [base.description, "\(base.twilio!)", dumpedBase] {
+      XCTAssertFalse(text.contains("tw-tok3n"), text)
+    }
     XCTAssertEqual(Config.redact(uri: "mongodb://host:27017/"), "mongodb://host:27017/")
     XCTAssertEqual(Config.redact(uri: "mongodb://user@host/"), "mongodb://user@host/")
     XCTAssertEqual(

@@ -95,6 +95,49 @@ final class MongoErrorTests: XCTestCase {
     }
   }
 
+  /// Malformed strings leaked their password: an unescaped `?` or `#` ended
+  /// the authority early, and a scheme typo (`mongodb:/`) meant no redaction
+  /// at all. The userinfo runs to the LAST `@`; when the scheme is not a
+  /// well-formed `scheme://`, the whole userinfo goes.
+  func testRedactionOfMalformedURIs() {
+    let cases: [(String, String)] = [
+      ("mongodb://us:pa?ss@h:1/", "mongodb://us:****@h:1/"),
+      ("mongodb://us:pa#ss@h:1/", "mongodb://us:****@h:1/"),
+      ("mongodb://us:p@ss@h:1/?w=1", "mongodb://us:****@h:1/?w=1"),
+      ("mongodb://us:p/ss@h:1/", "mongodb://us:****@h:1/"),
+      ("mongodb://us:p ss@h:1/", "mongodb://us:****@h:1/"),
+      ("mongodb://us:p:ss@h:1/", "mongodb://us:****@h:1/"),
+      ("mongodb://u/s:pass@h:1/", "mongodb://****@h:1/"),
+      ("mongodb://us?x:pass@h:1/", "mongodb://****@h:1/"),
+      ("mongodb:/us:pass@h:1/", "mongodb:/****@h:1/"),
+      ("mongodb:us:pass@h:1/", "mongodb:****@h:1/"),
+      ("mongodb:///us:pass@h:1/", "mongodb://****@h:1/"),
+      ("mongdb://us:pass@h:1/", "mongdb://us:****@h:1/"),
+      ("mongodb+srv:/us:pass@h.example.com/", "mongodb+srv:/****@h.example.com/"),
+      ("mongodb//us:pass@h:1/", "****@h:1/"),
+      ("us:pass@h:1", "us:****@h:1"),
+      ("://us:pass@h", "****@h"),
+      ("mongodb:\\us:pass@h", "mongodb:\\****@h"),
+      ("https://user:tok3n@api.example.com", "https://user:****@api.example.com"),
+      ("mongodb://us:pass@h/?appname=a@b", "mongodb://us:****@b"),
+    ]
+    for (uri, expected) in cases {
+      XCTAssertEqual(Config.redact(uri: uri), expected, uri)
+      let message = URIRedaction.redact(message: "cannot use '\(uri)' here")
+      XCTAssertFalse(message.contains("pass") || message.contains("tok3n"), message)
+      let scrubbed = MongoError.scrub("bad \(uri); Failed to resolve 'ss@h:1'", uri: uri)
+      XCTAssertFalse(scrubbed.contains("pass") || scrubbed.contains("tok3n"), scrubbed)
+    }
+    // libmongoc splits `us:p@ss@h` at the first "@" and quotes the rest as a host.
+    XCTAssertEqual(
+      MongoError.scrub("[Failed to resolve 'ss@127.0.0.1']", uri: "mongodb://us:p@ss@127.0.0.1/"),
+      "[Failed to resolve '****@127.0.0.1']")
+    // A short password quoted alone (libmongoc's `Password "…" must not …`).
+    XCTAssertEqual(
+      MongoError.scrub(#"Password "p:" must not have unescaped chars"#, uri: "mongodb://u:p:@h/"),
+      #"Password "****" must not have unescaped chars"#)
+  }
+
   func testDurationFormatting() {
     XCTAssertEqual(CommandMonitor.milliseconds(1840), "1.84")
     XCTAssertEqual(CommandMonitor.milliseconds(2100), "2.10")

@@ -165,7 +165,8 @@ public struct Config: Sendable, Equatable {
   public var redactedURI: String { Config.redact(uri: uri) }
 
   /// `mongodb://user:****@host/?authMechanismProperties=****`: safe to print
-  /// or log, even when the string is malformed (`URIRedaction`).
+  /// or log, even when the string is malformed (`URIRedaction`). Works on
+  /// any URL with userinfo (`TWILIO_API_BASE`'s `https://user:****@host`).
   public static func redact(uri: String) -> String { URIRedaction.redact(uri: uri) }
 
   // MARK: - private
@@ -222,7 +223,7 @@ extension Config: CustomStringConvertible, CustomDebugStringConvertible, CustomR
   public var description: String {
     "Config(uri: \(redactedURI), db: \(db), output: \(output?.rawValue ?? "auto"), quiet: \(quiet), "
       + "noColor: \(noColor), timeoutMS: \(timeoutMS), verbose: \(verbose), currency: \(currency.code), "
-      + "twilio: \(twilio.map(\.description) ?? "off"), twilioBase: \(twilioBase), envFile: \(envFile ?? "none"))"
+      + "twilio: \(twilio.map(\.description) ?? "off"), twilioBase: \(Config.redact(uri: twilioBase)), envFile: \(envFile ?? "none"))"
   }
   public var debugDescription: String { description }
   public var customMirror: Mirror {
@@ -232,7 +233,7 @@ extension Config: CustomStringConvertible, CustomDebugStringConvertible, CustomR
         "uri": redactedURI, "db": db, "output": output as Any, "quiet": quiet, "noColor": noColor,
         "timeoutMS": timeoutMS, "verbose": verbose, "currency": currency.code,
         "twilio": twilio as Any,
-        "twilioBase": twilioBase, "envFile": envFile as Any,
+        "twilioBase": Config.redact(uri: twilioBase), "envFile": envFile as Any,
       ], displayStyle: .struct)
   }
 }

@@ -22,7 +22,7 @@ public struct TwilioSettings: Sendable, Equatable {
 extension TwilioSettings: CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
   public var description: String {
     "TwilioSettings(accountSID: \(accountSID), authToken: <redacted>, from: \(from ?? "nil"), "
-      + "messagingServiceSID: \(messagingServiceSID ?? "nil"), apiBase: \(apiBase))"
+      + "messagingServiceSID: \(messagingServiceSID ?? "nil"), apiBase: \(Config.redact(uri: apiBase)))"
   }
   public var debugDescription: String { description }
   public var customMirror: Mirror {
@@ -30,7 +30,7 @@ extension TwilioSettings: CustomStringConvertible, CustomDebugStringConvertible,
       self,
       children: [
         "accountSID": accountSID, "authToken": "<redacted>", "from": from as Any,
-        "messagingServiceSID": messagingServiceSID as Any, "apiBase": apiBase,
+        "messagingServiceSID": messagingServiceSID as Any, "apiBase": Config.redact(uri: apiBase),
       ], displayStyle: .struct)
   }
 }

@@ -113,12 +113,19 @@ public struct MongoError: Error, Sendable, CustomStringConvertible {
     }
   }
 
-  /// Removes the URI's password from a libmongoc message, in case one echoes it.
+  /// Removes the URI's secrets from a libmongoc message, in case one echoes
+  /// them: every connection string in it is redacted; when `uri` has
+  /// userinfo, so are its password and userinfo wherever they appear (when 3
+  /// characters or longer, else when quoted alone) and whatever precedes an `@` in a word (a part of
+  /// a malformed userinfo that libmongoc took for a host).
   static func scrub(_ message: String, uri: String) -> String {
     var text = URIRedaction.redact(message: message)
-    if let password = URIRedaction.password(in: uri), password.count >= 3 {
-      text = text.replacing(password, with: "****")
+    let secrets = URIRedaction.secrets(in: uri)
+    for secret in secrets {
+      if secret.count >= 3 { text = text.replacing(secret, with: "****") }
+      for q in ["\"", "'"] { text = text.replacing(q + secret + q, with: q + "****" + q) }
     }
+    if !secrets.isEmpty { text = URIRedaction.redactBeforeAt(message: text) }
     return text
   }
 

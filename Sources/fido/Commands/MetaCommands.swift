@@ -51,7 +51,7 @@ enum Doctor {
       })
     {
       report.append("sms", .string("misconfigured: \(problem.message)"))
-      report.append("twilio_api_base", .string(twilio.apiBase))
+      report.append("twilio_api_base", .string(Config.redact(uri: twilio.apiBase)))
       report.append("twilio_reachable", .null)
     } else if let twilio = config.twilio {
       report.append(
@@ -59,7 +59,7 @@ enum Doctor {
         .string(
           "configured (account \(String(twilio.accountSID.prefix(6)))…, sender \(twilio.from ?? twilio.messagingServiceSID ?? "?"))"
         ))
-      report.append("twilio_api_base", .string(twilio.apiBase))
+      report.append("twilio_api_base", .string(Config.redact(uri: twilio.apiBase)))
       report.append(
         "twilio_reachable",
         .string(
@@ -69,7 +69,7 @@ enum Doctor {
       report.append(
         "sms", .string("not configured (set TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_FROM)")
       )
-      report.append("twilio_api_base", .string(config.twilioBase))
+      report.append("twilio_api_base", .string(Config.redact(uri: config.twilioBase)))
       report.append("twilio_reachable", .null)
     }
     try ctx.emit(report)
