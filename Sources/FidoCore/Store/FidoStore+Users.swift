@@ -218,12 +218,15 @@ extension FidoStore {
       ? "all \(total) present" : "missing \(missing.joined(separator: ", ")); run 'fido db init'"
   }
 
-  /// A regular expression matching `text` literally.
+  /// A regular expression matching `text` literally. Escapes Unicode
+  /// scalars, not characters: a metacharacter that carries a combining mark
+  /// (`|` + U+0301) is one Swift `Character` that is not `|`, but the regex
+  /// engine sees a bare `|`.
   static func literalPattern(_ text: String) -> String {
     var out = ""
-    for c in text {
-      if "\\^$.|?*+()[]{}".contains(c) { out.append("\\") }
-      out.append(c)
+    for s in text.unicodeScalars {
+      if "\\^$.|?*+()[]{}".unicodeScalars.contains(s) { out.unicodeScalars.append("\\") }
+      out.unicodeScalars.append(s)
     }
     return out
   }
