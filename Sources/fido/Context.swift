@@ -45,7 +45,7 @@ final class Context {
   func diagnostics() -> (@Sendable (String) -> Void)? {
     guard (try? config())?.verbose == true else { return nil }
     return { line in
-      var text = Array("fido: \(line)\n".utf8)
+      var text = Array("fido: \(CoreText.escaped(line))\n".utf8)
       text.withUnsafeMutableBytes { raw in _ = writeStderr(raw.baseAddress!, raw.count) }
     }
   }

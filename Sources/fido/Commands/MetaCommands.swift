@@ -27,7 +27,8 @@ enum CompleteCommand {
     let filter = UserFilter(limit: 50)
     var emails: [String] = []
     _ = try? store.listUsers(filter, prefix: prefix) { emails.append($0.email) }
-    for email in emails { ctx.io.out.write(email + "\n") }
+    // An email another tool stored with a control character stays one visible word.
+    for email in emails { ctx.io.out.write(CoreText.escaped(email) + "\n") }
   }
 }
 
