@@ -1,6 +1,8 @@
 # fido — the two front-door commands are `make demo` and `make test`.
 # Both install what is missing (Debian packages, a Python venv with SecantusDB),
 # start a local server on a free port, and stop only the process they started.
+# `make server` starts one that stays up, where fido looks by default
+# (127.0.0.1:27017); `make server-stop` stops it.
 
 SHELL := /bin/bash
 PREFIX ?= /usr/local
@@ -10,8 +12,22 @@ APT_PACKAGES := libmongoc-dev libcurl4-openssl-dev libssl-dev pkg-config mandoc 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DEMO_DIR := .fido-data/demo
 TEST_DIR := .fido-test-data
+# `make server`: its data lives here across restarts (git-ignored, kept by `make clean`).
+SERVER_DIR := .fido-data/server
+# The port of fido's default URI (Config.defaultURI, mongodb://127.0.0.1:27017).
+SERVER_PORT := 27017
+# apt and pip write here, not on the terminal.
+SETUP_LOG := .build/setup.log
 
-.PHONY: all deps venv build release demo test unit install uninstall bench docs format clean server-start server-stop
+.PHONY: all deps venv build release demo test unit install uninstall bench docs format clean server server-stop
+
+# $(call quietly,WHAT,COMMANDS): one line on the terminal, the output in $(SETUP_LOG),
+# and on failure the log's path and its last lines.
+quietly = mkdir -p $(dir $(SETUP_LOG)); echo "$(1) (output in $(SETUP_LOG))"; \
+  echo "=== $$(date -u '+%F %T') UTC: $(1)" >>$(SETUP_LOG); \
+  { $(2); } >>$(SETUP_LOG) 2>&1 || { \
+    echo "$(1) failed; see $(CURDIR)/$(SETUP_LOG), which ends:" >&2; \
+    tail -n 20 $(SETUP_LOG) | sed 's/^/  /' >&2; exit 1; }
 
 all: build
 
@@ -21,15 +37,15 @@ deps: .deps.stamp
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; \
 	done; \
 	if [ -n "$$missing" ]; then \
-	  echo "installing Debian packages:$$missing"; \
-	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	  $(call quietly,installing Debian packages:$$missing,$(SUDO) apt-get update && \
+	    DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y $$missing); \
 	fi
 	@touch $@
 
 venv: $(VENV)/.stamp
 $(VENV)/.stamp:
-	python3 -m venv $(VENV)
-	$(VENV)/bin/pip install -q --disable-pip-version-check secantusdb==$(SECANTUS_VERSION)
+	@$(call quietly,creating the Python venv $(VENV) with SecantusDB $(SECANTUS_VERSION),python3 -m venv $(VENV) && \
+	  $(VENV)/bin/pip install --disable-pip-version-check secantusdb==$(SECANTUS_VERSION))
 	@touch $@
 
 build: deps
@@ -42,6 +58,7 @@ release: deps
 	$(RELEASE)
 
 # Walkthrough against a fresh local server; the server is stopped afterwards.
+# scripts/demo.sh ends by saying how to keep going (make server, make install).
 demo: deps venv release
 	@rm -rf $(DEMO_DIR); scripts/server.sh start $(DEMO_DIR)
 	@trap 'scripts/server.sh stop $(DEMO_DIR)' EXIT; \
@@ -56,6 +73,16 @@ test: deps venv
 	  FIDO_TEST_URI=$$(scripts/server.sh uri $$run) FIDO_BIN=$$(swift build --show-bin-path)/fido \
 	  FIDO_TEST_PYTHON=$(CURDIR)/$(VENV)/bin/python \
 	  swift test --skip-build --disable-swift-testing
+
+# A local SecantusDB that stays up: one-node replica set (transactions work), no test
+# commands, on 127.0.0.1:$(SERVER_PORT) when that port is free, else on a free port (it
+# prints the MONGO_URI to export). Run twice, it reports the one already running.
+server: deps venv
+	@scripts/server.sh serve $(SERVER_DIR) $(SERVER_PORT)
+
+# Stops the server `make server` started, and only that process; the data stays.
+server-stop:
+	@scripts/server.sh stop $(SERVER_DIR) --report
 
 # Unit tests only (no server).
 unit: deps
@@ -88,5 +115,6 @@ bench: deps venv release
 format:
 	swift format -i -r Sources Tests
 
+# Keeps $(SERVER_DIR): `make server`'s data is the user's, not a build product.
 clean:
-	rm -rf .build $(TEST_DIR) .fido-data .deps.stamp
+	rm -rf .build $(TEST_DIR) $(DEMO_DIR) .deps.stamp

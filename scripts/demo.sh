@@ -63,5 +63,16 @@ echo "exit status $?"
 set -e
 step user delete ama@example.com --cascade --yes -q
 step user list -o table
-echo
-echo "Done. Try: $FIDO help"
+cat <<EOF
+
+Done; the demo's own server stops now. To keep going:
+
+  make server        # a local SecantusDB that stays up, on 127.0.0.1:27017 (fido's default)
+  make install PREFIX=\$HOME/.local   # fido in ~/.local/bin; or run it where it is: $FIDO
+  fido user create --name "Ama Mensah" --email ama@example.com --phone +233241234567
+  fido txn add --user ama@example.com --amount 21.50 --type credit
+  fido user list
+  make server-stop   # stops that server; its data stays for the next 'make server'
+
+'fido help' lists every command, 'fido help txn add' explains one.
+EOF

@@ -153,6 +153,31 @@ final class ConfigTests: XCTestCase {
     }
   }
 
+  /// Only a URI nobody chose earns the "make server" hint when it is unreachable.
+  func testURIOriginAndTheUnreachableHint() throws {
+    let none = try Config.resolve(flags: [:], environment: ["MONGO_URI": ""])
+    XCTAssertEqual(none.uriOrigin, .default)
+    XCTAssertTrue(none.unreachableFix.contains("'make server'"), none.unreachableFix)
+    XCTAssertTrue(none.unreachableFix.contains("set MONGO_URI"), none.unreachableFix)
+    // The default URI given on purpose is a choice: the plain advice.
+    let flag = try Config.resolve(flags: ["uri": Config.defaultURI], environment: [:])
+    XCTAssertEqual(flag.uriOrigin, .option)
+    XCTAssertEqual(flag.unreachableFix, MongoError.defaultUnreachableFix)
+    let env = try Config.resolve(flags: [:], environment: ["MONGO_URI": Config.defaultURI])
+    XCTAssertEqual(env.uriOrigin, .environment)
+    XCTAssertEqual(env.unreachableFix, MongoError.defaultUnreachableFix)
+    try withEnvFile("MONGO_URI=\(Config.defaultURI)\n") { path in
+      let file = try Config.resolve(flags: [:], environment: ["FIDO_ENV_FILE": path])
+      XCTAssertEqual(file.uriOrigin, .envFile)
+      XCTAssertEqual(file.unreachableFix, MongoError.defaultUnreachableFix)
+      // An env file without MONGO_URI leaves the default.
+      try withEnvFile("MONGO_DB_NAME=x\n") { other in
+        XCTAssertEqual(
+          try Config.resolve(flags: ["env-file": other], environment: [:]).uriOrigin, .default)
+      }
+    }
+  }
+
   func testFlagsAndNoColor() throws {
     let c = try Config.resolve(
       flags: ["quiet": "", "verbose": "", "no-color": ""], environment: [:])

@@ -66,6 +66,25 @@ final class MongoErrorTests: XCTestCase {
     XCTAssertFalse(e.message.contains("s3cr3tpw"))
   }
 
+  /// The fix the caller passes ends the unreachable message; other errors ignore it.
+  func testUnavailableMessageEndsWithTheCallersFix() throws {
+    let refused = MongoError(
+      domain: MongoError.serverSelectionDomain, code: 13053, message: "No suitable servers found")
+    let config = try Config.resolve(flags: [:], environment: [:])
+    let e = refused.fidoError(uri: config.uri, unreachableFix: config.unreachableFix)
+    XCTAssertEqual(e.code, "unavailable")
+    XCTAssertTrue(
+      e.message.hasPrefix("cannot reach MongoDB at mongodb://127.0.0.1:27017: No suitable"),
+      e.message)
+    XCTAssertTrue(e.message.hasSuffix(config.unreachableFix), e.message)
+    XCTAssertFalse(e.message.contains("\n"))
+    XCTAssertTrue(
+      refused.fidoError(uri: uri).message.hasSuffix("; \(MongoError.defaultUnreachableFix)"))
+    let auth = MongoError(domain: MongoError.serverDomain, code: 18, message: "m")
+      .fidoError(uri: config.uri, unreachableFix: config.unreachableFix)
+    XCTAssertFalse(auth.message.contains("make server"), auth.message)
+  }
+
   func testMessagesThatEchoThePasswordAreScrubbed() {
     let e = MongoError(
       domain: MongoError.serverDomain, code: 2, message: "bad uri \(uri) or s3cr3tpw"

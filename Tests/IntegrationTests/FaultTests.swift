@@ -136,5 +136,58 @@ final class FaultTests: XCTestCase {
       ["user", "list", "--timeout", "1"], env: ["MONGO_URI": "mongodb://127.0.0.1:1"])
     XCTAssertEqual(r.status, 69, r.stderr)
     XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, r.stderr)
+    XCTAssertTrue(r.stderr.contains("check --uri"), r.stderr)
+    XCTAssertFalse(r.stderr.contains("make server"), "a URI someone set gets no hint: \(r.stderr)")
+  }
+
+  /// A newcomer's first command: no --uri, no MONGO_URI, no env file, and no
+  /// server on the default port. The one error line says how to start one.
+  ///
+  /// The default is not injectable (that would be a knob users could find), so
+  /// this needs 127.0.0.1:27017 to be free; on a machine where `make server`
+  /// (or a real mongod) holds it, the test skips. A clean CI machine has it free.
+  func testUnreachableDefaultURIHintsAtMakeServer() throws {
+    guard !Self.somethingListens(onLoopbackPort: 27017) else {
+      throw XCTSkip("127.0.0.1:27017 is in use (make server?): the default URI is reachable here")
+    }
+    // MONGO_URI empty counts as unset; the runner sets no env file.
+    let r = fido.run(["user", "list", "--timeout", "1"], env: ["MONGO_URI": ""])
+    if r.status == 0, Self.somethingListens(onLoopbackPort: 27017) {
+      throw XCTSkip("a server started on 127.0.0.1:27017 during the test")
+    }
+    XCTAssertEqual(r.status, 69, r.stderr)
+    XCTAssertEqual(r.stdout, "")
+    let lines = r.stderr.split(separator: "\n")
+    XCTAssertEqual(lines.count, 1, r.stderr)
+    XCTAssertTrue(
+      r.stderr.hasPrefix("fido: error: cannot reach MongoDB at mongodb://127.0.0.1:27017: "),
+      r.stderr)
+    XCTAssertTrue(r.stderr.contains("start a local server with 'make server'"), r.stderr)
+    XCTAssertTrue(r.stderr.contains("or set MONGO_URI"), r.stderr)
+    XCTAssertFalse(r.stderr.contains("check --uri"), r.stderr)
+
+    // The same URI chosen on purpose is not a newcomer's default: the plain advice.
+    let chosen = fido.run(
+      ["user", "list", "--timeout", "1", "--uri", "mongodb://127.0.0.1:27017"],
+      env: ["MONGO_URI": ""])
+    XCTAssertEqual(chosen.status, 69, chosen.stderr)
+    XCTAssertFalse(chosen.stderr.contains("make server"), chosen.stderr)
+    XCTAssertTrue(chosen.stderr.contains("check --uri"), chosen.stderr)
+  }
+
+  /// Whether a TCP connect to 127.0.0.1:`port` succeeds (refused at once otherwise).
+  static func somethingListens(onLoopbackPort port: UInt16) -> Bool {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard fd >= 0 else { return false }
+    defer { close(fd) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_port = port.bigEndian
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    return withUnsafePointer(to: &address) {
+      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+        connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
+      }
+    }
   }
 }

@@ -391,6 +391,83 @@ final class SMSCommandTests: XCTestCase {
       sms(object(["txn", "get", id]))["sid"] as? String, stored.first?["sid"] as? String)
   }
 
+  // MARK: - the user's current phone
+
+  /// A pending alert goes to the phone the user has when it is sent, not the
+  /// one stored when the transaction was recorded; with the phone removed, or
+  /// the user deleted, it is `skipped` (`no phone`) and Twilio hears nothing.
+  func testRetrySendsToTheCurrentPhoneAndSkipsWhenItIsGone() throws {
+    let user = createAma()
+    let newPhone = "+233201234567"
+
+    /// A credit whose send fails (503: unclear, so retries look it up first;
+    /// 429: never taken): pending after one create request.
+    func pendingCredit(_ user: String, status: Int) throws -> String {
+      try double.program([["status": status]])
+      let r = run(addArgs(user) + ["-o", "json"], env: ["FIDO_TIMEOUT": "2"])
+      XCTAssertEqual(r.status, 0, r.stderr)
+      let txn = try XCTUnwrap(
+        try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+      XCTAssertEqual(sms(txn)["status"] as? String, "pending")
+      return try XCTUnwrap(txn["id"] as? String)
+    }
+
+    // Changed phone: the retry looks the unclear send up at the old number
+    // (not there), then sends to the new number, and records it.
+    let first = try pendingCredit(user, status: 503)
+    XCTAssertEqual(
+      try creates().last?["form"] as? [String: String],
+      ["To": phone, "From": from, "Body": expectedBody])
+    XCTAssertEqual(run(["user", "update", user, "--phone", newPhone]).status, 0)
+    makeDue()
+    var summary = retry()
+    XCTAssertEqual(summary["claimed"] as? Int, 1)
+    XCTAssertEqual(summary["sent"] as? Int, 1)
+    XCTAssertEqual(try creates().count, 2)
+    XCTAssertEqual(
+      try creates().last?["form"] as? [String: String],
+      ["To": newPhone, "From": from, "Body": expectedBody])
+    let sent = try messages()
+    XCTAssertEqual(sent.map { $0["to"] as? String }, [newPhone])
+    var doc = try XCTUnwrap(storedSMS()[first])
+    XCTAssertEqual(doc["status"] as? String, "sent")
+    XCTAssertEqual(doc["to"] as? String, newPhone)
+    XCTAssertEqual(doc["sid"] as? String, sent.first?["sid"] as? String)
+
+    // Phone removed: skipped with the reason, and no request at all.
+    let second = try pendingCredit(user, status: 429)
+    XCTAssertEqual(run(["user", "update", user, "--no-phone"]).status, 0)
+    let before = try double.allRequests().count
+    makeDue()
+    summary = retry()
+    XCTAssertEqual(summary["claimed"] as? Int, 1)
+    XCTAssertEqual(summary["skipped"] as? Int, 1)
+    XCTAssertEqual(summary["sent"] as? Int, 0)
+    XCTAssertEqual(summary["pending"] as? Int, 0)
+    XCTAssertEqual(try double.allRequests().count, before, "nothing goes to Twilio")
+    doc = try XCTUnwrap(storedSMS()[second])
+    XCTAssertEqual(doc["status"] as? String, "skipped")
+    XCTAssertEqual(doc["last_error"] as? String, "no phone")
+    XCTAssertTrue(doc["next_attempt_at"] is NSNull, "never due again")
+    XCTAssertEqual(doc["attempts"] as? Int, 1, "the failed send only; skipping is no attempt")
+    makeDue()
+    XCTAssertEqual(retry()["claimed"] as? Int, 0)
+
+    // User deleted behind fido's back, after an unclear send: the lookup at
+    // the old number still runs (Twilio may hold it), but nothing is sent.
+    let kofi = createAma(phone: "+233501234567", email: "kofi@example.com")
+    let third = try pendingCredit(kofi, status: 503)
+    _ = fido.mongoPython("db.users.delete_one({'_id': __import__('bson').ObjectId('\(kofi)')})")
+    let createsBefore = try creates().count
+    makeDue()
+    XCTAssertEqual(retry()["skipped"] as? Int, 1)
+    XCTAssertEqual(try creates().count, createsBefore, "no create request")
+    doc = try XCTUnwrap(storedSMS()[third])
+    XCTAssertEqual(doc["status"] as? String, "skipped")
+    XCTAssertEqual(doc["last_error"] as? String, "no phone")
+    XCTAssertEqual(try messages().count, 1, "only the alert to the changed phone was ever sent")
+  }
+
   // MARK: - ambiguous outcomes
 
   func testATimedOutSendThatTwilioAcceptedIsFoundAndNotResent() throws {

@@ -11,6 +11,9 @@ public struct Config: Sendable, Equatable {
   public static let maxTimeoutMS: Int64 = 86_400_000
 
   public var uri: String
+  /// Where `uri` came from: an unreachable default earns the "start a local
+  /// server" hint (`unreachableFix`), a URI someone chose does not.
+  public var uriOrigin: URIOrigin
   public var db: String
   /// nil: choose by terminal (`table` on a terminal, else `tsv`).
   public var output: OutputFormat?
@@ -26,13 +29,30 @@ public struct Config: Sendable, Equatable {
   /// The env file that was read, if any.
   public var envFile: String?
 
+  /// Where the MongoDB URI came from, in precedence order.
+  public enum URIOrigin: Sendable, Equatable {
+    /// `--uri`, or a value the caller set in code.
+    case option
+    /// `MONGO_URI` in the environment.
+    case environment
+    /// `MONGO_URI` in the env file.
+    case envFile
+    // Profiles (DESIGN, "Profiles") add `case profile(String)`: the active
+    // section's MONGO_URI, a URI someone chose (so no "make server" hint).
+    /// Nothing named one: `Config.defaultURI`.
+    case `default`
+  }
+
+  /// `uriOrigin` nil: `.default` for the default URI, else `.option`.
   public init(
-    uri: String = Config.defaultURI, db: String = Config.defaultDB, output: OutputFormat? = nil,
+    uri: String = Config.defaultURI, uriOrigin: URIOrigin? = nil, db: String = Config.defaultDB,
+    output: OutputFormat? = nil,
     quiet: Bool = false, noColor: Bool = false, timeoutMS: Int64 = Config.defaultTimeoutMS,
     verbose: Bool = false, currency: Currency = .ghs, twilio: TwilioSettings? = nil,
     twilioBase: String = Config.defaultTwilioBase, envFile: String? = nil
   ) {
     self.uri = uri
+    self.uriOrigin = uriOrigin ?? (uri == Config.defaultURI ? .default : .option)
     self.db = db
     self.output = output
     self.quiet = quiet
@@ -66,10 +86,10 @@ public struct Config: Sendable, Equatable {
     if let envFilePath { fileValues = try EnvFile.load(path: envFilePath) }
 
     /// The environment value, else the env file's, with where it came from.
-    func setting(_ name: String) -> (value: String, origin: String)? {
-      if let v = environment[name], !v.isEmpty { return (v, name) }
+    func setting(_ name: String) -> (value: String, origin: String, fromFile: Bool)? {
+      if let v = environment[name], !v.isEmpty { return (v, name, false) }
       if let v = fileValues[name], !v.isEmpty, let envFilePath {
-        return (v, "\(name) in env file \(CoreText.quoted(envFilePath))")
+        return (v, "\(name) in env file \(CoreText.quoted(envFilePath))", true)
       }
       return nil
     }
@@ -79,9 +99,13 @@ public struct Config: Sendable, Equatable {
     // uri
     if let v = flags["uri"] {
       config.uri = try checkedURI(v, origin: "--uri")
+      config.uriOrigin = .option
     } else if let s = setting("MONGO_URI") {
       config.uri = try checkedURI(s.value, origin: s.origin)
+      config.uriOrigin = s.fromFile ? .envFile : .environment
     }
+    // A profile's MONGO_URI, once profiles exist, is resolved here too and sets
+    // `uriOrigin = .profile(name)`; only a URI nothing chose stays `.default`.
 
     // db
     if let v = flags["db"] {
@@ -161,6 +185,20 @@ public struct Config: Sendable, Equatable {
     return config
   }
 
+  /// What "cannot reach MongoDB" suggests. A URI someone set: check it. The
+  /// default (nothing set): most likely a newcomer with no local server yet,
+  /// so name the one-command way to start one (`make server` in the source
+  /// tree, on the default port) and the setting that points fido elsewhere.
+  public var unreachableFix: String {
+    switch uriOrigin {
+    case .default:
+      return
+        "no MongoDB URI is set (--uri, MONGO_URI, env file), so fido tried the default; start a local server with 'make server' in fido's source tree, or set MONGO_URI"
+    case .option, .environment, .envFile:
+      return MongoError.defaultUnreachableFix
+    }
+  }
+
   /// The URI with its password and secret query options replaced by `****`.
   public var redactedURI: String { Config.redact(uri: uri) }
 
@@ -221,7 +259,7 @@ public struct Config: Sendable, Equatable {
 
 extension Config: CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
   public var description: String {
-    "Config(uri: \(redactedURI), db: \(db), output: \(output?.rawValue ?? "auto"), quiet: \(quiet), "
+    "Config(uri: \(redactedURI), uriOrigin: \(uriOrigin), db: \(db), output: \(output?.rawValue ?? "auto"), quiet: \(quiet), "
       + "noColor: \(noColor), timeoutMS: \(timeoutMS), verbose: \(verbose), currency: \(currency.code), "
       + "twilio: \(twilio.map(\.description) ?? "off"), twilioBase: \(Config.redact(uri: twilioBase)), envFile: \(envFile ?? "none"))"
   }
@@ -230,7 +268,8 @@ extension Config: CustomStringConvertible, CustomDebugStringConvertible, CustomR
     Mirror(
       self,
       children: [
-        "uri": redactedURI, "db": db, "output": output as Any, "quiet": quiet, "noColor": noColor,
+        "uri": redactedURI, "uriOrigin": uriOrigin, "db": db, "output": output as Any,
+        "quiet": quiet, "noColor": noColor,
         "timeoutMS": timeoutMS, "verbose": verbose, "currency": currency.code,
         "twilio": twilio as Any,
         "twilioBase": Config.redact(uri: twilioBase), "envFile": envFile as Any,

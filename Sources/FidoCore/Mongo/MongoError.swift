@@ -79,8 +79,14 @@ public struct MongoError: Error, Sendable, CustomStringConvertible {
   public static let transientTransactionError = "TransientTransactionError"
   public static let unknownTransactionCommitResult = "UnknownTransactionCommitResult"
 
+  /// What an unreachable server's message suggests when the caller has nothing better.
+  public static let defaultUnreachableFix = "check --uri and that the server is running"
+
   /// One switch over (domain, code). Never matches on message text.
-  public func fidoError(uri: String) -> FidoError {
+  /// `unreachableFix` ends the "cannot reach MongoDB" message (`Config.unreachableFix`).
+  public func fidoError(uri: String, unreachableFix: String = MongoError.defaultUnreachableFix)
+    -> FidoError
+  {
     let text = MongoError.scrub(message, uri: uri)
     let server = Self.serverDomain
     switch (domain, code) {
@@ -97,7 +103,7 @@ public struct MongoError: Error, Sendable, CustomStringConvertible {
       (server, Self.interruptedAtShutdown), (server, Self.interruptedDueToReplStateChange),
       (server, Self.notPrimaryNoSecondaryOk), (server, Self.notPrimaryOrSecondary):
       return .unavailable(
-        "cannot reach MongoDB at \(URIRedaction.redact(uri: uri)): \(text); check --uri and that the server is running"
+        "cannot reach MongoDB at \(URIRedaction.redact(uri: uri)): \(text); \(unreachableFix)"
       )
     case (Self.clientDomain, MONGOC_ERROR_CLIENT_AUTHENTICATE.rawValue), (Self.saslDomain, _),
       (Self.scramDomain, _),

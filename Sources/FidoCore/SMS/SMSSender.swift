@@ -12,6 +12,11 @@
 /// (by `To`, `DateSent`, the exact body and its creation time, skipping a
 /// message whose sid another notification of the user holds) before sending
 /// again.
+///
+/// A send goes to the user's current phone, read just before it (DESIGN,
+/// "Alerts"), not the number stored when the transaction was recorded: a
+/// phone changed since then gets the alert, a phone removed (or the user
+/// deleted) turns it `skipped` (`no phone`) without a request to Twilio.
 public final class SMSSender {
   let store: FidoStore
   let client: TwilioClient
@@ -50,12 +55,17 @@ public final class SMSSender {
 
   /// `txn add`: a bounded number of tries within the timeout, sleeping only
   /// when a retry can still finish in time. The notification was leased when
-  /// the transaction was inserted.
+  /// the transaction was inserted. The first try goes to the phone `txn add`
+  /// just read; a resend reads the user's phone again.
   public func deliverNow(_ txn: Transaction, now: () -> Int64) throws(FidoError) -> Transaction {
     let deadline = now() + timeoutMS
     var txn = txn
-    for _ in 1...3 {
-      let result = attempt(txn, now: now())
+    for n in 1...3 {
+      let recorded = txn.sms.to
+      let userID = txn.userID
+      let result = try attempt(txn, now: now()) { () throws(FidoError) -> String? in
+        n == 1 ? recorded : try store.currentPhone(of: userID)
+      }
       txn = try store.recordSMS(txn.id, result, owner: nil, now: now())
       guard txn.sms.status == .pending, case .retry(let delay, _) = result.kind,
         now() + delay + 500 < deadline
@@ -71,6 +81,8 @@ public final class SMSSender {
     public var claimed = 0
     public var sent = 0
     public var failed = 0
+    /// The user's phone was removed (or the user deleted) since the alert was recorded.
+    public var skipped = 0
     public var stillPending = 0
     /// Twilio refused the credentials: `sms retry` exits 77.
     public var unauthorized: String?
@@ -85,12 +97,18 @@ public final class SMSSender {
       guard let txn = try store.claimDueSMS(owner: owner, leaseMillis: leaseMillis, now: now())
       else { break }
       summary.claimed += 1
-      let result = attempt(txn, now: now())
+      // One find by _id per claimed alert, just before its send (the claim is
+      // a findAndModify on `transactions`, which cannot read `users`).
+      let userID = txn.userID
+      let result = try attempt(txn, now: now()) { () throws(FidoError) -> String? in
+        try store.currentPhone(of: userID)
+      }
       let after = try store.recordSMS(txn.id, result, owner: owner, now: now())
       switch after.sms.status {
       case .sent: summary.sent += 1
       case .failed: summary.failed += 1
-      default: summary.stillPending += 1
+      case .skipped: summary.skipped += 1
+      case .pending: summary.stillPending += 1
       }
       if case .unauthorized(let reason) = result.kind {
         summary.unauthorized = reason
@@ -100,18 +118,24 @@ public final class SMSSender {
     return summary
   }
 
-  /// One attempt: a lookup first when an earlier outcome was ambiguous, then a send.
-  func attempt(_ txn: Transaction, now: Int64) -> SMSAttempt {
-    guard let to = txn.sms.to, let body = txn.sms.body else {
-      return SMSAttempt(
-        kind: .failed(reason: "no phone number or message text stored"), ambiguous: false)
+  /// The reason an alert whose user has no phone any more is `skipped`.
+  public static let noPhoneReason = "no phone"
+
+  /// One attempt: a lookup first when an earlier outcome was ambiguous (at
+  /// the number that send went to), then a send to `currentPhone()`, which is
+  /// read only when a send is about to happen; nil skips the alert.
+  func attempt(
+    _ txn: Transaction, now: Int64, currentPhone: () throws(FidoError) -> String?
+  ) throws(FidoError) -> SMSAttempt {
+    guard let body = txn.sms.body else {
+      return SMSAttempt(kind: .failed(reason: "no message text stored"), ambiguous: false)
     }
     // A message another of the user's notifications already holds is not this one.
     let isTaken = { (sid: String) in
       (try? self.store.smsSIDIsRecorded(sid, user: txn.userID, except: txn.id)) ?? false
     }
-    if let since = txn.sms.ambiguousSince {
-      switch client.lookup(to: to, body: body, sentAfterMs: since, isTaken: isTaken) {
+    if let since = txn.sms.ambiguousSince, let sentTo = txn.sms.to {
+      switch client.lookup(to: sentTo, body: body, sentAfterMs: since, isTaken: isTaken) {
       case .found(let sid): return SMSAttempt(kind: .sent(sid: sid), ambiguous: false)
       case .notFound: break
       case .failed(let reason):
@@ -124,11 +148,25 @@ public final class SMSSender {
         return SMSAttempt(kind: .unauthorized(reason: reason), ambiguous: true)
       }
     }
+    guard let to = try currentPhone() else {
+      return SMSAttempt(kind: .skipped(reason: Self.noPhoneReason), ambiguous: false)
+    }
     let attemptNo = txn.sms.attempts + 1
+    var result = send(txn, to: to, body: body, attemptNo: attemptNo, now: now, isTaken: isTaken)
+    result.to = to
+    return result
+  }
+
+  /// One create request to `to`, and a lookup there if its outcome is unclear.
+  private func send(
+    _ txn: Transaction, to: String, body: String, attemptNo: Int64, now: Int64,
+    isTaken: (String) -> Bool
+  ) -> SMSAttempt {
     switch client.send(to: to, body: body) {
     case .sent(let sid, _):
       return SMSAttempt(kind: .sent(sid: sid), ambiguous: false)
     case .retryable(let reason, let retryAfter):
+      // An earlier unclear send may still be at Twilio: keep looking it up.
       return SMSAttempt(
         kind: .retry(delayMs: backoff(attemptNo, retryAfter), reason: reason),
         ambiguous: txn.sms.ambiguousSince != nil)
@@ -167,11 +205,16 @@ struct SMSAttempt {
     case retry(delayMs: Int64, reason: String)
     case failed(reason: String)
     case unauthorized(reason: String)
+    /// Not sent and never will be: the user has no phone any more.
+    case skipped(reason: String)
   }
   var kind: Kind
   /// Twilio may hold the message: later attempts look it up first.
   var ambiguous: Bool
   var ambiguousAt: Int64? = nil
+  /// The number a create request went to (the user's phone at the time),
+  /// recorded as `sms.to` so a later lookup asks about that number.
+  var to: String? = nil
 }
 
 func sleepMillis(_ ms: Int64) {

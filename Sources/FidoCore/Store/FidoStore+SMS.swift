@@ -25,6 +25,16 @@ extension FidoStore {
     }
   }
 
+  /// The phone an alert of `user` goes to now: the user's current phone, nil
+  /// when it was removed or the user deleted. One find by `_id` (the phone
+  /// only), made just before a send.
+  func currentPhone(of user: ObjectID) throws(FidoError) -> String? {
+    let doc = try mongo { () throws(MongoError) in
+      try users.findOne(["_id": .objectID(user)], projection: ["phone": 1])
+    }
+    return doc?["phone"]?.stringValue
+  }
+
   /// Claims one due pending notification for `owner` until the lease ends.
   /// The filter and the update are one atomic findAndModify, so two senders
   /// never hold the same notification; an expired lease (a crashed sender)
@@ -72,6 +82,10 @@ extension FidoStore {
       set["sms.last_error"] = .string(reason)
       set["sms.next_attempt_at"] = .null
       inc["sms.attempts"] = 1
+    case .skipped(let reason):
+      set["sms.status"] = "skipped"
+      set["sms.last_error"] = .string(reason)
+      set["sms.next_attempt_at"] = .null
     case .unauthorized(let reason):
       set["sms.status"] = "pending"
       set["sms.last_error"] = .string(
@@ -79,6 +93,7 @@ extension FidoStore {
       )
       set["sms.next_attempt_at"] = .date(now)
     }
+    if let to = attempt.to { set["sms.to"] = .string(to) }
     if attempt.ambiguous {
       if let at = attempt.ambiguousAt { set["sms.ambiguous_since"] = .date(at) }
     } else {

@@ -22,7 +22,9 @@ public final class FidoStore {
   }
 
   /// Maps a driver error to the error fido reports.
-  func fail(_ error: MongoError) -> FidoError { error.fidoError(uri: config.uri) }
+  func fail(_ error: MongoError) -> FidoError {
+    error.fidoError(uri: config.uri, unreachableFix: config.unreachableFix)
+  }
 
   /// Runs `body` through the driver, mapping its errors.
   func mongo<T>(_ body: () throws(MongoError) -> T) throws(FidoError) -> T {

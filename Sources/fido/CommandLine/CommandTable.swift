@@ -343,7 +343,9 @@ enum CommandTable {
       CommandSpec(
         "retry", abstract: "Resend pending alerts whose next attempt is due",
         discussion: """
-          Safe to run from cron, and concurrently: no alert is sent twice. Exits 0 when \
+          Safe to run from cron, and concurrently: no alert is sent twice. Each alert \
+          goes to its user's phone as it is now; one whose user has no phone any more \
+          (or was deleted) becomes skipped (no phone) and is not sent. Exits 0 when \
           it ran (whatever stays pending), 77 when Twilio refuses the credentials and \
           78 when SMS is not configured.
           """,

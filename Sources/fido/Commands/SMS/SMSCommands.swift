@@ -29,7 +29,8 @@ enum SMSRetry {
     try ctx.emit(
       OutObject([
         ("claimed", .int(Int64(summary.claimed))), ("sent", .int(Int64(summary.sent))),
-        ("failed", .int(Int64(summary.failed))), ("pending", .int(Int64(summary.stillPending))),
+        ("failed", .int(Int64(summary.failed))), ("skipped", .int(Int64(summary.skipped))),
+        ("pending", .int(Int64(summary.stillPending))),
       ]))
     if let reason = summary.unauthorized {
       throw .unauthorized(
