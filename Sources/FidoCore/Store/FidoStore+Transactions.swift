@@ -282,16 +282,26 @@ extension FidoStore {
   /// Applies an effect to the user's balance, counters and day counters with
   /// `$inc`/`$min`/`$max` in one findAndModify. Returns the new balance and
   /// the days the effect took a transaction from that are now empty.
-  func applyToUser(_ user: ObjectID, _ effect: StatsEffect, now: Int64, session: MongoSession?)
-    throws -> (balance: Int64, emptiedDays: [String])
-  {
+  /// `audit` adds filter terms (the history head it was built from) and
+  /// `$set` terms (the new head); a write it keeps from matching throws `AuditHeadMoved`.
+  func applyToUser(
+    _ user: ObjectID, _ effect: StatsEffect, now: Int64, session: MongoSession?,
+    audit: (filter: Document, set: Document)? = nil
+  ) throws -> (balance: Int64, emptiedDays: [String]) {
     var projection: Document = ["balance": 1]
     let shrinking = effect.days.filter { $0.value.count < 0 }.map { FidoDate.day($0.key) }
     for day in shrinking { projection["stats.days.\(day).count"] = 1 }
+    var filter: Document = ["_id": .objectID(user)]
+    var update = Self.userUpdate(effect, now: now)
+    if let audit {
+      filter.append(contentsOf: audit.filter)
+      var set = update["$set"]?.documentValue ?? [:]
+      set.append(contentsOf: audit.set)
+      update["$set"] = .document(set)
+    }
     let doc = try users.findOneAndUpdate(
-      ["_id": .objectID(user)], update: .document(Self.userUpdate(effect, now: now)),
-      returnNew: true,
-      projection: projection, session: session)
+      filter, update: .document(update), returnNew: true, projection: projection, session: session)
+    if doc == nil, audit != nil { throw AuditHeadMoved() }
     guard let doc, let balance = doc["balance"]?.int64Value else {
       throw FidoError.notFound("no user \(user.hex); it was deleted meanwhile")
     }
