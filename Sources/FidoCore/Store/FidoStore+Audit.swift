@@ -125,20 +125,23 @@ extension FidoStore {
       "user \(id.hex) kept changing while this change was recorded; run the command again")
   }
 
-  /// The entry for a change to a user document made in `session`: reads the
-  /// user, lets `write` make the change conditional on the head (it returns
-  /// false when nothing matched), and inserts the entry. Returns the user
-  /// document read before the change.
+  /// The entries for a change to the user document that `match` finds, made
+  /// in `session`: reads the user (nil: `missing` is thrown), builds the
+  /// entries from what it read, lets `write` make the change with the
+  /// returned filter (the user and its head) and `$set` terms (the new head)
+  /// — it returns false when nothing matched, and is then run again from a
+  /// fresh read — and inserts the entries. Returns the user document read.
+  @discardableResult
   func auditedUserWrite(
-    _ id: ObjectID, now: Int64, session: MongoSession?,
+    _ match: Document, missing: FidoError, now: Int64, session: MongoSession?,
     drafts: (_ before: Document) throws -> [AuditDraft],
     write: (_ filter: Document, _ headSet: Document) throws -> Bool
   ) throws -> Document {
     for _ in 0..<5 {
       guard
-        let doc = try users.findOne(
-          ["_id": .objectID(id)], projection: AuditState.userProjection, session: session)
-      else { throw FidoError.notFound("no user \(id.hex); it was deleted meanwhile") }
+        let doc = try users.findOne(match, projection: AuditState.userProjection, session: session),
+        let id = doc["_id"]?.objectIDValue
+      else { throw missing }
       let head = AuditHead(doc)
       let (entries, next) = auditEntries(
         try drafts(doc), user: id, currency: doc["currency"]?.stringValue, after: head, now: now)
@@ -150,7 +153,7 @@ extension FidoStore {
       }
     }
     throw FidoError.conflict(
-      "user \(id.hex) kept changing while this change was recorded; run the command again")
+      "the user kept changing while this change was recorded; run the command again")
   }
 
   // MARK: reading
