@@ -75,4 +75,10 @@ extension Document {
   mutating func append(contentsOf other: Document) {
     for (k, v) in other { append(k, v) }
   }
+  /// This document with `other`'s fields appended.
+  func merging(_ other: Document) -> Document {
+    var d = self
+    d.append(contentsOf: other)
+    return d
+  }
 }
