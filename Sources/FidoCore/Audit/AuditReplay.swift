@@ -98,6 +98,8 @@ struct AuditReplay {
     case .none:
       problem("\(name): unknown action '\(e["action"]?.stringValue ?? "")'")
     default:
+      // A repair that adopted the records names the transactions gone.
+      for id in (after["removed"]?.arrayValue ?? []).compactMap(\.objectIDValue) { txns[id] = nil }
       for r in records {
         guard let id = r["id"]?.objectIDValue else { continue }
         var state = txns[id] ?? Document()

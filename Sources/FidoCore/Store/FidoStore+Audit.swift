@@ -156,6 +156,153 @@ extension FidoStore {
       "the user kept changing while this change was recorded; run the command again")
   }
 
+  /// The user updates of an import batch, each conditional on the user's
+  /// head and advancing it, and one `txn.import` entry per user naming its
+  /// transactions (one read of the batch's users).
+  func auditedImport(
+    order: [ObjectID], effects: [ObjectID: StatsEffect], records: [ObjectID: [BSONValue]],
+    now: Int64, session: MongoSession?
+  ) throws -> (ops: [(filter: Document, update: BSONValue, upsert: Bool)], entries: [Document]) {
+    var docs: [ObjectID: Document] = [:]
+    let cursor = try users.find(
+      ["_id": ["$in": .array(order.map { .objectID($0) })]], projection: AuditState.userProjection,
+      session: session)
+    while let d = try cursor.next() { if let id = d["_id"]?.objectIDValue { docs[id] = d } }
+    var ops: [(filter: Document, update: BSONValue, upsert: Bool)] = []
+    var entries: [Document] = []
+    for id in order {
+      guard let doc = docs[id] else {
+        throw FidoError.notFound("no user \(id.hex); it was deleted meanwhile")
+      }
+      let effect = effects[id]!
+      let txns = records[id] ?? []
+      let before = AuditState.figures(doc)
+      let head = AuditHead(doc)
+      let (linked, next) = auditEntries(
+        [
+          AuditDraft(
+            action: .txnImport, collection: Collections.transactions,
+            ids: txns.compactMap { $0.documentValue?["id"]?.objectIDValue }, many: true,
+            before: ["user": .document(before)],
+            after: [
+              "transactions": .array(txns),
+              "user": .document(AuditState.figures(before, plus: effect)),
+            ])
+        ], user: id, currency: doc["currency"]?.stringValue, after: head, now: now)
+      entries += linked
+      var update = Self.userUpdate(effect, now: now)
+      var set = update["$set"]?.documentValue ?? [:]
+      set.append(contentsOf: next.set)
+      update["$set"] = .document(set)
+      var filter: Document = ["_id": .objectID(id)]
+      filter.append(contentsOf: head.filter)
+      ops.append((filter, .document(update), false))
+    }
+    return (ops, entries)
+  }
+
+  /// `db check --repair`'s rewrite of a user's figures (`update`, a `$set`
+  /// of them, read from `doc`): a `repair` entry records the figures found
+  /// and the figures written, and the write is conditional on the head.
+  func auditedRepair(_ doc: Document, update: inout Document, session: MongoSession?, now: Int64)
+    throws
+  {
+    guard let id = doc["_id"]?.objectIDValue else { return }
+    let set = update["$set"]?.documentValue ?? [:]
+    var after = Document()
+    for f in AuditState.figureFields {
+      after.append(f, set[f == "balance" ? f : "stats.\(f)"] ?? .int64(0))
+    }
+    let head = AuditHead(doc)
+    let (entries, next) = auditEntries(
+      [
+        AuditDraft(
+          action: .repair, collection: Collections.users, ids: [id],
+          before: ["user": .document(AuditState.figures(doc))], after: ["user": .document(after)])
+      ], user: id, currency: doc["currency"]?.stringValue, after: head, now: now)
+    var newSet = set
+    newSet.append(contentsOf: next.set)
+    update["$set"] = .document(newSet)
+    var filter: Document = ["_id": .objectID(id)]
+    filter.append(contentsOf: head.filter)
+    guard try users.updateOne(filter, update: .document(update), session: session).matched == 1
+    else {
+      throw FidoError.conflict(
+        "user \(id.hex) changed during the repair; run 'fido db check --repair' again")
+    }
+    try insertAudit(entries, session: session)
+  }
+
+  /// `db check --repair` for history: for each user whose records differ
+  /// from what history says (and whose chain is intact), a `repair` entry
+  /// records what history said (`before`) and adopts the live records
+  /// (`after`), so the difference stays on record and the chain matches the
+  /// records again. Damaged chains are left (and reported). Returns the
+  /// problems adopted.
+  public func adoptHistory(user: ObjectID? = nil, now: Int64) throws(FidoError) -> Int {
+    var todo: [AuditReplay] = []
+    try forEachChain(user: user) { (replay) throws(FidoError) in
+      if !replay.problems.isEmpty && replay.problems.allSatisfy(\.adoptable) { todo.append(replay) }
+    }
+    var adopted = 0
+    for replay in todo {
+      try atomically { (session) throws -> Void in
+        var txns: [ObjectID: Document] = [:]
+        let cursor = try transactions.find(
+          ["user_id": .objectID(replay.userID)],
+          projection: ["user_id": 1, "amount": 1, "type": 1, "date": 1, "key": 1, "currency": 1],
+          session: session)
+        while let t = try cursor.next() {
+          if let i = t["_id"]?.objectIDValue { txns[i] = AuditState.txn(t) }
+        }
+        try auditedUserWrite(
+          [
+            "_id": .objectID(replay.userID),
+            "audit_head": replay.head.hash.map { .string($0) } ?? .null,
+          ],
+          missing: FidoError.conflict(
+            "user \(replay.userID.hex) changed during the repair; run 'fido db check --repair' again"
+          ),
+          now: now, session: session,
+          drafts: { doc in
+            let live = AuditState.user(doc)
+            var was = Document()
+            var becomes = Document()
+            for (k, v) in live where !AuditReplay.same(replay.user?[k] ?? .null, v) {
+              was.append(k, replay.user?[k] ?? .null)
+              becomes.append(k, v)
+            }
+            var wasTxns: [BSONValue] = []
+            var liveTxns: [BSONValue] = []
+            for (i, t) in txns.sorted(by: { $0.key < $1.key }) {
+              if let r = replay.txns[i],
+                r.allSatisfy({ AuditReplay.same(t[$0.key] ?? .null, $0.value) })
+              {
+                continue
+              }
+              if let r = replay.txns[i] { wasTxns.append(.document(r)) }
+              liveTxns.append(.document(t))
+            }
+            let removed = replay.txns.keys.filter { txns[$0] == nil }.sorted()
+            for i in removed { wasTxns.append(.document(replay.txns[i]!)) }
+            var after: Document = ["user": .document(becomes), "transactions": .array(liveTxns)]
+            if !removed.isEmpty { after["removed"] = .array(removed.map { .objectID($0) }) }
+            return [
+              AuditDraft(
+                action: .repair, collection: Collections.users, ids: [replay.userID],
+                before: ["user": .document(was), "transactions": .array(wasTxns)], after: after)
+            ]
+          },
+          write: { filter, headSet in
+            try users.updateOne(filter, update: ["$set": .document(headSet)], session: session)
+              .matched == 1
+          })
+      }
+      adopted += replay.problems.count
+    }
+    return adopted
+  }
+
   // MARK: reading
 
   /// Streams entries newest first (`at`, then id).
