@@ -420,7 +420,9 @@ enum CommandTable {
         "check", abstract: "Recompute balances and statistics from transactions",
         discussion: """
           Prints each drift found (user id, figure, stored, expected) and exits 1 while \
-          drift remains; --repair fixes it and exits 0.
+          drift remains; --repair fixes it and exits 0. Also verifies history as 'fido \
+          audit verify' does (figures 'history: ...'); --repair records a record changed \
+          outside fido with a repair entry, and a damaged chain stays reported (exit 1).
           """,
         examples: ["fido db check", "fido db check --repair"],
         options: [OptionSpec("repair", help: "Fix the drift found")],
