@@ -4,10 +4,11 @@
 # Words the walk below needs to know about, by command path ("" is the root).
 _fido_children() {
     case $1 in
-        "") echo 'user txn analytics sms db doctor completion help version' ;;
+        "") echo 'user txn analytics sms audit db doctor completion help version' ;;
         "user") echo 'create list get update delete' ;;
         "txn") echo 'add list get update delete import' ;;
         "sms") echo 'list retry' ;;
+        "audit") echo 'list verify' ;;
         "db") echo 'init check' ;;
     esac
 }
@@ -28,6 +29,8 @@ _fido_options() {
         "analytics") echo "--since --until $globals" ;;
         "sms list") echo "--status --limit $globals" ;;
         "sms retry") echo "--limit $globals" ;;
+        "audit list") echo "--user --txn --since --until --limit --after $globals" ;;
+        "audit verify") echo "--user $globals" ;;
         "db check") echo "--repair $globals" ;;
         *) echo "$globals" ;;
     esac
@@ -36,7 +39,7 @@ _fido_options() {
 # Succeeds when option $2 of the command at path $1 takes a value.
 _fido_takes_value() {
     case "$1|$2" in
-        *"|--uri"|*"|--db"|*"|-o"|*"|--output"|*"|--env-file"|*"|--timeout"|"user create|--name"|"user create|--email"|"user create|--phone"|"user create|--balance"|"user create|--currency"|"user list|--email"|"user list|--name-contains"|"user list|--limit"|"user list|--after"|"user update|--name"|"user update|--email"|"user update|--phone"|"txn add|--user"|"txn add|--amount"|"txn add|--type"|"txn add|--date"|"txn add|--key"|"txn list|--user"|"txn list|--since"|"txn list|--until"|"txn list|--type"|"txn list|--limit"|"txn list|--after"|"txn update|--amount"|"txn update|--type"|"txn update|--date"|"txn import|--format"|"txn import|--batch-size"|"analytics|--since"|"analytics|--until"|"sms list|--status"|"sms list|--limit"|"sms retry|--limit") return 0 ;;
+        *"|--uri"|*"|--db"|*"|-o"|*"|--output"|*"|--env-file"|*"|--timeout"|"user create|--name"|"user create|--email"|"user create|--phone"|"user create|--balance"|"user create|--currency"|"user list|--email"|"user list|--name-contains"|"user list|--limit"|"user list|--after"|"user update|--name"|"user update|--email"|"user update|--phone"|"txn add|--user"|"txn add|--amount"|"txn add|--type"|"txn add|--date"|"txn add|--key"|"txn list|--user"|"txn list|--since"|"txn list|--until"|"txn list|--type"|"txn list|--limit"|"txn list|--after"|"txn update|--amount"|"txn update|--type"|"txn update|--date"|"txn import|--format"|"txn import|--batch-size"|"analytics|--since"|"analytics|--until"|"sms list|--status"|"sms list|--limit"|"sms retry|--limit"|"audit list|--user"|"audit list|--txn"|"audit list|--since"|"audit list|--until"|"audit list|--limit"|"audit list|--after"|"audit verify|--user") return 0 ;;
     esac
     return 1
 }
@@ -78,6 +81,8 @@ _fido_value() {
         "txn update|--type") _fido_words 'credit debit' "$3" ;;
         "txn import|--format") _fido_words 'ndjson csv' "$3" ;;
         "sms list|--status") _fido_words 'pending failed sent skipped' "$3" ;;
+        "audit list|--user") _fido_emails "$3" ;;
+        "audit verify|--user") _fido_emails "$3" ;;
     esac
 }
 
@@ -90,7 +95,7 @@ _fido_argument() {
         "txn import|0") _fido_files "$3" ;;
         "analytics|0") _fido_emails "$3" ;;
         "completion|0") _fido_words 'bash zsh fish' "$3" ;;
-        "help|"*) _fido_words 'user txn analytics sms db doctor completion help version' "$3" ;;
+        "help|"*) _fido_words 'user txn analytics sms audit db doctor completion help version' "$3" ;;
     esac
 }
 

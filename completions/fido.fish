@@ -4,14 +4,14 @@
 # The command path is written like "fido/user/create".
 function __fido_child -a path word
     switch "$path/$word"
-        case 'fido/user' 'fido/user/create' 'fido/user/list' 'fido/user/get' 'fido/user/update' 'fido/user/delete' 'fido/txn' 'fido/txn/add' 'fido/txn/list' 'fido/txn/get' 'fido/txn/update' 'fido/txn/delete' 'fido/txn/import' 'fido/analytics' 'fido/sms' 'fido/sms/list' 'fido/sms/retry' 'fido/db' 'fido/db/init' 'fido/db/check' 'fido/doctor' 'fido/completion' 'fido/help' 'fido/version'
+        case 'fido/user' 'fido/user/create' 'fido/user/list' 'fido/user/get' 'fido/user/update' 'fido/user/delete' 'fido/txn' 'fido/txn/add' 'fido/txn/list' 'fido/txn/get' 'fido/txn/update' 'fido/txn/delete' 'fido/txn/import' 'fido/analytics' 'fido/sms' 'fido/sms/list' 'fido/sms/retry' 'fido/audit' 'fido/audit/list' 'fido/audit/verify' 'fido/db' 'fido/db/init' 'fido/db/check' 'fido/doctor' 'fido/completion' 'fido/help' 'fido/version'
             echo "$path/$word"
     end
 end
 
 function __fido_takes_value -a path option
     switch "$path:$option"
-        case '*:--uri' '*:--db' '*:-o' '*:--output' '*:--env-file' '*:--timeout' 'fido/user/create:--name' 'fido/user/create:--email' 'fido/user/create:--phone' 'fido/user/create:--balance' 'fido/user/create:--currency' 'fido/user/list:--email' 'fido/user/list:--name-contains' 'fido/user/list:--limit' 'fido/user/list:--after' 'fido/user/update:--name' 'fido/user/update:--email' 'fido/user/update:--phone' 'fido/txn/add:--user' 'fido/txn/add:--amount' 'fido/txn/add:--type' 'fido/txn/add:--date' 'fido/txn/add:--key' 'fido/txn/list:--user' 'fido/txn/list:--since' 'fido/txn/list:--until' 'fido/txn/list:--type' 'fido/txn/list:--limit' 'fido/txn/list:--after' 'fido/txn/update:--amount' 'fido/txn/update:--type' 'fido/txn/update:--date' 'fido/txn/import:--format' 'fido/txn/import:--batch-size' 'fido/analytics:--since' 'fido/analytics:--until' 'fido/sms/list:--status' 'fido/sms/list:--limit' 'fido/sms/retry:--limit'
+        case '*:--uri' '*:--db' '*:-o' '*:--output' '*:--env-file' '*:--timeout' 'fido/user/create:--name' 'fido/user/create:--email' 'fido/user/create:--phone' 'fido/user/create:--balance' 'fido/user/create:--currency' 'fido/user/list:--email' 'fido/user/list:--name-contains' 'fido/user/list:--limit' 'fido/user/list:--after' 'fido/user/update:--name' 'fido/user/update:--email' 'fido/user/update:--phone' 'fido/txn/add:--user' 'fido/txn/add:--amount' 'fido/txn/add:--type' 'fido/txn/add:--date' 'fido/txn/add:--key' 'fido/txn/list:--user' 'fido/txn/list:--since' 'fido/txn/list:--until' 'fido/txn/list:--type' 'fido/txn/list:--limit' 'fido/txn/list:--after' 'fido/txn/update:--amount' 'fido/txn/update:--type' 'fido/txn/update:--date' 'fido/txn/import:--format' 'fido/txn/import:--batch-size' 'fido/analytics:--since' 'fido/analytics:--until' 'fido/sms/list:--status' 'fido/sms/list:--limit' 'fido/sms/retry:--limit' 'fido/audit/list:--user' 'fido/audit/list:--txn' 'fido/audit/list:--since' 'fido/audit/list:--until' 'fido/audit/list:--limit' 'fido/audit/list:--after' 'fido/audit/verify:--user'
             return 0
     end
     return 1
@@ -54,6 +54,12 @@ function __fido_value_letters -a path
         case 'fido/sms/list'
             echo o
         case 'fido/sms/retry'
+            echo o
+        case 'fido/audit'
+            echo o
+        case 'fido/audit/list'
+            echo o
+        case 'fido/audit/verify'
             echo o
         case 'fido/db'
             echo o
@@ -161,6 +167,7 @@ complete -c fido -n '__fido_at fido' -a 'user' -d 'Create, list, show, update an
 complete -c fido -n '__fido_at fido' -a 'txn' -d 'Record, list, correct and import transactions'
 complete -c fido -n '__fido_at fido' -a 'analytics' -d 'Show a user\'s transaction analytics and credit score'
 complete -c fido -n '__fido_at fido' -a 'sms' -d 'List and resend SMS alerts'
+complete -c fido -n '__fido_at fido' -a 'audit' -d 'Show and verify the history of every change'
 complete -c fido -n '__fido_at fido' -a 'db' -d 'Create indexes and check statistics'
 complete -c fido -n '__fido_at fido' -a 'doctor' -d 'Check the connection, server version, topology, indexes and SMS settings'
 complete -c fido -n '__fido_at fido' -a 'completion' -d 'Print a shell completion script'
@@ -261,6 +268,21 @@ complete -c fido -n '__fido_at fido/sms/list' -l 'limit' -x -d 'Show at most N a
 # fido sms retry
 complete -c fido -n '__fido_at fido/sms/retry' -l 'limit' -x -d 'Show at most N alerts; 0 means all'
 
+# fido audit
+complete -c fido -n '__fido_at fido/audit' -a 'list' -d 'List history entries, newest first'
+complete -c fido -n '__fido_at fido/audit' -a 'verify' -d 'Check every history chain against the records'
+
+# fido audit list
+complete -c fido -n '__fido_at fido/audit/list' -l 'user' -x -a '(__fido_emails)' -d 'Only this user\'s entries (id or email)'
+complete -c fido -n '__fido_at fido/audit/list' -l 'txn' -x -d 'Only entries about this transaction'
+complete -c fido -n '__fido_at fido/audit/list' -l 'since' -x -d 'Only entries made on or after DATE (inclusive)'
+complete -c fido -n '__fido_at fido/audit/list' -l 'until' -x -d 'Only entries made on or before DATE (inclusive; a day covers the whole UTC day)'
+complete -c fido -n '__fido_at fido/audit/list' -l 'limit' -x -d 'Show at most N entries; 0 means all'
+complete -c fido -n '__fido_at fido/audit/list' -l 'after' -x -d 'Continue after the item with this id, in the same order'
+
+# fido audit verify
+complete -c fido -n '__fido_at fido/audit/verify' -l 'user' -x -a '(__fido_emails)' -d 'Only this user\'s chain (id or email)'
+
 # fido db
 complete -c fido -n '__fido_at fido/db' -a 'init' -d 'Create or update the indexes (idempotent)'
 complete -c fido -n '__fido_at fido/db' -a 'check' -d 'Recompute balances and statistics from transactions'
@@ -276,6 +298,6 @@ complete -c fido -n '__fido_at fido/db/check' -l 'repair' -d 'Fix the drift foun
 complete -c fido -n '__fido_arg fido/completion 0' -a 'bash zsh fish' -d 'The shell'
 
 # fido help
-complete -c fido -n '__fido_at fido/help' -a 'user txn analytics sms db doctor completion help version' -d 'The command, e.g. user create'
+complete -c fido -n '__fido_at fido/help' -a 'user txn analytics sms audit db doctor completion help version' -d 'The command, e.g. user create'
 
 # fido version

@@ -34,6 +34,7 @@ final class Context {
     if let openedStore { return openedStore }
     let config = try config()
     let store = try FidoStore(config: config, log: diagnostics())
+    store.auditActor.fidoVersion = FidoVersion.string
     openedStore = store
     return store
   }

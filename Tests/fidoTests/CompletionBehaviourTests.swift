@@ -48,7 +48,9 @@ final class CompletionBehaviourTests: XCTestCase {
   typealias Cases = KeyValuePairs<String, [String]>
 
   static let cases: Cases = [
-    "fido ": ["analytics", "completion", "db", "doctor", "help", "sms", "txn", "user", "version"],
+    "fido ": [
+      "analytics", "audit", "completion", "db", "doctor", "help", "sms", "txn", "user", "version",
+    ],
     "fido us": ["user"],
     "fido user ": ["create", "delete", "get", "list", "update"],
     "fido --db x -q user ": ["create", "delete", "get", "list", "update"],

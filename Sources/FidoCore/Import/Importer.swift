@@ -420,6 +420,7 @@ public final class Importer {
       docs.reserveCapacity(min(lines.count, Self.insertChunk))
       var userEffects: [ObjectID: StatsEffect] = [:]
       var order: [ObjectID] = []
+      var records: [ObjectID: [BSONValue]] = [:]
       for l in lines {
         let user = users[l.user]!
         let effect = StatsEffect.add(type: l.type, amount: l.amount, date: l.date)
@@ -447,6 +448,7 @@ public final class Importer {
           FidoStore.transactionDocument(
             id: store.ids.next(nowMs: now), user: user, amount: l.amount, type: l.type,
             date: l.date, key: l.key, sms: sms.document, now: now))
+        records[l.user, default: []].append(.document(AuditState.txn(docs[docs.count - 1])))
         if docs.count == Self.insertChunk {
           try store.transactions.insertMany(docs, ordered: true, session: session)
           docs.removeAll(keepingCapacity: true)
@@ -455,13 +457,17 @@ public final class Importer {
       if !docs.isEmpty {
         try store.transactions.insertMany(docs, ordered: true, session: session)
       }
-      var userOps: [(filter: Document, update: BSONValue, upsert: Bool)] = []
-      for id in order {
-        let e = userEffects[id]!
-        userOps.append(
-          (["_id": .objectID(id)], .document(FidoStore.userUpdate(e, now: now)), false))
+      // One history entry per user of the batch, naming its transactions;
+      // each user write is conditional on the head its entry follows.
+      let (userOps, entries) = try store.auditedImport(
+        order: order, effects: userEffects, records: records, now: now, session: session)
+      let result = try store.users.bulkUpdate(userOps, ordered: true, session: session)
+      guard result.matched == Int64(userOps.count) else {
+        throw FidoError.conflict(
+          "a user of this batch changed while it was written; run the import again (written batches are skipped)"
+        )
       }
-      _ = try store.users.bulkUpdate(userOps, ordered: true, session: session)
+      try store.insertAudit(entries, session: session)
       return (lines.count, skipped)
     }
   }

@@ -10,6 +10,9 @@ public struct User: Sendable, Equatable {
   public var createdAt: Int64
   public var updatedAt: Int64
   public var stats: UserStats
+  /// The end of the user's history chain (`audit_head`, `audit_seq`).
+  public var auditHead: String?
+  public var auditSeq: Int64
 
   init(_ doc: Document) throws(FidoError) {
     guard let id = doc["_id"]?.objectIDValue else {
@@ -29,6 +32,8 @@ public struct User: Sendable, Equatable {
     createdAt = doc["created_at"]?.dateValue ?? Int64(id.timestamp) * 1000
     updatedAt = doc["updated_at"]?.dateValue ?? createdAt
     stats = UserStats(doc["stats"]?.documentValue ?? [:])
+    auditHead = doc["audit_head"]?.stringValue
+    auditSeq = doc["audit_seq"]?.int64Value ?? 0
   }
 
   public var balanceMoney: Money { Money(minor: balance, currency: currency) }

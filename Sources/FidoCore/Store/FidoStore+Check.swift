@@ -142,7 +142,7 @@ extension FidoStore {
         update["$unset"] = ["stats.first_at": "", "stats.last_at": ""]
       }
       update["$set"] = .document(set)
-      _ = try users.updateOne(["_id": .objectID(id)], update: .document(update), session: session)
+      try auditedRepair(doc, update: &update, session: session, now: now)
     }
   }
 }

@@ -87,12 +87,22 @@ extension FidoStore {
       sms: smsDoc, now: now)
 
     let effect = StatsEffect.add(type: new.type, amount: new.amount, date: date)
+    func created(_ doc: Document) -> (Document, Document) -> AuditDraft {
+      { before, after in
+        AuditDraft(
+          action: .txnCreate, collection: Collections.transactions, ids: [id],
+          before: ["user": .document(before)],
+          after: ["transactions": [.document(AuditState.txn(doc))], "user": .document(after)])
+      }
+    }
     do {
       let stored = try atomically { (session) throws -> Document in
         var doc = doc
         if session != nil {
           // Balance first: the message text needs the new balance.
-          let balance = try applyToUser(user.id, effect, now: now, session: session).balance
+          let balance = try applyAudited(
+            user.id, known: user, effect, now: now, session: session, draft: created(doc)
+          ).balance
           doc["sms"] = .document(
             withBody(smsDoc, user: user, type: new.type, amount: new.amount, balance: balance))
           try transactions.insertOne(doc, session: session)
@@ -100,7 +110,9 @@ extension FidoStore {
           // No transactions: the transaction document first, so a duplicate key
           // changes nothing; `db check --repair` reconciles a crash in between.
           try transactions.insertOne(doc, session: nil)
-          let balance = try applyToUser(user.id, effect, now: now, session: nil).balance
+          let balance = try applyAudited(
+            user.id, known: user, effect, now: now, session: nil, draft: created(doc)
+          ).balance
           let body = withBody(
             smsDoc, user: user, type: new.type, amount: new.amount, balance: balance)
           _ = try transactions.updateOne(
@@ -253,8 +265,26 @@ extension FidoStore {
       }
       let removeOld = StatsEffect.remove(type: old.type, amount: old.amount, date: old.date)
       let addNew = StatsEffect.add(type: type, amount: amount, date: date)
-      let applied = try applyToUser(
-        old.userID, removeOld.combined(with: addNew), now: now, session: session)
+      // The changed fields, before and after.
+      var was: Document = ["id": .objectID(id)]
+      var becomes: Document = ["id": .objectID(id)]
+      let fields: [(String, BSONValue, BSONValue)] = [
+        ("amount", .int64(old.amount), .int64(amount)),
+        ("type", .string(old.type.rawValue), .string(type.rawValue)),
+        ("date", .date(old.date), .date(date)),
+      ]
+      for (field, from, to) in fields where from != to {
+        was.append(field, from)
+        becomes.append(field, to)
+      }
+      let applied = try applyAudited(
+        old.userID, known: nil, removeOld.combined(with: addNew), now: now, session: session
+      ) { [was, becomes] before, after in
+        AuditDraft(
+          action: .txnUpdate, collection: Collections.transactions, ids: [id],
+          before: ["transactions": [.document(was)], "user": .document(before)],
+          after: ["transactions": [.document(becomes)], "user": .document(after)])
+      }
       // Only a new date can empty the old day, and it moves first/last too.
       if date != old.date {
         try refreshFirstLast(old.userID, dropping: applied.emptiedDays, session: session)
@@ -272,7 +302,13 @@ extension FidoStore {
       }
       let old = try Transaction(found)
       let effect = StatsEffect.remove(type: old.type, amount: old.amount, date: old.date)
-      let applied = try applyToUser(old.userID, effect, now: now, session: session)
+      let applied = try applyAudited(old.userID, known: nil, effect, now: now, session: session) {
+        before, after in
+        AuditDraft(
+          action: .txnDelete, collection: Collections.transactions, ids: [id],
+          before: ["transactions": [.document(AuditState.txn(found))], "user": .document(before)],
+          after: ["user": .document(after)])
+      }
       try refreshFirstLast(old.userID, dropping: applied.emptiedDays, session: session)
       return old
     }
@@ -283,16 +319,26 @@ extension FidoStore {
   /// Applies an effect to the user's balance, counters and day counters with
   /// `$inc`/`$min`/`$max` in one findAndModify. Returns the new balance and
   /// the days the effect took a transaction from that are now empty.
-  func applyToUser(_ user: ObjectID, _ effect: StatsEffect, now: Int64, session: MongoSession?)
-    throws -> (balance: Int64, emptiedDays: [String])
-  {
+  /// `audit` adds filter terms (the history head it was built from) and
+  /// `$set` terms (the new head); a write it keeps from matching throws `AuditHeadMoved`.
+  func applyToUser(
+    _ user: ObjectID, _ effect: StatsEffect, now: Int64, session: MongoSession?,
+    audit: (filter: Document, set: Document)? = nil
+  ) throws -> (balance: Int64, emptiedDays: [String]) {
     var projection: Document = ["balance": 1]
     let shrinking = effect.days.filter { $0.value.count < 0 }.map { FidoDate.day($0.key) }
     for day in shrinking { projection["stats.days.\(day).count"] = 1 }
+    var filter: Document = ["_id": .objectID(user)]
+    var update = Self.userUpdate(effect, now: now)
+    if let audit {
+      filter.append(contentsOf: audit.filter)
+      var set = update["$set"]?.documentValue ?? [:]
+      set.append(contentsOf: audit.set)
+      update["$set"] = .document(set)
+    }
     let doc = try users.findOneAndUpdate(
-      ["_id": .objectID(user)], update: .document(Self.userUpdate(effect, now: now)),
-      returnNew: true,
-      projection: projection, session: session)
+      filter, update: .document(update), returnNew: true, projection: projection, session: session)
+    if doc == nil, audit != nil { throw AuditHeadMoved() }
     guard let doc, let balance = doc["balance"]?.int64Value else {
       throw FidoError.notFound("no user \(user.hex); it was deleted meanwhile")
     }

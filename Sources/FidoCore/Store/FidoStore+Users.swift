@@ -83,8 +83,9 @@ public enum UserRef: Sendable, Hashable {
 extension FidoStore {
   public func createUser(_ new: NewUser, now: Int64) throws(FidoError) -> User {
     try ensureIndexes()
+    let id = ids.next(nowMs: now)
     var doc: Document = [
-      "_id": .objectID(ids.next(nowMs: now)),
+      "_id": .objectID(id),
       "name": .string(new.name),
       "email": .string(new.email),
     ]
@@ -96,11 +97,21 @@ extension FidoStore {
     doc["stats"] = .document(UserStats().document)
     doc["created_at"] = .date(now)
     doc["updated_at"] = .date(now)
-    do {
-      try users.insertOne(doc)
-    } catch {
-      if error.isDuplicateKey { throw .conflict("a user with email \(new.email) already exists") }
-      throw fail(error)
+    let (entries, head) = auditEntries(
+      [
+        AuditDraft(
+          action: .userCreate, collection: Collections.users, ids: [id], before: nil,
+          after: ["user": .document(AuditState.user(doc))])
+      ], user: id, currency: new.currency.code, after: .empty, now: now)
+    doc.append(contentsOf: head.set)
+    let stored = doc
+    try atomically { (session) throws -> Void in
+      do {
+        try users.insertOne(stored, session: session)
+      } catch let error as MongoError where error.isDuplicateKey {
+        throw FidoError.conflict("a user with email \(new.email) already exists")
+      }
+      try insertAudit(entries, session: session)
     }
     return try User(doc)
   }
@@ -151,20 +162,53 @@ extension FidoStore {
       if let phone { set["phone"] = .string(phone) } else { unset["phone"] = "" }
     }
     if let hash = changes.passwordHash { set["password_hash"] = .string(hash) }
-    var update: Document = ["$set": .document(set)]
-    if !unset.isEmpty { update["$unset"] = .document(unset) }
-    let updated: Document?
-    do {
-      updated = try users.findOneAndUpdate(
-        ref.filter, update: .document(update), returnNew: true, projection: User.projection)
-    } catch {
-      if error.isDuplicateKey, let email = changes.email {
-        throw .conflict("a user with email \(email) already exists")
-      }
-      throw fail(error)
-    }
-    guard let updated else {
-      throw .notFound("no user \(ref.description); list users with 'fido user list'")
+    let missing = FidoError.notFound("no user \(ref.description); list users with 'fido user list'")
+    let updated = try atomically { (session) throws -> Document in
+      var updated: Document?
+      try auditedUserWrite(
+        ref.filter, missing: missing, now: now, session: session,
+        drafts: { doc in
+          // The changed fields before and after; a password only as changed.
+          var before = Document()
+          var after = Document()
+          func change(_ field: String, _ value: BSONValue) {
+            let old = AuditState.profileValue(field, doc)
+            if old != value {
+              before.append(field, old)
+              after.append(field, value)
+            }
+          }
+          if let name = changes.name { change("name", .string(name)) }
+          if let email = changes.email { change("email", .string(email)) }
+          if let phone = changes.phone { change("phone", phone.map { .string($0) } ?? .null) }
+          if changes.passwordHash != nil {
+            before.append("password", AuditState.profileValue("password", doc))
+            after.append("password", "set")
+            after.append("password_changed", true)
+          }
+          return [
+            AuditDraft(
+              action: .userUpdate, collection: Collections.users,
+              // auditedUserWrite read it with its ObjectId.
+              ids: [doc["_id"]!.objectIDValue!],
+              before: ["user": .document(before)], after: ["user": .document(after)])
+          ]
+        },
+        write: { filter, headSet in
+          var set = set
+          set.append(contentsOf: headSet)
+          var update: Document = ["$set": .document(set)]
+          if !unset.isEmpty { update["$unset"] = .document(unset) }
+          do {
+            updated = try users.findOneAndUpdate(
+              filter, update: .document(update), returnNew: true, projection: User.projection,
+              session: session)
+          } catch let error as MongoError where error.isDuplicateKey {
+            throw FidoError.conflict("a user with email \(changes.email ?? "") already exists")
+          }
+          return updated != nil
+        })
+      return updated!
     }
     return try User(updated)
   }
@@ -177,20 +221,57 @@ extension FidoStore {
 
   /// Removes the user; with `cascade`, its transactions too, in one
   /// transaction. Without it, a user who has transactions is a conflict.
-  public func deleteUser(_ user: User, cascade: Bool) throws(FidoError) {
+  /// History keeps every entry: the cascade adds one `txn.delete` entry per
+  /// chunk of removed transactions (naming them, with their fields), then
+  /// the `user.delete` entry, the last link of the user's chain.
+  public func deleteUser(_ user: User, cascade: Bool, now: Int64) throws(FidoError) {
     let id = BSONValue.objectID(user.id)
     try atomically { (session) throws -> Void in
-      if cascade {
-        _ = try transactions.deleteMany(["user_id": id], session: session)
-      } else if try transactions.countDocuments(["user_id": id], limit: 1, session: session) > 0 {
+      if !cascade, try transactions.countDocuments(["user_id": id], limit: 1, session: session) > 0
+      {
         throw Self.hasTransactionsConflict(user)
       }
-      let removed = try users.deleteOne(["_id": id], session: session)
-      if removed == 0 {
-        throw FidoError.notFound("no user \(user.id.hex); it was deleted meanwhile")
-      }
+      try auditedUserWrite(
+        ["_id": id],
+        missing: FidoError.notFound("no user \(user.id.hex); it was deleted meanwhile"),
+        now: now, session: session,
+        drafts: { doc in
+          var drafts: [AuditDraft] = []
+          if cascade {
+            let cursor = try transactions.find(["user_id": id], sort: ["_id": 1], session: session)
+            var chunk: [Document] = []
+            func flush() {
+              guard !chunk.isEmpty else { return }
+              drafts.append(
+                AuditDraft(
+                  action: .txnDelete, collection: Collections.transactions,
+                  ids: chunk.compactMap { $0["_id"]?.objectIDValue }, many: true,
+                  before: ["transactions": .array(chunk.map { .document(AuditState.txn($0)) })],
+                  after: nil))
+              chunk.removeAll()
+            }
+            while let t = try cursor.next() {
+              chunk.append(t)
+              if chunk.count == Self.auditChunk { flush() }
+            }
+            flush()
+          }
+          drafts.append(
+            AuditDraft(
+              action: .userDelete, collection: Collections.users, ids: [user.id],
+              before: ["user": .document(AuditState.user(doc))], after: nil))
+          return drafts
+        },
+        write: { filter, _ in
+          guard try users.deleteOne(filter, session: session) == 1 else { return false }
+          if cascade { _ = try transactions.deleteMany(["user_id": id], session: session) }
+          return true
+        })
     }
   }
+
+  /// Transactions named per history entry when a batch removes many.
+  static let auditChunk = 1000
 
   /// Why a user who has transactions cannot be deleted without --cascade.
   public static func hasTransactionsConflict(_ user: User) -> FidoError {

@@ -7,6 +7,8 @@ public final class FidoStore {
   let users: MongoCollection
   let transactions: MongoCollection
   let ids = ObjectIDGenerator()
+  /// Who history entries name as making the changes.
+  public var auditActor = AuditActor.current(fidoVersion: "unknown")
   private var transactionSupport: Bool?
 
   public init(config: Config, log: (@Sendable (String) -> Void)? = nil) throws(FidoError) {
@@ -19,6 +21,7 @@ public final class FidoStore {
   public enum Collections {
     public static let users = "users"
     public static let transactions = "transactions"
+    public static let audit = "audit"
   }
 
   /// Maps a driver error to the error fido reports.
@@ -80,6 +83,7 @@ public final class FidoStore {
     try mongo { () throws(MongoError) in
       try users.createIndexes(Indexes.users)
       try transactions.createIndexes(Indexes.transactions)
+      try auditLog.createIndexes(AuditIndexes.specs)
     }
   }
 
@@ -103,7 +107,10 @@ public final class FidoStore {
       ],
     ]
     public static var all: [(collection: String, specs: [Document])] {
-      [(Collections.users, users), (Collections.transactions, transactions)]
+      [
+        (Collections.users, users), (Collections.transactions, transactions),
+        (Collections.audit, AuditIndexes.specs),
+      ]
     }
   }
 }

@@ -5,6 +5,7 @@ enum CommandID: String, CaseIterable, Sendable {
   case txnAdd, txnList, txnGet, txnUpdate, txnDelete, txnImport
   case analytics
   case smsList, smsRetry
+  case auditList, auditVerify
   case dbInit, dbCheck
   case doctor
   case completion

@@ -354,6 +354,62 @@ enum CommandTable {
         id: .smsRetry),
     ])
 
+  static let auditCommands = CommandSpec(
+    "audit", abstract: "Show and verify the history of every change",
+    discussion: """
+      Every change fido makes to a user or a transaction (create, update, delete, \
+      import, repair) adds a history entry in the same MongoDB transaction: when, who \
+      (OS user, host, fido version, profile), the action, the record, and the changed \
+      fields before and after (a password only as changed, never its hash). Each \
+      user's entries form a SHA-256 chain whose head is kept on the user; fido never \
+      updates or deletes an entry.
+      """,
+    examples: ["fido audit list --user ama@example.com", "fido audit verify"],
+    children: [
+      CommandSpec(
+        "list", abstract: "List history entries, newest first",
+        discussion: """
+          Ordered by time, then id. A deleted user's history is listed with --user and \
+          the user's id. In csv, tsv and table output, before and after are compact \
+          JSON. Use --after with the last id of one page to get the next page.
+          """,
+        examples: [
+          "fido audit list --user ama@example.com --since 2023-08-01",
+          "fido audit list --txn 64df1c2a9b1e8a0012345679 -o json",
+        ],
+        options: [
+          OptionSpec(
+            "user", value: "USER", help: "Only this user's entries (id or email)",
+            completion: .emails),
+          OptionSpec("txn", value: "TXN", help: "Only entries about this transaction"),
+          OptionSpec(
+            "since", value: "DATE", help: "Only entries made on or after DATE (inclusive)"),
+          OptionSpec(
+            "until", value: "DATE",
+            help: "Only entries made on or before DATE (inclusive; a day covers the whole UTC day)"),
+          limit("entries"),
+          after,
+        ],
+        id: .auditList),
+      CommandSpec(
+        "verify", abstract: "Check every history chain against the records",
+        discussion: """
+          Recomputes each user's chain (every hash and link, and the head on the user) \
+          and compares the state it records with the live records: the user's fields, \
+          balance and counters, and each transaction. Prints one row per problem (user \
+          id, problem, recorded, live) and exits 1 naming the users when there is one: \
+          an entry edited or deleted, or a record changed outside fido. 'fido db check' \
+          runs the same verification.
+          """,
+        examples: ["fido audit verify", "fido audit verify --user ama@example.com"],
+        options: [
+          OptionSpec(
+            "user", value: "USER", help: "Only this user's chain (id or email)",
+            completion: .emails)
+        ],
+        id: .auditVerify),
+    ])
+
   static let dbCommands = CommandSpec(
     "db", abstract: "Create indexes and check statistics",
     examples: ["fido db init"],
@@ -366,7 +422,9 @@ enum CommandTable {
         "check", abstract: "Recompute balances and statistics from transactions",
         discussion: """
           Prints each drift found (user id, figure, stored, expected) and exits 1 while \
-          drift remains; --repair fixes it and exits 0.
+          drift remains; --repair fixes it and exits 0. Also verifies history as 'fido \
+          audit verify' does (figures 'history: ...'); --repair records a record changed \
+          outside fido with a repair entry, and a damaged chain stays reported (exit 1).
           """,
         examples: ["fido db check", "fido db check --repair"],
         options: [OptionSpec("repair", help: "Fix the drift found")],
@@ -398,7 +456,7 @@ enum CommandTable {
   /// The visible top-level command names, for `fido help COMMAND` completion.
   /// A table test checks it matches `root`.
   static let topLevelNames = [
-    "user", "txn", "analytics", "sms", "db", "doctor", "completion", "help", "version",
+    "user", "txn", "analytics", "sms", "audit", "db", "doctor", "completion", "help", "version",
   ]
 
   static let helpCommand = CommandSpec(
@@ -440,7 +498,8 @@ enum CommandTable {
       "fido analytics ama@example.com -o json",
     ],
     children: [
-      userCommands, txnCommands, analyticsCommand, smsCommands, dbCommands, doctorCommand,
+      userCommands, txnCommands, analyticsCommand, smsCommands, auditCommands, dbCommands,
+      doctorCommand,
       completionCommand, helpCommand, versionCommand, completeCommand,
     ])
 

@@ -24,9 +24,24 @@ enum DBCheck {
     let repair = ctx.invocation.flag("repair")
     let store = try ctx.store()
     let out = try ctx.listRenderer()
-    let drifts = try store.check(repair: repair, now: ctx.clock()) { drift in
+    let now = ctx.clock()
+    let drifts = try store.check(repair: repair, now: now) { drift in
       var o = drift.out
       if repair { o.append("repaired", .bool(true)) }
+      out.write(o)
+    }
+    // History: every chain is verified the way 'fido audit verify' does; a
+    // repair adopts the records where only they differ from history (a
+    // `repair` entry keeps what history said) and leaves damaged chains.
+    let adopted = repair ? try store.adoptHistory(now: now) : 0
+    var users: [String] = []
+    let remaining = try store.verifyAudit { problem in
+      if users.last != problem.userID.hex { users.append(problem.userID.hex) }
+      var o = OutObject([
+        ("user_id", .string(problem.userID.hex)), ("figure", .string("history: \(problem.what)")),
+        ("stored", .string(problem.live)), ("expected", .string(problem.recorded)),
+      ])
+      if repair { o.append("repaired", .bool(false)) }
       out.write(o)
     }
     out.finish()
@@ -36,5 +51,16 @@ enum DBCheck {
       )
     }
     if drifts > 0 { ctx.io.err.write("fido: repaired \(drifts) drifted figure(s)\n") }
+    if adopted > 0 {
+      ctx.io.err.write(
+        "fido: recorded \(adopted) change(s) made outside fido in history (action repair)\n")
+    }
+    if remaining > 0 {
+      throw .failure(
+        AuditVerify.summary(found: remaining, users: users)
+          + (repair
+            ? "; a damaged chain cannot be repaired"
+            : "; 'fido db check --repair' records changes made outside fido"))
+    }
   }
 }

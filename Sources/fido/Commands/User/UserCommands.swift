@@ -82,7 +82,7 @@ enum UserDelete {
       }
       return "delete user \(user.email)\(cascade ? " and all their transactions" : "")"
     }
-    try store.deleteUser(user, cascade: cascade)
+    try store.deleteUser(user, cascade: cascade, now: ctx.clock())
     try ctx.emit(user.out)
   }
 }
