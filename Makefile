@@ -8,7 +8,7 @@ SHELL := /bin/bash
 PREFIX ?= /usr/local
 VENV := .venv
 SECANTUS_VERSION := 0.7.0b3
-APT_PACKAGES := libmongoc-dev libcurl4-openssl-dev libssl-dev pkg-config mandoc zsh fish time python3-venv
+APT_PACKAGES := libmongoc-dev libcurl4-openssl-dev libssl-dev pkg-config mandoc zsh fish time python3-venv openssl
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DEMO_DIR := .fido-data/demo
 TEST_DIR := .fido-test-data

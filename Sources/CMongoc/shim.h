@@ -29,6 +29,10 @@
   X(apm_command_succeeded_get_command_name) X(apm_command_succeeded_get_context)                \
   X(apm_command_succeeded_get_duration) X(apm_command_succeeded_get_reply)                      \
   X(apm_set_command_failed_cb) X(apm_set_command_started_cb) X(apm_set_command_succeeded_cb)    \
+  X(apm_server_changed_get_context) X(apm_server_changed_get_host)                              \
+  X(apm_server_changed_get_new_description) X(apm_set_server_changed_cb)                        \
+  X(apm_set_topology_changed_cb) X(apm_topology_changed_get_context)                            \
+  X(apm_topology_changed_get_new_description)                                                   \
   X(bulk_operation_destroy) X(bulk_operation_execute) X(bulk_operation_update_one_with_opts)    \
   X(client_command_with_opts) X(client_destroy) X(client_get_collection)                        \
   X(client_new_from_uri_with_error) X(client_select_server) X(client_set_apm_callbacks)         \
@@ -49,9 +53,12 @@
   X(read_concern_destroy) X(read_concern_new) X(read_concern_set_level)                         \
   X(read_prefs_destroy) X(read_prefs_new)                                                       \
   X(server_description_destroy) X(server_description_hello_response)                            \
+  X(server_description_type) X(topology_description_type)                                       \
   X(transaction_opts_destroy) X(transaction_opts_new) X(transaction_opts_set_read_concern)      \
   X(transaction_opts_set_read_prefs) X(transaction_opts_set_write_concern)                      \
-  X(uri_destroy) X(uri_get_appname) X(uri_get_write_concern) X(uri_has_option)                  \
+  X(uri_destroy) X(uri_get_appname) X(uri_get_auth_mechanism) X(uri_get_auth_source)            \
+  X(uri_get_option_as_utf8) X(uri_get_tls) X(uri_get_username)                                  \
+  X(uri_get_write_concern) X(uri_has_option)                                                    \
   X(uri_new_with_error) X(uri_set_appname) X(uri_set_option_as_bool) X(uri_set_option_as_int32) \
   X(write_concern_copy) X(write_concern_destroy) X(write_concern_get_w)                         \
   X(write_concern_get_wmajority) X(write_concern_get_wtag) X(write_concern_get_wtimeout)        \

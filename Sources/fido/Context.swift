@@ -26,6 +26,7 @@ final class Context {
     if let resolved { return resolved }
     let config = try Config.resolve(flags: invocation.values, environment: environment)
     resolved = config
+    for warning in config.warnings { warn(warning) }
     return config
   }
 

@@ -116,6 +116,33 @@ final class ConfigTests: XCTestCase {
     XCTAssertEqual(c.twilioBase, "https://api.twilio.com")
   }
 
+  /// Only a password typed into --uri draws the warning: the environment
+  /// and the env file are not visible to other users in `ps`.
+  func testAPasswordInURIOnTheCommandLineDrawsOneWarningWithoutTheSecret() throws {
+    let withPassword = "mongodb://app:hunter2@db.example:27017/?authSource=admin"
+    let c = try Config.resolve(flags: ["uri": withPassword], environment: [:])
+    XCTAssertEqual(c.warnings.count, 1)
+    XCTAssertTrue(c.warnings[0].contains("--uri"), c.warnings[0])
+    XCTAssertTrue(c.warnings[0].contains("MONGO_URI"), c.warnings[0])
+    XCTAssertFalse(c.warnings[0].contains("hunter2"))
+    XCTAssertFalse(c.warnings[0].contains("\n"))
+    let keyPassword = "mongodb://db.example/?tls=true&tlsCertificateKeyFilePassword=pw9"
+    XCTAssertEqual(
+      try Config.resolve(flags: ["uri": keyPassword], environment: [:]).warnings.count, 1)
+
+    for uri in [
+      "mongodb://app@db.example/?authMechanism=MONGODB-X509", "mongodb://db.example:27017/",
+      "mongodb://app:@db.example/", "mongodb://db.example/?tls=true&tlsCertificateKeyFile=/k.pem",
+    ] {
+      XCTAssertEqual(try Config.resolve(flags: ["uri": uri], environment: [:]).warnings, [], uri)
+    }
+    XCTAssertEqual(
+      try Config.resolve(flags: [:], environment: ["MONGO_URI": withPassword]).warnings, [])
+    try withEnvFile("MONGO_URI=\(withPassword)\n") { path in
+      XCTAssertEqual(try Config.resolve(flags: ["env-file": path], environment: [:]).warnings, [])
+    }
+  }
+
   func testPrecedenceFlagEnvFileDefault() throws {
     let file =
       "MONGO_URI=mongodb://file:1\nMONGO_DB_NAME=filedb\nFIDO_OUTPUT=csv\nFIDO_TIMEOUT=3\nFIDO_CURRENCY=kes\n"

@@ -1,9 +1,10 @@
+import FidoCore
 import Foundation
 import XCTest
 
 /// Server-side faults through MongoDB's `failCommand` fail point (the test
 /// server runs with test commands on). Each fault applies only to clients
-/// whose app name is "fido", so the test's own reads are unaffected.
+/// whose app name is fido's ("fido/VERSION"), so the test's own reads are unaffected.
 final class FaultTests: XCTestCase {
   var fido: FidoRunner!
 
@@ -21,7 +22,8 @@ final class FaultTests: XCTestCase {
     _ commands: [String], times: Int = 1, code: Int? = nil, labels: [String] = [],
     close: Bool = false
   ) {
-    var data = "'failCommands': \(commands.map { "'\($0)'" }), 'appName': 'fido'"
+    var data =
+      "'failCommands': \(commands.map { "'\($0)'" }), 'appName': '\(ClientOptions.defaultAppName)'"
     if let code { data += ", 'errorCode': \(code)" }
     if !labels.isEmpty { data += ", 'errorLabels': \(labels.map { "'\($0)'" })" }
     if close { data += ", 'closeConnection': True" }

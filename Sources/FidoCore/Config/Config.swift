@@ -28,6 +28,9 @@ public struct Config: Sendable, Equatable {
   public var twilioBase: String
   /// The env file that was read, if any.
   public var envFile: String?
+  /// One-line warnings about the settings themselves, for stderr (without
+  /// the `fido: warning: ` prefix): a password in `--uri`.
+  public var warnings: [String] = []
 
   /// Where the MongoDB URI came from, in precedence order.
   public enum URIOrigin: Sendable, Equatable {
@@ -100,6 +103,11 @@ public struct Config: Sendable, Equatable {
     if let v = flags["uri"] {
       config.uri = try checkedURI(v, origin: "--uri")
       config.uriOrigin = .option
+      if carriesPassword(v) {
+        config.warnings.append(
+          "the password in --uri can be read by other users of this machine (ps shows the command line); set MONGO_URI or put it in an env file (--env-file) instead"
+        )
+      }
     } else if let s = setting("MONGO_URI") {
       config.uri = try checkedURI(s.value, origin: s.origin)
       config.uriOrigin = s.fromFile ? .envFile : .environment
@@ -216,6 +224,18 @@ public struct Config: Sendable, Equatable {
       )
     }
     return uri
+  }
+
+  /// True when a connection string holds a password: `user:PASSWORD@`,
+  /// or an option such as `tlsCertificateKeyFilePassword=`.
+  static func carriesPassword(_ uri: String) -> Bool {
+    if URIRedaction.password(in: uri) != nil { return true }
+    guard let q = uri.firstIndex(of: "?") else { return false }
+    return uri[uri.index(after: q)...].split(separator: "&").contains { option in
+      guard let eq = option.firstIndex(of: "=") else { return false }
+      return option[..<eq].lowercased().contains("password")
+        && option.index(after: eq) < option.endIndex
+    }
   }
 
   /// MongoDB database names: 1–63 bytes, none of `/\. "$*<>:|?` or NUL.

@@ -18,6 +18,10 @@ final class CommandMonitor {
   /// The connection string, to scrub its password from libmongoc's messages.
   private let uri: String
   private var routesLibraryLog = false
+  /// With a sink: the connection's settings that -v prints with each
+  /// handshake (`MongoClient`): application name, TLS, login.
+  var session: String?
+  private var lastTopology = "Unknown"
 
   init(api: fido_mongoc_api, log: (@Sendable (String) -> Void)?, uri: String) {
     self.api = api
@@ -77,7 +81,58 @@ final class CommandMonitor {
       else { return }
       Unmanaged<CommandMonitor>.fromOpaque(context).takeUnretainedValue().commandFailed(event)
     }
+    if log != nil {
+      api.apm_set_server_changed_cb(callbacks) { event in
+        guard let event, let api = MongoRuntime.loaded,
+          let context = api.apm_server_changed_get_context(event)
+        else { return }
+        Unmanaged<CommandMonitor>.fromOpaque(context).takeUnretainedValue().serverChanged(event)
+      }
+      api.apm_set_topology_changed_cb(callbacks) { event in
+        guard let event, let api = MongoRuntime.loaded,
+          let context = api.apm_topology_changed_get_context(event)
+        else { return }
+        Unmanaged<CommandMonitor>.fromOpaque(context).takeUnretainedValue().topologyChanged(event)
+      }
+    }
     _ = api.client_set_apm_callbacks(client, callbacks, Unmanaged.passUnretained(self).toOpaque())
+  }
+
+  /// A server answered the handshake (`hello`): which server, what it is,
+  /// and what fido sent.
+  ///
+  ///     mongo: handshake with 10.0.0.5:27017: RSPrimary of replica set rs0, wire version 21; appname fido/0.1.0, TLS (system CA certificates), login "fido" (SCRAM-SHA-256, authSource admin)
+  private func serverChanged(_ event: OpaquePointer) {
+    guard let log, let description = api.apm_server_changed_get_new_description(event) else {
+      return
+    }
+    let type = string(api.server_description_type(description))
+    guard type != "Unknown" else { return }
+    var host = "?"
+    if let list = api.apm_server_changed_get_host(event) {
+      host = withUnsafeBytes(of: list.pointee.host_and_port) { raw in
+        String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+      }
+    }
+    var what = type
+    if let reply = api.server_description_hello_response(description) {
+      let hello = Document(copying: reply)
+      if let set = hello["setName"]?.stringValue { what += " of replica set \(set)" }
+      if let wire = hello["maxWireVersion"]?.int64Value { what += ", wire version \(wire)" }
+    }
+    log("mongo: handshake with \(host): \(what)\(session.map { "; \($0)" } ?? "")")
+  }
+
+  /// The deployment's type as libmongoc sees it (Single, ReplicaSetWithPrimary,
+  /// Sharded, LoadBalanced), each time it changes.
+  private func topologyChanged(_ event: OpaquePointer) {
+    guard let log, let description = api.apm_topology_changed_get_new_description(event) else {
+      return
+    }
+    let type = string(api.topology_description_type(description))
+    guard type != lastTopology, type != "Unknown" else { return }
+    lastTopology = type
+    log("mongo: topology \(type)")
   }
 
   func note(_ line: @autoclosure () -> String) {

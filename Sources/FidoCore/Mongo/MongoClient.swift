@@ -43,8 +43,13 @@ public final class MongoClient {
       throw .config(
         "invalid application name \(CoreText.quoted(options.appName)): at most 128 bytes")
     }
+    let tls = TLSDiagnosis.settings(api, uri: uri)
+    if let tls { try TLSDiagnosis.checkFiles(tls) }
 
-    options.log?("mongo: connecting to \(URIRedaction.redact(uri: options.uri))")
+    if let log = options.log {
+      log("mongo: connecting to \(URIRedaction.redact(uri: options.uri))")
+      monitor.session = Self.sessionSummary(api, uri: uri, tls: tls)
+    }
     guard let client = api.client_new_from_uri_with_error(uri, &error) else {
       throw MongoError(error, reply: nil).fidoError(uri: options.uri)
     }
@@ -69,6 +74,40 @@ public final class MongoClient {
 
   deinit {
     api.client_destroy(handle)
+  }
+
+  /// What -v says of the connection next to each handshake: the
+  /// application name sent, TLS and its files, the login (user name,
+  /// mechanism, authSource; never the password).
+  private static func sessionSummary(
+    _ api: fido_mongoc_api, uri: OpaquePointer, tls: TLSDiagnosis.Settings?
+  )
+    -> String
+  {
+    var parts = ["appname \(api.uri_get_appname(uri).map { String(cString: $0) } ?? "none")"]
+    if let tls {
+      var files: [String] = []
+      if let ca = tls.caFile { files.append("tlsCAFile \(CoreText.quoted(ca))") }
+      if let cert = tls.certificateKeyFile {
+        files.append("tlsCertificateKeyFile \(CoreText.quoted(cert))")
+      }
+      parts.append(
+        files.isEmpty ? "TLS (system CA certificates)" : "TLS (\(files.joined(separator: ", ")))")
+    } else {
+      parts.append("no TLS")
+    }
+    let mechanism = api.uri_get_auth_mechanism(uri).map { String(cString: $0) }
+    if let user = api.uri_get_username(uri).map({ String(cString: $0) }) {
+      let source = api.uri_get_auth_source(uri).map { String(cString: $0) } ?? "admin"
+      parts.append(
+        "login \(CoreText.quoted(user)) (\(mechanism ?? "SCRAM, negotiated"), authSource \(source))"
+      )
+    } else if let mechanism {
+      parts.append("login by \(mechanism)")
+    } else {
+      parts.append("no login")
+    }
+    return parts.joined(separator: ", ")
   }
 
   /// Commands started on this client so far (from command monitoring).

@@ -102,6 +102,13 @@ public struct MongoError: Error, Sendable, CustomStringConvertible {
       (server, Self.notWritablePrimary),
       (server, Self.interruptedAtShutdown), (server, Self.interruptedDueToReplStateChange),
       (server, Self.notPrimaryNoSecondaryOk), (server, Self.notPrimaryOrSecondary):
+      if let tls = TLSDiagnosis.settings(uri: uri),
+        let why = TLSDiagnosis.explain(message: message, settings: tls)
+      {
+        return .unavailable(
+          "cannot reach MongoDB at \(URIRedaction.redact(uri: uri)): \(MongoError.scrub(why, uri: uri))"
+        )
+      }
       return .unavailable(
         "cannot reach MongoDB at \(URIRedaction.redact(uri: uri)): \(text); \(unreachableFix)"
       )
