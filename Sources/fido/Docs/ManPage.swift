@@ -457,6 +457,10 @@ enum ManPage {
     add(
       "TWILIO_API_BASE",
       "The Twilio API endpoint. Default: \\fBhttps://api.twilio.com\\fR.")
+    add(
+      "TMPDIR",
+      "Where \\fBtxn import\\fR spools stdin or a FIFO (default \\fB/tmp\\fR). The file is unlinked as soon as it is created, so no exit leaves it behind."
+    )
     return out
   }
 
