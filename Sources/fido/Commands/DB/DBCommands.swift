@@ -7,7 +7,7 @@ enum DBInit {
     let out = try ctx.listRenderer()
     for (collection, specs) in FidoStore.Indexes.all {
       for spec in specs {
-        out.write(
+        try out.write(
           OutObject([
             ("collection", .string(collection)),
             ("index", .string(spec["name"]?.stringValue ?? "")),
@@ -15,7 +15,7 @@ enum DBInit {
           ]))
       }
     }
-    out.finish()
+    try out.finish()
   }
 }
 
@@ -24,12 +24,12 @@ enum DBCheck {
     let repair = ctx.invocation.flag("repair")
     let store = try ctx.store()
     let out = try ctx.listRenderer()
-    let drifts = try store.check(repair: repair, now: ctx.clock()) { drift in
+    let drifts = try store.check(repair: repair, now: ctx.clock()) { (drift) throws(FidoError) in
       var o = drift.out
       if repair { o.append("repaired", .bool(true)) }
-      out.write(o)
+      try out.write(o)
     }
-    out.finish()
+    try out.finish()
     if drifts > 0 && !repair {
       throw .failure(
         "\(drifts) figure(s) drifted from the transactions; run 'fido db check --repair' to fix them"
