@@ -104,8 +104,9 @@ enum ManPage {
       prefix, values optionally in single or double quotes,
       .B #
       comments and blank lines.
-      Any other line, or a named file that cannot be read, is a configuration
-      error (exit 78) naming the line.
+      Any other line, or a named file that cannot be read or is not a regular
+      file (a FIFO, a device), is a configuration error (exit 78) naming the
+      file and line.
       .SH EXIT STATUS
       \(exitStatus())
       .SH OUTPUT FORMATS
