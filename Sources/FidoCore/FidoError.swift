@@ -11,7 +11,8 @@ public enum FidoError: Error, Equatable, Sendable {
   /// Invalid amount, date, email, phone, id, currency, import line; a figure
   /// past the money limit; a stored document fido cannot read (exit 65).
   case invalidData(String)
-  /// An input file missing, unreadable, or not a regular file or stream (exit 66).
+  /// An input file missing, unreadable, or not a regular file or stream;
+  /// a read that failed (exit 66).
   case noInput(String)
   /// Output could not be written: disk full, closed stdout (exit 74).
   case output(String)
@@ -107,7 +108,8 @@ public enum ExitStatus {
     ),
     Entry(
       codes: "66", name: "no input",
-      meaning: "An input file is missing, unreadable, or not a regular file or stream."
+      meaning:
+        "An input file is missing, unreadable, or not a regular file or stream, or a read of it failed (the message names the file and line)."
     ),
     Entry(
       codes: "69", name: "unavailable",
@@ -116,7 +118,8 @@ public enum ExitStatus {
     ),
     Entry(
       codes: "74", name: "output error",
-      meaning: "Output could not be written (disk full, closed stdout); a broken pipe stays silent."
+      meaning:
+        "Output could not be written (disk full, closed stdout); a broken pipe (| head) ends fido silently with status 141, as SIGPIPE does."
     ),
     Entry(
       codes: "75", name: "outcome unknown",

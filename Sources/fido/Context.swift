@@ -65,8 +65,9 @@ final class Context {
   }
 
   /// A list renderer on stdout; call `finish()` when done.
-  func listRenderer(columns: [String]? = nil) throws(FidoError) -> ListRenderer {
-    ListRenderer(options: try renderOptions(), sink: io.out, columns: columns)
+  func listRenderer(columns: [String]? = nil) throws(FidoError) -> OutputList {
+    OutputList(
+      ListRenderer(options: try renderOptions(), sink: io.out, columns: columns), out: io.out)
   }
 
   /// Destructive commands: ask on a terminal, refuse without --yes otherwise.
@@ -82,5 +83,28 @@ final class Context {
     io.err.flush()
     let answer = io.readLine().map { String($0.filter { !$0.isWhitespace }) }?.lowercased() ?? ""
     guard answer == "y" || answer == "yes" else { throw .failure("cancelled; nothing was changed") }
+  }
+}
+
+/// A list streamed to stdout that stops at the first failed write: each
+/// record checks stdout, so a full disk ends the list (exit 74) instead of
+/// reading on from MongoDB into a dead stream.
+final class OutputList {
+  private let renderer: ListRenderer
+  private let out: OutputStream
+
+  init(_ renderer: ListRenderer, out: OutputStream) {
+    self.renderer = renderer
+    self.out = out
+  }
+
+  func write(_ object: OutObject) throws(FidoError) {
+    renderer.write(object)
+    if out.failure != nil { try out.check() }
+  }
+
+  func finish() throws(FidoError) {
+    renderer.finish()
+    if out.failure != nil { try out.check() }
   }
 }

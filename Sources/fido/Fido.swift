@@ -11,24 +11,29 @@ enum Fido {
     _ args: [String], io: IOStreams, environment: [String: String],
     clock: @escaping () -> Int64 = FidoDate.currentMs
   ) -> Int32 {
-    defer { io.flush() }
     let invocation: Invocation
     do {
       invocation = try Parser.parse(args)
     } catch {
-      return report(
+      let status = report(
         error, io: io, json: wantsJSONErrors(args, environment: environment),
         path: Parser.commandPath(args))
+      io.flush()
+      return status
     }
     let context = Context(io: io, environment: environment, invocation: invocation, clock: clock)
     do {
       try dispatch(invocation, context)
+      // What is still buffered goes out now: a failed write is exit 74.
+      try io.out.check()
       return 0
     } catch {
       let json =
         (try? context.config()).map { $0.output == .json || $0.output == .ndjson }
         ?? wantsJSONErrors(args, environment: environment)
-      return report(error, io: io, json: json, path: invocation.path)
+      let status = report(error, io: io, json: json, path: invocation.path)
+      io.flush()
+      return status
     }
   }
 

@@ -7,12 +7,21 @@ import FidoCore
 #endif
 
 /// A byte sink: a file descriptor, or a buffer in tests.
+///
+/// Every write is checked. The first failed write (disk full, a closed
+/// descriptor) is remembered, everything after it is dropped, and `check()`
+/// throws it as exit 74, so a list stops at its next record and `Fido.main`
+/// reports it. A broken pipe (the reader went away, `fido … | head -1`) ends
+/// fido at once and quietly, as SIGPIPE does to other Unix tools: by the
+/// signal itself, or with status 141 when SIGPIPE is ignored.
 final class OutputStream: TextSink {
   private let fd: Int32?
   private let buffered: Bool
   private var buffer: [UInt8] = []
   /// Everything written, when this stream captures (tests).
   private(set) var captured: String = ""
+  /// The errno of the first failed write; nil while every write succeeded.
+  private(set) var failure: Int32?
 
   /// stdout is buffered (flushed at 64 KiB and at exit); stderr is not, so
   /// warnings, prompts and progress appear at once and in order.
@@ -30,6 +39,7 @@ final class OutputStream: TextSink {
       captured += text
       return
     }
+    if failure != nil { return }
     buffer.append(contentsOf: text.utf8)
     if !buffered || buffer.count >= 64 * 1024 { flush(fd) }
   }
@@ -39,25 +49,45 @@ final class OutputStream: TextSink {
       captured += String(decoding: bytes, as: UTF8.self)
       return
     }
+    if failure != nil { return }
     buffer.append(contentsOf: bytes)
     if !buffered || buffer.count >= 64 * 1024 { flush(fd) }
   }
 
   func flush() { if let fd { flush(fd) } }
 
+  /// Throws the first failed write (exit 74), after flushing what is buffered.
+  func check(_ name: String = "stdout") throws(FidoError) {
+    flush()
+    if let failure {
+      throw .output("cannot write to \(name): \(CoreFile.describe(failure))")
+    }
+  }
+
   private func flush(_ fd: Int32) {
+    defer { buffer.removeAll(keepingCapacity: true) }
+    if failure != nil { return }
     var offset = 0
     buffer.withUnsafeBytes { raw in
       while offset < raw.count {
         let n = Glibc.write(fd, raw.baseAddress! + offset, raw.count - offset)
+        if n < 0 && errno == EINTR { continue }
         if n <= 0 {
-          if n < 0 && errno == EINTR { continue }
-          break  // EPIPE and friends: the reader went away; drop the rest.
+          let code = n < 0 ? errno : EIO
+          if code == EPIPE { Self.brokenPipe() }
+          failure = code
+          return
         }
         offset += n
       }
     }
-    buffer.removeAll(keepingCapacity: true)
+  }
+
+  /// The reader went away with SIGPIPE ignored (SIGPIPE's default action
+  /// would have ended fido already): end as quietly, with the status a shell
+  /// shows for a process killed by SIGPIPE.
+  static func brokenPipe() -> Never {
+    _exit(128 + SIGPIPE)
   }
 }
 
@@ -97,25 +127,17 @@ final class IOStreams {
       stdoutIsTTY: stdoutTTY, stderrIsTTY: false, stdinText: stdin)
   }
 
-  /// All of stdin as bytes.
-  func readAllStdin() -> [UInt8] {
+  /// All of stdin as bytes. A read error is exit 66, never an early end.
+  func readAllStdin() throws(FidoError) -> [UInt8] {
+    if let stdinText { return Array(stdinText.utf8) }
     var data = [UInt8]()
-    copyStdin { data += $0 }
-    return data
-  }
-
-  /// Streams stdin in chunks (constant memory).
-  func copyStdin(_ each: ([UInt8]) -> Void) {
-    if let stdinText {
-      each(Array(stdinText.utf8))
-      return
-    }
     var chunk = [UInt8](repeating: 0, count: 65536)
     while true {
       let n = chunk.withUnsafeMutableBytes { read(0, $0.baseAddress, 65536) }
       if n < 0 && errno == EINTR { continue }
-      if n <= 0 { break }
-      each(Array(chunk[0..<n]))
+      if n < 0 { throw .noInput("cannot read stdin: \(CoreFile.describe(errno))") }
+      if n == 0 { return data }
+      data += chunk[0..<n]
     }
   }
 

@@ -4,6 +4,12 @@ import FidoCore
   import Glibc
 #endif
 
+// No core dumps: a core file would hold the URI's password, the Twilio
+// token and passwords read with --password-stdin. Soft and hard limit both,
+// so nothing later in the process can raise it again.
+var noCore = rlimit(rlim_cur: 0, rlim_max: 0)
+_ = setrlimit(__rlimit_resource_t(RLIMIT_CORE.rawValue), &noCore)
+
 // libmongoc, libcrypto and libcurl are loaded only by the commands that use
 // them (see MongoRuntime, PasswordHasher and HTTPRuntime).
 let status = Fido.main(

@@ -10,10 +10,18 @@ public enum CoreFile {
     let reason: String
   }
 
+  /// A regular file's bytes (at most 16 MiB). Anything else (a FIFO, a
+  /// device, a directory) is refused at once: opening does not wait for a
+  /// FIFO's writer, so a FIFO can never hang a run past its timeout.
   static func read(path: String) throws(ReadError) -> [UInt8] {
-    let fd = open(path, O_RDONLY | O_CLOEXEC)
+    let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
     if fd < 0 { throw ReadError(reason: describe(errno)) }
     defer { close(fd) }
+    var st = stat()
+    if fstat(fd, &st) != 0 { throw ReadError(reason: describe(errno)) }
+    if st.st_mode & S_IFMT != S_IFREG {
+      throw ReadError(reason: "not a regular file (\(kind(st.st_mode))); give a regular file")
+    }
     var out = [UInt8]()
     var chunk = [UInt8](repeating: 0, count: 64 * 1024)
     while true {
@@ -27,6 +35,18 @@ public enum CoreFile {
       if out.count > 16 * 1024 * 1024 { throw ReadError(reason: "file is larger than 16 MiB") }
     }
     return out
+  }
+
+  /// What a file that is not regular is, for messages.
+  static func kind(_ mode: mode_t) -> String {
+    switch mode & S_IFMT {
+    case S_IFDIR: "a directory"
+    case S_IFIFO: "a FIFO"
+    case S_IFCHR: "a character device"
+    case S_IFBLK: "a block device"
+    case S_IFSOCK: "a socket"
+    default: "not a regular file"
+    }
   }
 
   private static func sysRead(_ fd: Int32, _ buf: UnsafeMutableRawPointer?, _ n: Int) -> Int {

@@ -8,8 +8,10 @@ public enum ImportFormat: String, Sendable, CaseIterable {
     if lower.hasSuffix(".ndjson") || lower.hasSuffix(".jsonl") || lower.hasSuffix(".json") {
       return .ndjson
     }
-    let lines = try LineReader(path: path)
-    while let bytes = lines.next() {
+    let lines = try LineReader(path: path, name: displayName)
+    while let line = try lines.next() {
+      // A line past the limit: the reader reports it as a bad line.
+      guard case .bytes(let bytes) = line else { break }
       guard let first = bytes.first(where: { $0 != 0x20 && $0 != 0x09 }) else { continue }
       return first == UInt8(ascii: "{") ? .ndjson : .csv
     }
@@ -83,6 +85,8 @@ public final class Importer {
   private var refs: [UserRef: ObjectID] = [:]
   /// Keys found stored with the same data while validating: skipped when writing.
   private var alreadyStored = Set<KeyUse>()
+  /// The input as messages name it.
+  private var name = ""
 
   public init(store: FidoStore, options: ImportOptions, now: Int64) {
     self.store = store
@@ -95,10 +99,12 @@ public final class Importer {
 
   /// `shouldStop` is polled between batches (Ctrl-C, SIGTERM): the import
   /// then stops with every written batch complete.
+  /// `name` is the input as messages name it (`stdin` for a spooled stdin).
   public func run(
-    path: String, badLine: (String) -> Void, progress: Progress? = nil,
+    path: String, name: String? = nil, badLine: (String) -> Void, progress: Progress? = nil,
     shouldStop: () -> Bool = { false }
   ) throws(FidoError) -> ImportSummary {
+    self.name = name ?? path
     try store.ensureIndexes()
     try resolveUsers(path: path)
     var summary = try validate(path: path, badLine: badLine)
@@ -112,9 +118,9 @@ public final class Importer {
   // MARK: pass 1: which users
 
   private func resolveUsers(path: String) throws(FidoError) {
-    let reader = try RecordReader(path: path, format: options.format)
+    let reader = try RecordReader(path: path, name: name, format: options.format)
     var pending = Set<UserRef>()
-    while let next = reader.next() {
+    while let next = try reader.next() {
       guard case .success(let record) = next, case .text(let text)? = record.fields["user"],
         let ref = try? UserRef.parse(text), refs[ref] == nil
       else { continue }
@@ -209,7 +215,7 @@ public final class Importer {
 
   private func validate(path: String, badLine: (String) -> Void) throws(FidoError) -> ImportSummary
   {
-    let reader = try RecordReader(path: path, format: options.format)
+    let reader = try RecordReader(path: path, name: name, format: options.format)
     var summary = ImportSummary()
     var bad = 0
     var seenKeys: [KeyUse: (amount: Int64, type: TxnType, date: Int64?, line: Int)] = [:]
@@ -226,7 +232,7 @@ public final class Importer {
       keyed.removeAll(keepingCapacity: true)
     }
 
-    while let next = reader.next() {
+    while let next = try reader.next() {
       let record: ImportRecord
       switch next {
       case .failure(let e):
@@ -340,7 +346,7 @@ public final class Importer {
   )
     throws(FidoError)
   {
-    let reader = try RecordReader(path: path, format: options.format)
+    let reader = try RecordReader(path: path, name: name, format: options.format)
     let total = LineReader.fileSize(path)
     var batch: [ImportLine] = []
     var done = 0
@@ -363,7 +369,7 @@ public final class Importer {
       batch.removeAll(keepingCapacity: true)
       progress?(done, reader.bytesRead, total)
     }
-    while let next = reader.next() {
+    while let next = try reader.next() {
       guard case .success(let record) = next, case .success(let line) = parse(record) else {
         throw .failure("the input changed while it was being imported; run the import again")
       }

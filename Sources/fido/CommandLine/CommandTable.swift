@@ -276,7 +276,11 @@ enum CommandTable {
           its balances and statistics, updating each user of a batch once. Lines whose key is already stored are skipped, so an \
           interrupted import can be run again. Ctrl-C or SIGTERM stops after the \
           current batch. Imported transactions get SMS status skipped unless --sms \
-          queues them. The summary (read, inserted, skipped) goes to stdout.
+          queues them. The summary (read, inserted, skipped) goes to stdout. \
+          FILE is a regular file, or a FIFO or device read once as a stream like stdin; \
+          a directory, a missing or unreadable file, or a read that fails is exit 66 \
+          naming the file (and line). A line longer than 1 MiB is a bad line, and \
+          reading stops there.
           """,
         examples: [
           "fido txn import txns.ndjson",

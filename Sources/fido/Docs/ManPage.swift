@@ -105,8 +105,9 @@ enum ManPage {
       prefix, values optionally in single or double quotes,
       .B #
       comments and blank lines.
-      Any other line, or a named file that cannot be read, is a configuration
-      error (exit 78) naming the line.
+      Any other line, or a named file that cannot be read or is not a regular
+      file (a FIFO, a device), is a configuration error (exit 78) naming the
+      file and line.
       .SH EXIT STATUS
       \(exitStatus())
       .SH OUTPUT FORMATS
@@ -492,6 +493,10 @@ enum ManPage {
     add(
       "TWILIO_API_BASE",
       "The Twilio API endpoint. Default: \\fBhttps://api.twilio.com\\fR.")
+    add(
+      "TMPDIR",
+      "Where \\fBtxn import\\fR spools stdin or a FIFO (default \\fB/tmp\\fR). The file is unlinked as soon as it is created, so no exit leaves it behind."
+    )
     return out
   }
 

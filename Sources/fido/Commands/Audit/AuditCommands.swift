@@ -26,8 +26,8 @@ enum AuditList {
     let out = try ctx.listRenderer()
     try ctx.store().listAudit(
       AuditFilter(user: user, txn: txn, since: since, until: until, after: after, limit: limit)
-    ) { out.write(AuditView.out($0, nested: nested)) }
-    out.finish()
+    ) { (entry) throws(FidoError) in try out.write(AuditView.out(entry, nested: nested)) }
+    try out.finish()
   }
 }
 
@@ -36,11 +36,11 @@ enum AuditVerify {
     let user = try historyUser(ctx)
     let out = try ctx.listRenderer(columns: ["user_id", "problem", "recorded", "live"])
     var users: [String] = []
-    let found = try ctx.store().verifyAudit(user: user) { problem in
+    let found = try ctx.store().verifyAudit(user: user) { (problem) throws(FidoError) in
       if users.last != problem.userID.hex { users.append(problem.userID.hex) }
-      out.write(problem.out)
+      try out.write(problem.out)
     }
-    out.finish()
+    try out.finish()
     if found > 0 {
       throw .failure(Self.summary(found: found, users: users))
     }

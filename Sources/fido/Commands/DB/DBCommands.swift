@@ -7,7 +7,7 @@ enum DBInit {
     let out = try ctx.listRenderer()
     for (collection, specs) in FidoStore.Indexes.all {
       for spec in specs {
-        out.write(
+        try out.write(
           OutObject([
             ("collection", .string(collection)),
             ("index", .string(spec["name"]?.stringValue ?? "")),
@@ -15,7 +15,7 @@ enum DBInit {
           ]))
       }
     }
-    out.finish()
+    try out.finish()
   }
 }
 
@@ -25,26 +25,26 @@ enum DBCheck {
     let store = try ctx.store()
     let out = try ctx.listRenderer()
     let now = ctx.clock()
-    let drifts = try store.check(repair: repair, now: now) { drift in
+    let drifts = try store.check(repair: repair, now: now) { (drift) throws(FidoError) in
       var o = drift.out
       if repair { o.append("repaired", .bool(true)) }
-      out.write(o)
+      try out.write(o)
     }
     // History: every chain is verified the way 'fido audit verify' does; a
     // repair adopts the records where only they differ from history (a
     // `repair` entry keeps what history said) and leaves damaged chains.
     let adopted = repair ? try store.adoptHistory(now: now) : 0
     var users: [String] = []
-    let remaining = try store.verifyAudit { problem in
+    let remaining = try store.verifyAudit { (problem) throws(FidoError) in
       if users.last != problem.userID.hex { users.append(problem.userID.hex) }
       var o = OutObject([
         ("user_id", .string(problem.userID.hex)), ("figure", .string("history: \(problem.what)")),
         ("stored", .string(problem.live)), ("expected", .string(problem.recorded)),
       ])
       if repair { o.append("repaired", .bool(false)) }
-      out.write(o)
+      try out.write(o)
     }
-    out.finish()
+    try out.finish()
     if drifts > 0 && !repair {
       throw .failure(
         "\(drifts) figure(s) drifted from the transactions; run 'fido db check --repair' to fix them"

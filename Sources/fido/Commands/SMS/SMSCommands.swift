@@ -7,8 +7,10 @@ enum SMSList {
     let limit = try inv.limit()
     let store = try ctx.store()
     let out = try ctx.listRenderer()
-    try store.listSMS(status: status, limit: limit) { out.write($0.smsOut) }
-    out.finish()
+    try store.listSMS(status: status, limit: limit) { (t) throws(FidoError) in
+      try out.write(t.smsOut)
+    }
+    try out.finish()
   }
 }
 

@@ -62,8 +62,8 @@ enum TxnList {
     let out = try ctx.listRenderer()
     try store.listTransactions(
       TxnFilter(user: user, since: since, until: until, type: type, after: after, limit: limit)
-    ) { out.write($0.out) }
-    out.finish()
+    ) { (t) throws(FidoError) in try out.write(t.out) }
+    try out.finish()
   }
 }
 

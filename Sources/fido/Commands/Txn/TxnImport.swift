@@ -10,19 +10,26 @@ enum TxnImport {
     let batchSize = try inv.batchSize()
     let config = try ctx.config()
     let source = inv.positionals.first ?? "-"
-    // stdin is spooled to a temporary file: validation and writing read it twice.
-    let spool = source == "-" ? try Spool(ctx.io) : nil
-    defer { spool?.remove() }
-    let path = spool?.path ?? source
-    guard access(path, R_OK) == 0 else {
-      throw .invalidData(
-        "cannot read \(CoreText.quoted(source)): \(CoreFile.describe(errno)); check the path")
+    // A stream (stdin, a pipe, a character device) is spooled to a temporary
+    // file: the import reads its input three times. A regular file is read
+    // where it is; anything else is refused (exit 66).
+    let tmpdir = ctx.environment["TMPDIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp"
+    let spool: Spool?
+    let name: String
+    if source == "-" {
+      name = "stdin"
+      spool = try Spool(name: name, input: 0, tmpdir: tmpdir)
+    } else {
+      name = CoreText.quoted(source)
+      spool = try Spool.ifStream(path: source, tmpdir: tmpdir)
     }
+    defer { spool?.close() }
+    let path = spool?.path ?? source
     let format: ImportFormat
     if let given = inv.value("format").flatMap(ImportFormat.init(rawValue:)) {
       format = given
     } else {
-      format = try ImportFormat.detect(path: path, displayName: source)
+      format = try ImportFormat.detect(path: path, displayName: name)
     }
     let importer = Importer(
       store: try ctx.store(),
@@ -34,7 +41,7 @@ enum TxnImport {
     let bar = ctx.io.stderrIsTTY ? ProgressBar(io: ctx.io, started: started, clock: ctx.clock) : nil
     Interrupts.catchTerminationSignals()
     let summary = try importer.run(
-      path: path, badLine: { ctx.io.err.write("fido: \(CoreText.escaped($0))\n") },
+      path: path, name: name, badLine: { ctx.io.err.write("fido: \(CoreText.escaped($0))\n") },
       progress: bar.map { bar in { bar.update(records: $0, bytes: $1, total: $2) } },
       shouldStop: { Interrupts.received != 0 })
     bar?.finish()
@@ -51,40 +58,112 @@ enum TxnImport {
   }
 }
 
-/// stdin copied to a temporary file.
-struct Spool {
+/// A stream copied to a temporary file in `$TMPDIR` (default /tmp) that is
+/// unlinked as soon as it is created: the import reads it through
+/// /proc/self/fd, and no exit path, SIGKILL included, leaves it behind.
+/// The copy stops after a line longer than the import's limit (that line is
+/// then reported as a bad line), so /dev/zero fills neither memory nor disk.
+final class Spool {
   let path: String
+  private let fd: Int32
 
-  init(_ io: IOStreams) throws(FidoError) {
-    var template = Array("/tmp/fido-import-XXXXXX".utf8CString)
+  /// Copies `input` (stdin, or an opened FIFO or device) named `name`.
+  init(name: String, input: Int32, tmpdir: String) throws(FidoError) {
+    let dir = tmpdir.count > 1 && tmpdir.hasSuffix("/") ? String(tmpdir.dropLast()) : tmpdir
+    var template = Array("\(dir)/fido-import-XXXXXX".utf8CString)
     let fd = mkstemp(&template)
     guard fd >= 0 else {
-      throw .failure("cannot create a temporary file for stdin: \(CoreFile.describe(errno))")
+      throw .output(
+        "cannot create a temporary file in \(CoreText.quoted(dir)) for \(name): \(CoreFile.describe(errno)); set TMPDIR to a writable directory"
+      )
     }
-    path = String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
-    defer { close(fd) }
-    var failed = false
-    io.copyStdin { chunk in
-      chunk.withUnsafeBytes { raw in
-        var off = 0
-        while off < raw.count {
-          let n = write(fd, raw.baseAddress! + off, raw.count - off)
-          if n <= 0 {
-            if n < 0 && errno == EINTR { continue }
-            failed = true
-            return
-          }
-          off += n
-        }
+    _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+    unlink(template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) })
+    self.fd = fd
+    path = "/proc/self/fd/\(fd)"
+    do throws(FidoError) {
+      let check = open(path, O_RDONLY | O_CLOEXEC)
+      guard check >= 0 else {
+        throw .failure(
+          "cannot spool \(name): /proc/self/fd is not available (\(CoreFile.describe(errno))); give the import a file path"
+        )
       }
-    }
-    if failed {
-      unlink(path)
-      throw .failure("cannot spool stdin to \(path): \(CoreFile.describe(errno))")
+      Glibc.close(check)
+      try copy(name: name, from: input, dir: dir)
+    } catch {
+      Glibc.close(fd)
+      throw error
     }
   }
 
-  func remove() { unlink(path) }
+  /// Copies until the end of the input, or until a line is longer than
+  /// the import's limit: enough of it is kept for the reader to report it.
+  private func copy(name: String, from input: Int32, dir: String) throws(FidoError) {
+    var chunk = [UInt8](repeating: 0, count: 65536)
+    var line = 1
+    var lineLength = 0
+    while lineLength <= LineReader.maxLineBytes + 1 {
+      let n = chunk.withUnsafeMutableBytes { read(input, $0.baseAddress, $0.count) }
+      if n < 0 && errno == EINTR { continue }
+      if n < 0 {
+        throw .noInput(
+          "cannot read \(name) at line \(line): \(CoreFile.describe(errno)); nothing was imported")
+      }
+      if n == 0 { return }
+      var off = 0
+      while off < n {
+        let w = chunk.withUnsafeBytes { write(fd, $0.baseAddress! + off, n - off) }
+        if w < 0 && errno == EINTR { continue }
+        guard w > 0 else {
+          throw .output(
+            "cannot spool \(name) to a temporary file in \(CoreText.quoted(dir)): \(CoreFile.describe(w < 0 ? errno : EIO)); free some space or set TMPDIR; nothing was imported"
+          )
+        }
+        off += w
+      }
+      let lines = chunk[0..<n].reduce(0) { $1 == 0x0A ? $0 + 1 : $0 }
+      if lines > 0 {
+        line += lines
+        lineLength = n - 1 - chunk[0..<n].lastIndex(of: 0x0A)!
+      } else {
+        lineLength += n
+      }
+    }
+  }
+
+  /// A spool of `path` when it is a stream; nil for a regular file. A
+  /// missing or unreadable file, a directory or any other kind is exit 66.
+  static func ifStream(path: String, tmpdir: String) throws(FidoError) -> Spool? {
+    // O_NONBLOCK: opening a FIFO must not wait for a writer here.
+    let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
+    guard fd >= 0 else {
+      throw .noInput(
+        "cannot read \(CoreText.quoted(path)): \(CoreFile.describe(errno)); check the path")
+    }
+    defer { Glibc.close(fd) }
+    var st = stat()
+    guard fstat(fd, &st) == 0 else {
+      throw .noInput(
+        "cannot read \(CoreText.quoted(path)): \(CoreFile.describe(errno)); check the path")
+    }
+    switch st.st_mode & S_IFMT {
+    case S_IFREG: return nil
+    case S_IFIFO, S_IFCHR:
+      // A stream: read once as it comes (blocking again) into the spool.
+      _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK)
+      return try Spool(name: path, input: fd, tmpdir: tmpdir)
+    case S_IFDIR:
+      throw .noInput(
+        "\(CoreText.quoted(path)) is a directory; give a file of NDJSON or CSV lines, or - for stdin"
+      )
+    default:
+      throw .noInput(
+        "\(CoreText.quoted(path)) is not a regular file or a stream; give a file of NDJSON or CSV lines, or - for stdin"
+      )
+    }
+  }
+
+  func close() { Glibc.close(fd) }
 }
 
 /// `  12,345 lines  8,123/s  ETA 11s` on a terminal's stderr.

@@ -34,8 +34,8 @@ enum UserList {
       limit: try inv.limit())
     let store = try ctx.store()
     let out = try ctx.listRenderer()
-    try store.listUsers(filter) { out.write($0.out) }
-    out.finish()
+    try store.listUsers(filter) { (u) throws(FidoError) in try out.write(u.out) }
+    try out.finish()
   }
 }
 
