@@ -178,7 +178,10 @@ extension FidoStore {
   /// transaction. Without it, a user who has transactions is a conflict.
   public func deleteUser(_ user: User, cascade: Bool) throws(FidoError) {
     let id = BSONValue.objectID(user.id)
-    try atomically { (session) throws -> Void in
+    try atomically(
+      ifUnknown:
+        "user \(user.id.hex) may or may not have been deleted: run 'fido user get \(user.id.hex)' to see (\"no user\" means it was)"
+    ) { (session) throws -> Void in
       if cascade {
         _ = try transactions.deleteMany(["user_id": id], session: session)
       } else if try transactions.countDocuments(["user_id": id], limit: 1, session: session) > 0 {
