@@ -495,9 +495,15 @@ public final class Importer {
         userOps.append(
           (["_id": .objectID(id)], .document(FidoStore.userUpdate(e, now: now)), false))
       }
+      if session == nil, let gone = try deletedUserError(order, name: name, session: nil) {
+        // No transaction to undo the updates with: look before writing.
+        throw gone
+      }
       let updated = try store.users.bulkUpdate(userOps, ordered: true, session: session)
       if updated.matched != Int64(order.count) {
         throw try deletedUserError(order, name: name, session: session)
+          ?? FidoError.notFound(
+            "a user of \(name) was deleted while the import ran; it was not written")
       }
       // The transaction documents go in chunks of `insertChunk` (one insert
       // command each, constant memory).
@@ -535,9 +541,10 @@ public final class Importer {
     }
   }
 
-  /// The not-found error for a batch one of whose users is gone.
+  /// The not-found error for a batch one of whose users is gone (nil when
+  /// all are there).
   private func deletedUserError(_ ids: [ObjectID], name: String, session: MongoSession?) throws
-    -> FidoError
+    -> FidoError?
   {
     var present = Set<ObjectID>()
     let cursor = try store.users.find(
@@ -549,6 +556,7 @@ public final class Importer {
     let gone = ids.filter { !present.contains($0) }.map { id in
       users[id].map { "\($0.email) (\(id.hex))" } ?? id.hex
     }
+    if gone.isEmpty && session == nil { return nil }
     return .notFound(
       "user \(gone.isEmpty ? "of this batch" : gone.joined(separator: ", ")) was deleted while the import ran; \(name) was not written"
     )

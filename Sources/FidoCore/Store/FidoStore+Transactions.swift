@@ -108,7 +108,15 @@ extension FidoStore {
           // No transactions: the transaction document first, so a duplicate key
           // changes nothing; `db check --repair` reconciles a crash in between.
           try transactions.insertOne(doc, session: nil)
-          let balance = try applyToUser(user.id, effect, now: now, session: nil).balance
+          let balance: Int64
+          do {
+            balance = try applyToUser(user.id, effect, now: now, session: nil).balance
+          } catch let error as FidoError {
+            // The user was deleted meanwhile: take the document back rather
+            // than leave an orphan (which no repair can attach to a user).
+            _ = try? transactions.deleteOne(["_id": .objectID(id)])
+            throw error
+          }
           let body = withBody(
             smsDoc, user: user, type: new.type, amount: new.amount, balance: balance)
           _ = try transactions.updateOne(
