@@ -387,7 +387,9 @@ public final class Importer {
         result = try writeBatch(batch, name: name, checkKeys: false)
       } catch {
         guard case .conflict = error else { throw error }
-        if try batchIsStored(batch) {
+        // All or nothing only in a transaction: without one, a stored first
+        // document proves nothing about the rest.
+        if store.transactionSupport == true, try batchIsStored(batch) {
           // An earlier attempt of this batch committed (its `_id`s are fixed).
           result = (batch.count, 0)
         } else {

@@ -7,7 +7,8 @@ public final class FidoStore {
   let users: MongoCollection
   let transactions: MongoCollection
   let ids = ObjectIDGenerator()
-  private var transactionSupport: Bool?
+  /// Whether writes run in transactions; nil until the first `atomically`.
+  private(set) var transactionSupport: Bool?
 
   public init(config: Config, log: (@Sendable (String) -> Void)? = nil) throws(FidoError) {
     self.config = config
