@@ -88,7 +88,7 @@ public enum ExitStatus {
     Entry(
       codes: "1", name: "failure",
       meaning:
-        "A failure not covered below (a bug if it ever happens on valid input); db check and audit verify also exit 1 while drift or a broken record remains."
+        "A failure not covered below (a bug if it ever happens on valid input); db check and audit verify also exit 1 while drift or a broken record remains, db check --repair while orphan transactions remain."
     ),
     Entry(
       codes: "2", name: "usage",
@@ -124,7 +124,7 @@ public enum ExitStatus {
     Entry(
       codes: "75", name: "outcome unknown",
       meaning:
-        "The server may have applied the change but its reply was lost; the message names the command that shows whether it was applied (a --key makes a retry safe)."
+        "The server may have applied the change but its reply was lost, even after retrying the commit within --timeout; the message names the command that shows whether it was applied (a --key makes a retry safe)."
     ),
     Entry(
       codes: "77", name: "unauthorized",
@@ -137,7 +137,7 @@ public enum ExitStatus {
     Entry(
       codes: "130, 143", name: "interrupted",
       meaning:
-        "txn import was interrupted by SIGINT or SIGTERM after its current batch; the batches written are complete, and running the same import again finishes it."
+        "txn import was interrupted by SIGINT or SIGTERM after its current batch; the batches written are complete and named on stderr, and running the same import again finishes it when every line has a key."
     ),
   ]
 

@@ -57,6 +57,43 @@ final class MongoErrorTests: XCTestCase {
     XCTAssertTrue(failure.message.contains("domain \(MongoError.serverDomain), code 2"))
   }
 
+  /// Which commit errors leave the outcome unknown (the transactions spec's
+  /// list), and that exit 75's message never sends the operator to --uri.
+  func testUnknownCommitOutcome() {
+    func e(_ domain: UInt32, _ code: UInt32, labels: [String] = [], reply: Document? = nil)
+      -> MongoError
+    {
+      MongoError(domain: domain, code: code, message: "m", labels: labels, reply: reply)
+    }
+    let server = MongoError.serverDomain
+    XCTAssertTrue(
+      e(server, 2, labels: [MongoError.unknownTransactionCommitResult]).isUnknownCommitOutcome)
+    // A write-concern error on an ok reply: libmongoc 1.23 adds no label.
+    XCTAssertTrue(e(MongoError.writeConcernDomain, 91).isUnknownCommitOutcome)
+    XCTAssertTrue(
+      e(server, 0, reply: ["ok": 1, "writeConcernError": ["code": 64]]).isUnknownCommitOutcome)
+    XCTAssertTrue(e(MongoError.streamDomain, 4).isUnknownCommitOutcome)
+    XCTAssertTrue(e(MongoError.serverSelectionDomain, 13053).isUnknownCommitOutcome)
+    XCTAssertTrue(e(server, MongoError.maxTimeMSExpired).isUnknownCommitOutcome)
+    XCTAssertTrue(e(server, MongoError.primarySteppedDown).isUnknownCommitOutcome)
+    XCTAssertTrue(e(server, MongoError.interruptedDueToReplStateChange).isUnknownCommitOutcome)
+    // Not committed: a transient error, or a plain refusal.
+    XCTAssertFalse(
+      e(server, MongoError.noSuchTransaction, labels: [MongoError.transientTransactionError])
+        .isUnknownCommitOutcome)
+    XCTAssertFalse(e(server, 2).isUnknownCommitOutcome)
+    XCTAssertFalse(e(server, MongoError.duplicateKey).isUnknownCommitOutcome)
+
+    let unknown = FidoStore.outcomeUnknown(
+      CommitOutcomeUnknown(last: e(MongoError.streamDomain, 4), attempts: 3),
+      hint: "run 'fido txn get X' to see", uri: uri)
+    XCTAssertEqual(unknown.exitCode, 75)
+    XCTAssertEqual(unknown.code, "outcome_unknown")
+    XCTAssertTrue(unknown.message.hasSuffix("run 'fido txn get X' to see"), unknown.message)
+    XCTAssertFalse(unknown.message.contains("--uri"), unknown.message)
+    XCTAssertFalse(unknown.message.contains("s3cr3tpw"), unknown.message)
+  }
+
   func testUnavailableMessageNamesTheRedactedURI() {
     let e = MongoError(
       domain: MongoError.serverSelectionDomain, code: 13053, message: "No suitable servers found"

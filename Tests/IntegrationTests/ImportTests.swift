@@ -227,7 +227,10 @@ final class ImportTests: XCTestCase {
     p.arguments = ["txn", "import", path, "--batch-size", "1000"]
     p.environment = fido.environment
     p.standardOutput = FileHandle.nullDevice
-    p.standardError = FileHandle.nullDevice
+    let errPath = dir.appendingPathComponent("interrupted.err")
+    FileManager.default.createFile(atPath: errPath.path, contents: nil)
+    let err = try FileHandle(forWritingTo: errPath)
+    p.standardError = err
     try p.run()
     // Interrupt it once some batches are in, before it is done.
     let deadline = Date().addingTimeInterval(60)
@@ -242,6 +245,13 @@ final class ImportTests: XCTestCase {
     XCTAssertGreaterThan(partial, 0)
     XCTAssertLessThan(partial, 6_000, "the import was interrupted")
     XCTAssertEqual(partial % 1000, 0, "batches are atomic")
+    // It says exactly what it wrote, and where to resume.
+    try err.close()
+    let stderr = (try? String(contentsOf: errPath, encoding: .utf8)) ?? ""
+    XCTAssertTrue(
+      stderr.contains(
+        "interrupted: written \(partial / 1000) of 6 batches: lines 1–\(partial) (\(partial) transactions); to finish, import the lines after line \(partial)"
+      ), stderr)
     checkClean()
     let r = fido.object(["txn", "import", path])
     XCTAssertEqual(r["inserted"] as? Int, 6_000 - partial)

@@ -68,6 +68,34 @@ struct ImportLine {
   var date: Int64
   var dateGiven: Bool
   var key: String?
+  /// The transaction's `_id`, fixed when the line joins a batch (write pass).
+  var id: ObjectID? = nil
+}
+
+/// What the write pass has committed so far: complete batches, in input order.
+public struct ImportWritten: Sendable, Equatable, CustomStringConvertible {
+  /// Batches the write pass plans (lines to insert / batch size, rounded up).
+  public var planned = 0
+  /// Batches committed.
+  public var batches = 0
+  /// Input lines from the first line of the first committed batch to the
+  /// last line of the last one.
+  public var firstLine: Int?
+  public var lastLine: Int?
+  /// Transactions those batches inserted.
+  public var transactions = 0
+  /// True once the write pass has begun.
+  public var started = false
+
+  /// `written 2 of 3 batches: lines 1–2000 (1,998 transactions)`.
+  public var description: String {
+    var text = "written \(batches) of \(planned) batch\(planned == 1 ? "" : "es")"
+    if let firstLine, let lastLine {
+      text +=
+        ": lines \(firstLine)–\(lastLine) (\(transactions) transaction\(transactions == 1 ? "" : "s"))"
+    }
+    return text
+  }
 }
 
 /// `txn import`: validates the whole input first (every bad line reported,
@@ -87,6 +115,8 @@ public final class Importer {
   private var alreadyStored = Set<KeyUse>()
   /// The input as messages name it.
   private var name = ""
+  /// What the write pass committed: after a failure, what to report.
+  public private(set) var written = ImportWritten()
 
   public init(store: FidoStore, options: ImportOptions, now: Int64) {
     self.store = store
@@ -109,6 +139,7 @@ public final class Importer {
     try resolveUsers(path: path)
     var summary = try validate(path: path, badLine: badLine)
     if options.dryRun { return summary }
+    written.planned = (summary.inserted + options.batchSize - 1) / options.batchSize
     summary.inserted = 0
     summary.skipped = 0
     try write(path: path, summary: &summary, progress: progress, shouldStop: shouldStop)
@@ -188,7 +219,8 @@ public final class Importer {
       switch record.fields["date"] {
       case .text(let s)?:
         date = try FidoDate.parse(s, now: now)
-        dateGiven = true
+        // `now` differs at each run: as no date for the key comparison.
+        dateGiven = !FidoDate.isNow(s)
       case .number?: return bad("'date' must be a string such as 2023-08-18T15:30:00Z")
       default: break
       }
@@ -351,20 +383,36 @@ public final class Importer {
     var batch: [ImportLine] = []
     var done = 0
     var seenKeys = Set<KeyUse>()
+    written.started = true
     func flush() throws(FidoError) {
+      let number = written.batches + 1
+      let lines = "lines \(batch.first!.line)–\(batch.last!.line)"
+      let name = "batch \(number) of \(max(written.planned, number)) (\(lines))"
       // Optimistic: a fresh batch needs no read. A key already stored (a
       // re-run, or a concurrent writer) fails the batch's transaction on the
       // unique index; then it is written again, skipping the stored keys.
-      let written: (inserted: Int, skipped: Int)
+      var result: (inserted: Int, skipped: Int)
       do {
-        written = try writeBatch(batch, checkKeys: false)
+        result = try writeBatch(batch, name: name, checkKeys: false)
       } catch {
-        guard case .conflict = error, batch.contains(where: { $0.key != nil }) else { throw error }
-        written = try writeBatch(batch, checkKeys: true)
+        guard case .conflict = error else { throw error }
+        // All or nothing only in a transaction: without one, a stored first
+        // document proves nothing about the rest.
+        if store.transactionSupport == true, try batchIsStored(batch) {
+          // An earlier attempt of this batch committed (its `_id`s are fixed).
+          result = (batch.count, 0)
+        } else {
+          guard batch.contains(where: { $0.key != nil }) else { throw error }
+          result = try writeBatch(batch, name: name, checkKeys: true)
+        }
       }
-      let (inserted, skipped) = written
+      let (inserted, skipped) = result
       summary.inserted += inserted
       summary.skipped += skipped
+      written.batches = number
+      written.firstLine = written.firstLine ?? batch.first!.line
+      written.lastLine = batch.last!.line
+      written.transactions += inserted
       done += batch.count
       batch.removeAll(keepingCapacity: true)
       progress?(done, reader.bytesRead, total)
@@ -381,7 +429,9 @@ public final class Importer {
           continue
         }
       }
-      batch.append(line)
+      var fixed = line
+      fixed.id = store.ids.next(nowMs: now)
+      batch.append(fixed)
       if batch.count >= options.batchSize {
         try flush()
         if shouldStop() {
@@ -393,11 +443,26 @@ public final class Importer {
     if !batch.isEmpty { try flush() }
   }
 
-  /// One batch, atomically where transactions exist.
-  private func writeBatch(_ lines: [ImportLine], checkKeys: Bool) throws(FidoError) -> (
-    inserted: Int, skipped: Int
-  ) {
-    try store.atomically { (session) throws -> (Int, Int) in
+  /// True when the batch's first transaction is stored: an earlier attempt
+  /// of this batch committed it, and with it the whole batch.
+  private func batchIsStored(_ lines: [ImportLine]) throws(FidoError) -> Bool {
+    guard let id = lines.first?.id else { return false }
+    return try store.mongo { () throws(MongoError) in
+      try store.transactions.findOne(["_id": .objectID(id)], projection: ["_id": 1]) != nil
+    }
+  }
+
+  /// One batch, atomically where transactions exist. Its users are checked
+  /// inside the same transaction before anything is written: a user deleted
+  /// since the first pass fails the batch (nothing of it written).
+  private func writeBatch(_ lines: [ImportLine], name: String, checkKeys: Bool) throws(FidoError)
+    -> (inserted: Int, skipped: Int)
+  {
+    let first = lines.first?.id?.hex ?? ""
+    return try store.atomically(
+      ifUnknown:
+        "\(name) may or may not have been written: run 'fido txn get \(first)' (its first transaction) to see; if it was, the whole batch was. Running the same import again is safe only if every line has a key"
+    ) { (session) throws -> (Int, Int) in
       var lines = lines
       var skipped = 0
       let keys = lines.compactMap { l in l.key.map { (l.user, $0) } }
@@ -408,27 +473,12 @@ public final class Importer {
         skipped = before - lines.count
       }
       if lines.isEmpty { return (0, skipped) }
-      // Running balances for the message text, from the balances inside this transaction.
-      var balances: [ObjectID: Int64] = [:]
-      let queue = options.sms && options.smsConfigured
-      if queue {
-        let ids = Set(lines.map(\.user)).map { BSONValue.objectID($0) }
-        let cursor = try store.users.find(
-          ["_id": ["$in": .array(ids)]], projection: ["balance": 1], session: session)
-        while let d = try cursor.next() {
-          if let id = d["_id"]?.objectIDValue { balances[id] = d["balance"]?.int64Value ?? 0 }
-        }
-      }
-      // The transaction documents go in chunks of `insertChunk` (one insert
-      // command each, constant memory); the statistics go in one update per
-      // user, day counters included, however many lines the user has here.
-      var docs: [Document] = []
-      docs.reserveCapacity(min(lines.count, Self.insertChunk))
+      // The statistics: one update per user, day counters included, however
+      // many lines the user has here.
       var userEffects: [ObjectID: StatsEffect] = [:]
       var order: [ObjectID] = []
       var records: [ObjectID: [BSONValue]] = [:]
       for l in lines {
-        let user = users[l.user]!
         let effect = StatsEffect.add(type: l.type, amount: l.amount, date: l.date)
         if userEffects[l.user] == nil {
           order.append(l.user)
@@ -436,6 +486,27 @@ public final class Importer {
         } else {
           userEffects[l.user]!.absorb(effect)
         }
+      }
+      // Every user of the batch, read inside its transaction before anything
+      // is written: a user deleted since the first pass refuses the whole
+      // batch; the documents also give the running balances for the message
+      // text and the history heads the user writes are conditional on.
+      var userDocs: [ObjectID: Document] = [:]
+      let cursor = try store.users.find(
+        ["_id": ["$in": .array(order.map { .objectID($0) })]],
+        projection: AuditState.userProjection, session: session)
+      while let d = try cursor.next() { if let id = d["_id"]?.objectIDValue { userDocs[id] = d } }
+      if userDocs.count != order.count {
+        throw try deletedUserError(order, name: name, session: session)
+          ?? FidoError.notFound(
+            "a user of \(name) was deleted while the import ran; it was not written")
+      }
+      var balances: [ObjectID: Int64] = [:]
+      // The transaction documents, and what history records of them.
+      var docs: [Document] = []
+      docs.reserveCapacity(lines.count)
+      for l in lines {
+        let user = users[l.user]!
         var sms: SMSState
         if let reason = SMSState.skipReason(
           optOut: options.sms ? nil : "imported (use --sms to queue)", phone: user.phone,
@@ -444,7 +515,9 @@ public final class Importer {
           sms = SMSState(
             status: .skipped, to: user.phone, lastError: reason, nextAttemptAt: nil, now: now)
         } else {
-          let balance = (balances[l.user] ?? user.balance) + l.type.signed(l.amount)
+          let balance =
+            (balances[l.user] ?? userDocs[l.user]?["balance"]?.int64Value ?? user.balance)
+            + l.type.signed(l.amount)
           balances[l.user] = balance
           sms = SMSState(
             status: .pending, to: user.phone, lastError: nil, nextAttemptAt: now, now: now)
@@ -452,30 +525,55 @@ public final class Importer {
         }
         docs.append(
           FidoStore.transactionDocument(
-            id: store.ids.next(nowMs: now), user: user, amount: l.amount, type: l.type,
+            id: l.id ?? store.ids.next(nowMs: now), user: user, amount: l.amount, type: l.type,
             date: l.date, key: l.key, sms: sms.document, now: now))
         records[l.user, default: []].append(.document(AuditState.txn(docs[docs.count - 1])))
-        if docs.count == Self.insertChunk {
-          try store.transactions.insertMany(docs, ordered: true, session: session)
-          docs.removeAll(keepingCapacity: true)
-        }
-      }
-      if !docs.isEmpty {
-        try store.transactions.insertMany(docs, ordered: true, session: session)
       }
       // One history entry per user of the batch, naming its transactions;
-      // each user write is conditional on the head its entry follows.
+      // each user write is conditional on the head its entry follows. The
+      // users first: without a transaction, a failed user write then leaves
+      // no transaction document behind.
       let (userOps, entries) = try store.auditedImport(
-        order: order, effects: userEffects, records: records, now: now, session: session)
+        order: order, users: userDocs, effects: userEffects, records: records, now: now)
       let result = try store.users.bulkUpdate(userOps, ordered: true, session: session)
       guard result.matched == Int64(userOps.count) else {
-        throw FidoError.conflict(
-          "a user of this batch changed while it was written; run the import again (written batches are skipped)"
-        )
+        throw try deletedUserError(order, name: name, session: session)
+          ?? FidoError.conflict(
+            "a user of \(name) changed while it was written; run the import again (written batches are skipped)"
+          )
+      }
+      // The transaction documents go in chunks of `insertChunk` (one insert
+      // command each).
+      var from = 0
+      while from < docs.count {
+        let to = min(from + Self.insertChunk, docs.count)
+        try store.transactions.insertMany(Array(docs[from..<to]), ordered: true, session: session)
+        from = to
       }
       try store.insertAudit(entries, session: session)
       return (lines.count, skipped)
     }
+  }
+
+  /// The not-found error for a batch one of whose users is gone (nil when
+  /// all are there).
+  private func deletedUserError(_ ids: [ObjectID], name: String, session: MongoSession?) throws
+    -> FidoError?
+  {
+    var present = Set<ObjectID>()
+    let cursor = try store.users.find(
+      ["_id": ["$in": .array(ids.map { .objectID($0) })]], projection: ["_id": 1],
+      session: session)
+    while let d = try cursor.next() {
+      if let id = d["_id"]?.objectIDValue { present.insert(id) }
+    }
+    let gone = ids.filter { !present.contains($0) }.map { id in
+      users[id].map { "\($0.email) (\(id.hex))" } ?? id.hex
+    }
+    if gone.isEmpty && session == nil { return nil }
+    return .notFound(
+      "user \(gone.isEmpty ? "of this batch" : gone.joined(separator: ", ")) was deleted while the import ran; \(name) was not written"
+    )
   }
 
   /// Transaction documents per insert command inside a batch.

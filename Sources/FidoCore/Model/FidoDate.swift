@@ -19,10 +19,17 @@ public enum FidoDate {
   /// - `now`: the `now` passed in.
   /// Years 0001–9999; the calendar is checked (Feb 29 only in leap years,
   /// hour 24 and second 60 are refused).
+  /// True for the spellings of `now`. A write keyed by an idempotency key
+  /// treats `now` as no date given: it differs at each run, so a retry with
+  /// `--date now` would otherwise never match its first run.
+  public static func isNow(_ text: String) -> Bool {
+    text == "now" || text == "NOW" || text == "Now"
+  }
+
   public static func parse(_ text: String, now: Int64, endOfDay: Bool = false) throws(FidoError)
     -> Int64
   {
-    if text == "now" || text == "NOW" || text == "Now" { return now }
+    if isNow(text) { return now }
     guard let ms = parseRFC3339(Array(text.utf8), endOfDay: endOfDay) else {
       throw .invalidData(
         "invalid date \(CoreText.quoted(text)): use RFC 3339 like 2023-08-18T15:30:00Z, a day like 2023-08-18, or now"

@@ -3,10 +3,15 @@ extension MongoClient {
   /// write concern majority, read preference primary) and commits it.
   ///
   /// - A `MongoError` labelled TransientTransactionError (from the body or the
-  ///   commit) aborts and runs the whole body again.
-  /// - A commit error labelled UnknownTransactionCommitResult retries the
-  ///   commit (not after MaxTimeMSExpired).
-  /// - Retrying stops after 2 × `timeoutMS` in total; the last error is rethrown.
+  ///   commit) aborts and runs the whole body again: the transaction did not
+  ///   commit. Body retries stop after 2 × `timeoutMS`; the last error is rethrown.
+  /// - A commit whose outcome is unknown (`MongoError.isUnknownCommitOutcome`:
+  ///   the label, a lost or timed-out reply, a write-concern error) may have
+  ///   been applied, so the body is not run again for it: only the commit is
+  ///   retried, as the transactions spec says (libmongoc sends every retried
+  ///   commit with w: majority), until `timeoutMS` has passed since the first
+  ///   commit attempt, at least once. If it is still unknown then,
+  ///   `CommitOutcomeUnknown` is thrown.
   /// - Any other error aborts the transaction and is rethrown as is.
   ///
   /// The body may run more than once, so it must not have side effects
@@ -16,7 +21,8 @@ extension MongoClient {
   public func withTransaction<T>(_ body: (MongoSession) throws -> T) throws -> T {
     let session = try startSession()
     let clock = ContinuousClock()
-    let deadline = clock.now + .milliseconds(2 * max(0, options.timeoutMS))
+    let timeout = Duration.milliseconds(max(0, options.timeoutMS))
+    let deadline = clock.now + timeout * 2
     var attempt = 0
 
     transaction: while true {
@@ -37,25 +43,37 @@ extension MongoClient {
         throw error
       }
 
+      let commitStarted = clock.now
+      var commits = 0
+      var unknown = false
+      var pauseMS: Int64 = 50
       while true {
+        commits += 1
         do throws(MongoError) {
           try session.commitTransaction()
           return value
         } catch {
-          if error.hasLabel(MongoError.unknownTransactionCommitResult),
-            error.code != MongoError.maxTimeMSExpired,
-            clock.now < deadline
-          {
-            monitor.note(
-              "mongo: commit failed (code \(error.code), result unknown); retrying commit")
-            continue
+          if error.hasLabel(MongoError.transientTransactionError) {
+            // Not committed (e.g. NoSuchTransaction): the body can run again.
+            if clock.now < deadline {
+              monitor.note(
+                "mongo: commit failed (code \(error.code), transient); retrying transaction")
+              continue transaction
+            }
+            throw error
           }
-          if error.hasLabel(MongoError.transientTransactionError), clock.now < deadline {
-            monitor.note(
-              "mongo: commit failed (code \(error.code), transient); retrying transaction")
-            continue transaction
+          // Once one attempt's outcome is unknown, only a success or a
+          // transient error settles it.
+          guard unknown || error.isUnknownCommitOutcome else { throw error }
+          unknown = true
+          let inTime = commits == 1 || clock.now < commitStarted + timeout
+          guard inTime, error.code != MongoError.maxTimeMSExpired else {
+            throw CommitOutcomeUnknown(last: error, attempts: commits)
           }
-          throw error
+          monitor.note(
+            "mongo: commit failed (code \(error.code), result unknown); retrying commit")
+          sleepMillis(pauseMS)
+          pauseMS = min(pauseMS * 2, 1000)
         }
       }
     }

@@ -82,6 +82,34 @@ public struct MongoError: Error, Sendable, CustomStringConvertible {
   /// What an unreachable server's message suggests when the caller has nothing better.
   public static let defaultUnreachableFix = "check --uri and that the server is running"
 
+  /// The codes the retryable-writes spec lists as retryable, plus
+  /// ExceededTimeLimit: a commit that failed with one may have been applied.
+  static let retryableWriteCodes: Set<UInt32> = [
+    hostUnreachable, hostNotFound, networkTimeout, shutdownInProgress, primarySteppedDown,
+    exceededTimeLimit, socketException, notWritablePrimary, interruptedAtShutdown,
+    interruptedDueToReplStateChange, notPrimaryNoSecondaryOk, notPrimaryOrSecondary,
+    /* WriteConcernFailed */ 64, /* ReadConcernMajorityNotAvailableYet */ 134,
+  ]
+
+  /// True when this error from commitTransaction leaves the outcome unknown:
+  /// the server may have committed. The transactions spec's list (a network
+  /// error, a server selection error, MaxTimeMSExpired, a write-concern
+  /// error) plus the label. libmongoc 1.23 labels a retried network error
+  /// but not a `writeConcernError` on an `ok: 1` reply (measured), so the
+  /// list is checked here too. A TransientTransactionError means the commit
+  /// did not happen.
+  public var isUnknownCommitOutcome: Bool {
+    if hasLabel(Self.unknownTransactionCommitResult) { return true }
+    if hasLabel(Self.transientTransactionError) { return false }
+    if domain == Self.writeConcernDomain || reply?["writeConcernError"] != nil { return true }
+    switch domain {
+    case Self.streamDomain, Self.serverSelectionDomain, Self.protocolDomain: return true
+    case Self.serverDomain:
+      return code == Self.maxTimeMSExpired || Self.retryableWriteCodes.contains(code)
+    default: return false
+    }
+  }
+
   /// One switch over (domain, code). Never matches on message text.
   /// `unreachableFix` ends the "cannot reach MongoDB" message (`Config.unreachableFix`).
   public func fidoError(uri: String, unreachableFix: String = MongoError.defaultUnreachableFix)
@@ -173,5 +201,17 @@ public struct MongoError: Error, Sendable, CustomStringConvertible {
   static func invalidArgument(_ message: String) -> MongoError {
     MongoError(
       domain: commandDomain, code: MONGOC_ERROR_COMMAND_INVALID_ARG.rawValue, message: message)
+  }
+}
+
+/// `MongoClient.withTransaction` gave up on a commit whose outcome stayed
+/// unknown: the transaction may or may not have been applied. `last` is the
+/// error of the last attempt.
+public struct CommitOutcomeUnknown: Error, Sendable, CustomStringConvertible {
+  public var last: MongoError
+  /// Commit attempts made (libmongoc's own retry-once inside one not counted).
+  public var attempts: Int
+  public var description: String {
+    "commit outcome unknown after \(attempts) attempt(s): \(last)"
   }
 }

@@ -160,14 +160,9 @@ extension FidoStore {
   /// head and advancing it, and one `txn.import` entry per user naming its
   /// transactions (one read of the batch's users).
   func auditedImport(
-    order: [ObjectID], effects: [ObjectID: StatsEffect], records: [ObjectID: [BSONValue]],
-    now: Int64, session: MongoSession?
+    order: [ObjectID], users docs: [ObjectID: Document], effects: [ObjectID: StatsEffect],
+    records: [ObjectID: [BSONValue]], now: Int64
   ) throws -> (ops: [(filter: Document, update: BSONValue, upsert: Bool)], entries: [Document]) {
-    var docs: [ObjectID: Document] = [:]
-    let cursor = try users.find(
-      ["_id": ["$in": .array(order.map { .objectID($0) })]], projection: AuditState.userProjection,
-      session: session)
-    while let d = try cursor.next() { if let id = d["_id"]?.objectIDValue { docs[id] = d } }
     var ops: [(filter: Document, update: BSONValue, upsert: Bool)] = []
     var entries: [Document] = []
     for id in order {

@@ -18,11 +18,16 @@ extension FidoStore {
   /// `transactions` and reports each difference; with `repair`, rewrites the
   /// drifted users' figures, each user in its own transaction from a fresh
   /// recomputation. Streams users and aggregates in `_id` order (merge join).
-  public func check(repair: Bool, now: Int64, _ each: (Drift) throws(FidoError) -> Void)
+  ///
+  /// `each` gets every drift and, with `repair`, whether it was repaired:
+  /// a user's drifts are reported after that user's repair committed, so
+  /// `true` is never said of a repair that did not happen. Orphan
+  /// transactions (their user is missing) cannot be repaired: `false`.
+  public func check(repair: Bool, now: Int64, _ each: (Drift, Bool?) throws(FidoError) -> Void)
     throws(FidoError) -> Int
   {
     var driftCount = 0
-    var drifted: [ObjectID] = []
+    let orphanRepaired: Bool? = repair ? false : nil
     let userCursor = try mongo { () throws(MongoError) in
       try users.find([:], sort: ["_id": 1], projection: User.projectionWithDays)
     }
@@ -38,7 +43,8 @@ extension FidoStore {
       {
         try each(
           Drift(
-            userID: u, figure: "user", stored: "missing", expected: "exists (orphan transactions)"))
+            userID: u, figure: "user", stored: "missing", expected: "exists (orphan transactions)"),
+          orphanRepaired)
         driftCount += 1
         nextTotal = try mongo { () throws(MongoError) in try totals.next() }
       }
@@ -56,21 +62,20 @@ extension FidoStore {
       for d in user.stats.days { actualDays[d.day] = (d.count, d.amount) }
       let found = Self.compare(
         user: user, expected: expected, expectedDays: expectedDays, actualDays: actualDays)
-      for drift in found { try each(drift) }
+      let repaired: Bool? =
+        repair && !found.isEmpty ? try repairUser(user.id, now: now) : (repair ? false : nil)
+      for drift in found { try each(drift, repaired) }
       driftCount += found.count
-      if !found.isEmpty { drifted.append(user.id) }
     }
     while let t = nextTotal {
       if let u = t["_id"]?.documentValue?["user"]?.objectIDValue {
         try each(
           Drift(
-            userID: u, figure: "user", stored: "missing", expected: "exists (orphan transactions)"))
+            userID: u, figure: "user", stored: "missing", expected: "exists (orphan transactions)"),
+          orphanRepaired)
         driftCount += 1
       }
       nextTotal = try mongo { () throws(MongoError) in try totals.next() }
-    }
-    if repair {
-      for id in drifted { try repairUser(id, now: now) }
     }
     return driftCount
   }
@@ -105,13 +110,18 @@ extension FidoStore {
     return out
   }
 
-  /// Rewrites one user's figures from a recomputation inside one transaction.
-  func repairUser(_ id: ObjectID, now: Int64) throws(FidoError) {
-    try atomically { (session) throws -> Void in
+  /// Rewrites one user's figures from a recomputation inside one
+  /// transaction. False when the user no longer exists (nothing repaired).
+  func repairUser(_ id: ObjectID, now: Int64) throws(FidoError) -> Bool {
+    try atomically(
+      ifUnknown:
+        "the repair of user \(id.hex) may or may not have been applied: run 'fido db check' to see"
+    ) {
+      (session) throws -> Bool in
       guard
         let doc = try users.findOne(
           ["_id": .objectID(id)], projection: User.projection, session: session)
-      else { return }
+      else { return false }
       let user = try User(doc)
       var stats = UserStats()
       var days = Document()
@@ -143,6 +153,7 @@ extension FidoStore {
       }
       update["$set"] = .document(set)
       try auditedRepair(doc, update: &update, session: session, now: now)
+      return true
     }
   }
 }

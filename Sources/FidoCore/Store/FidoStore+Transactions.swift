@@ -95,8 +95,16 @@ extension FidoStore {
           after: ["transactions": [.document(AuditState.txn(doc))], "user": .document(after)])
       }
     }
+    // The `_id` is fixed before the first attempt: it is this invocation's
+    // own idempotency key. Every retry inserts the same `_id`, so a retry
+    // after an attempt that did commit fails on the `_id` index (and its
+    // transaction, balance update included, aborts) instead of posting twice.
+    let check =
+      new.key == nil
+      ? "transaction \(id.hex) may or may not have been recorded: run 'fido txn get \(id.hex)' to see before adding it again (with --key KEY, running the same command again is always safe)"
+      : "transaction \(id.hex) may or may not have been recorded: run 'fido txn get \(id.hex)' to see; running the same command again with the same --key is safe either way"
     do {
-      let stored = try atomically { (session) throws -> Document in
+      let stored = try atomically(ifUnknown: check) { (session) throws -> Document in
         var doc = doc
         if session != nil {
           // Balance first: the message text needs the new balance.
@@ -110,9 +118,17 @@ extension FidoStore {
           // No transactions: the transaction document first, so a duplicate key
           // changes nothing; `db check --repair` reconciles a crash in between.
           try transactions.insertOne(doc, session: nil)
-          let balance = try applyAudited(
-            user.id, known: user, effect, now: now, session: nil, draft: created(doc)
-          ).balance
+          let balance: Int64
+          do {
+            balance = try applyAudited(
+              user.id, known: user, effect, now: now, session: nil, draft: created(doc)
+            ).balance
+          } catch let error as FidoError {
+            // The user was deleted meanwhile: take the document back rather
+            // than leave an orphan (which no repair can attach to a user).
+            _ = try? transactions.deleteOne(["_id": .objectID(id)])
+            throw error
+          }
           let body = withBody(
             smsDoc, user: user, type: new.type, amount: new.amount, balance: balance)
           _ = try transactions.updateOne(
@@ -123,7 +139,14 @@ extension FidoStore {
       }
       return TxnAddResult(transaction: try Transaction(stored), created: true)
     } catch {
-      guard let key = new.key, isDuplicateKeyConflict(error) else { throw error }
+      guard isDuplicateKeyConflict(error) else { throw error }
+      if let mine = try mongo({ () throws(MongoError) in
+        try transactions.findOne(["_id": .objectID(id)])
+      }) {
+        // An earlier attempt of this command committed it.
+        return TxnAddResult(transaction: try Transaction(mine), created: true)
+      }
+      guard let key = new.key else { throw error }
       return try existingForKey(key, new: new)
     }
   }
@@ -234,7 +257,10 @@ extension FidoStore {
   public func updateTransaction(_ id: ObjectID, _ changes: TxnChanges, now: Int64) throws(FidoError)
     -> Transaction
   {
-    try atomically { (session) throws -> Transaction in
+    try atomically(
+      ifUnknown:
+        "the change to transaction \(id.hex) may or may not have been applied: run 'fido txn get \(id.hex)' to see"
+    ) { (session) throws -> Transaction in
       guard let found = try transactions.findOne(["_id": .objectID(id)], session: session) else {
         throw FidoError.notFound(
           "no transaction \(id.hex); list them with 'fido txn list --user USER'")
@@ -294,7 +320,10 @@ extension FidoStore {
   }
 
   public func deleteTransaction(_ id: ObjectID, now: Int64) throws(FidoError) -> Transaction {
-    try atomically { (session) throws -> Transaction in
+    try atomically(
+      ifUnknown:
+        "transaction \(id.hex) may or may not have been deleted: run 'fido txn get \(id.hex)' to see (\"no transaction\" means it was)"
+    ) { (session) throws -> Transaction in
       guard let found = try transactions.findOneAndDelete(["_id": .objectID(id)], session: session)
       else {
         throw FidoError.notFound(

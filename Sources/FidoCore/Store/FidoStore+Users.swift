@@ -226,7 +226,10 @@ extension FidoStore {
   /// the `user.delete` entry, the last link of the user's chain.
   public func deleteUser(_ user: User, cascade: Bool, now: Int64) throws(FidoError) {
     let id = BSONValue.objectID(user.id)
-    try atomically { (session) throws -> Void in
+    try atomically(
+      ifUnknown:
+        "user \(user.id.hex) may or may not have been deleted: run 'fido user get \(user.id.hex)' to see (\"no user\" means it was)"
+    ) { (session) throws -> Void in
       if !cascade, try transactions.countDocuments(["user_id": id], limit: 1, session: session) > 0
       {
         throw Self.hasTransactionsConflict(user)

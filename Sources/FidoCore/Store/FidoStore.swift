@@ -9,7 +9,8 @@ public final class FidoStore {
   let ids = ObjectIDGenerator()
   /// Who history entries name as making the changes.
   public var auditActor = AuditActor.current(fidoVersion: "unknown")
-  private var transactionSupport: Bool?
+  /// Whether writes run in transactions; nil until the first `atomically`.
+  private(set) var transactionSupport: Bool?
 
   public init(config: Config, log: (@Sendable (String) -> Void)? = nil) throws(FidoError) {
     self.config = config
@@ -37,7 +38,14 @@ public final class FidoStore {
   /// Runs `body` atomically: in a multi-document transaction where the
   /// deployment has them, else as the ordered writes it makes (which
   /// `db check --repair` can always reconcile).
-  func atomically<T>(_ body: (MongoSession?) throws -> T) throws(FidoError) -> T {
+  ///
+  /// A commit whose outcome stayed unknown is `.outcomeUnknown` (exit 75):
+  /// `ifUnknown` says what to run to see whether the change was applied.
+  func atomically<T>(
+    ifUnknown hint: @autoclosure () -> String =
+      "the change may or may not have been applied: run the matching 'get' or 'list' command to see",
+    _ body: (MongoSession?) throws -> T
+  ) throws(FidoError) -> T {
     let supported: Bool
     if let transactionSupport {
       supported = transactionSupport
@@ -52,6 +60,8 @@ public final class FidoStore {
       return try body(nil)
     } catch let error as FidoError {
       throw error
+    } catch let error as CommitOutcomeUnknown {
+      throw Self.outcomeUnknown(error, hint: hint(), uri: config.uri)
     } catch let error as MongoError {
       if error.hasLabel(MongoError.transientTransactionError)
         || error.code == MongoError.writeConflict
@@ -66,6 +76,15 @@ public final class FidoStore {
     } catch {
       throw .failure("unexpected error: \(error)")
     }
+  }
+
+  /// The exit-75 error: never "check --uri", always how to find out.
+  static func outcomeUnknown(_ error: CommitOutcomeUnknown, hint: String, uri: String) -> FidoError
+  {
+    let reason = MongoError.scrub(error.last.message, uri: uri)
+    return .outcomeUnknown(
+      "MongoDB did not confirm the commit (\(reason); \(error.attempts) attempt(s)): \(hint)"
+    )
   }
 
   /// What `doctor` reports of the server: version, topology, transactions.

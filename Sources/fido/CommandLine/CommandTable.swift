@@ -192,7 +192,10 @@ enum CommandTable {
           then the SMS is sent. An SMS failure leaves the alert pending for 'fido sms \
           retry', warns on stderr and still exits 0. With --key the command is \
           idempotent: the same key for the same user returns the existing transaction \
-          without a second SMS, and the same key with other data is a conflict (exit 4). \
+          without a second SMS, and the same key with other data is a conflict (exit 4); \
+          --date now counts as no date for that comparison. If MongoDB does not confirm \
+          the commit within --timeout, fido exits 75 naming 'fido txn get ID' to see \
+          whether it was recorded; with --key, running the same command again is safe. \
           Debits are never refused for funds; balances may go negative.
           """,
         examples: [
@@ -274,13 +277,15 @@ enum CommandTable {
           line is bad, each is reported as 'line N: reason', nothing is written and fido \
           exits 65. Then it writes in batches (--batch-size lines), each atomic with \
           its balances and statistics, updating each user of a batch once. Lines whose key is already stored are skipped, so an \
-          interrupted import can be run again. Ctrl-C or SIGTERM stops after the \
-          current batch. Imported transactions get SMS status skipped unless --sms \
-          queues them. The summary (read, inserted, skipped) goes to stdout. \
-          FILE is a regular file, or a FIFO or device read once as a stream like stdin; \
-          a directory, a missing or unreadable file, or a read that fails is exit 66 \
-          naming the file (and line). A line longer than 1 MiB is a bad line, and \
-          reading stops there.
+          interrupted import of keyed lines can be run again. Ctrl-C or SIGTERM stops after the \
+          current batch. An import that stops after writing some batches, for whatever \
+          reason, says on stderr which ones ('written 2 of 3 batches: lines 1-20000'); a \
+          batch whose user was deleted meanwhile is not written (exit 3). Imported \
+          transactions get SMS status skipped unless --sms queues them. The summary (read, \
+          inserted, skipped) goes to stdout. FILE is a regular file, or a FIFO or device read \
+          once as a stream like stdin; a directory, a missing or unreadable file, or a read \
+          that fails is exit 66 naming the file (and line). A line longer than 1 MiB is a bad \
+          line, and reading stops there.
           """,
         examples: [
           "fido txn import txns.ndjson",
@@ -426,9 +431,11 @@ enum CommandTable {
         "check", abstract: "Recompute balances and statistics from transactions",
         discussion: """
           Prints each drift found (user id, figure, stored, expected) and exits 1 while \
-          drift remains; --repair fixes it and exits 0. Also verifies history as 'fido \
-          audit verify' does (figures 'history: ...'); --repair records a record changed \
-          outside fido with a repair entry, and a damaged chain stays reported (exit 1).
+          drift remains; --repair fixes it, marks each figure it repaired, and exits 0 \
+          unless orphan transactions (whose user is missing) remain: those it reports as \
+          not repaired and leaves (exit 1). Also verifies history as 'fido audit verify' \
+          does (figures 'history: ...'); --repair records a record changed outside fido \
+          with a repair entry, and a damaged chain stays reported (exit 1).
           """,
         examples: ["fido db check", "fido db check --repair"],
         options: [OptionSpec("repair", help: "Fix the drift found")],

@@ -25,10 +25,27 @@ enum DBCheck {
     let store = try ctx.store()
     let out = try ctx.listRenderer()
     let now = ctx.clock()
-    let drifts = try store.check(repair: repair, now: now) { (drift) throws(FidoError) in
-      var o = drift.out
-      if repair { o.append("repaired", .bool(true)) }
-      try out.write(o)
+    var repaired = 0
+    var left = 0
+    var orphanUsers: [String] = []
+    let drifts: Int
+    do {
+      drifts = try store.check(repair: repair, now: now) { (drift, fixed) throws(FidoError) in
+        var o = drift.out
+        if let fixed {
+          o.append("repaired", .bool(fixed))
+          if fixed { repaired += 1 } else { left += 1 }
+        }
+        if drift.figure == "user" { orphanUsers.append(drift.userID.hex) }
+        try out.write(o)
+      }
+    } catch {
+      try? out.finish()
+      // Each user's repair is its own transaction: the ones done stay done.
+      if repaired > 0 {
+        ctx.io.err.write("fido: repaired \(repaired) drifted figure(s) before the failure\n")
+      }
+      throw error
     }
     // History: every chain is verified the way 'fido audit verify' does; a
     // repair adopts the records where only they differ from history (a
@@ -45,22 +62,48 @@ enum DBCheck {
       try out.write(o)
     }
     try out.finish()
+    let history =
+      remaining > 0
+      ? AuditVerify.summary(found: remaining, users: users)
+        + (repair
+          ? "; a damaged chain cannot be repaired"
+          : "; 'fido db check --repair' records changes made outside fido")
+      : nil
     if drifts > 0 && !repair {
-      throw .failure(
-        "\(drifts) figure(s) drifted from the transactions; run 'fido db check --repair' to fix them"
-      )
+      var parts: [String] = []
+      if drifts > orphanUsers.count {
+        parts.append(
+          "\(drifts - orphanUsers.count) figure(s) drifted from the transactions; run 'fido db check --repair' to fix them"
+        )
+      }
+      if let first = orphanUsers.first {
+        parts.append(
+          "\(orphanUsers.count) missing user(s) still have transactions, which --repair leaves as they are (see them with 'fido txn list --user \(first)')"
+        )
+      }
+      if let history { parts.append(history) }
+      throw .failure(parts.joined(separator: "; "))
     }
-    if drifts > 0 { ctx.io.err.write("fido: repaired \(drifts) drifted figure(s)\n") }
+    if repaired > 0 { ctx.io.err.write("fido: repaired \(repaired) drifted figure(s)\n") }
     if adopted > 0 {
       ctx.io.err.write(
         "fido: recorded \(adopted) change(s) made outside fido in history (action repair)\n")
     }
-    if remaining > 0 {
-      throw .failure(
-        AuditVerify.summary(found: remaining, users: users)
-          + (repair
-            ? "; a damaged chain cannot be repaired"
-            : "; 'fido db check --repair' records changes made outside fido"))
+    if left > 0 {
+      var why: [String] = []
+      if let first = orphanUsers.first {
+        why.append(
+          "\(orphanUsers.count) missing user(s) still have transactions (orphans are left as they are; see them with 'fido txn list --user \(first)')"
+        )
+      }
+      if left > orphanUsers.count {
+        why.append(
+          "\(left - orphanUsers.count) drift(s) of users deleted meanwhile (run 'fido db check' again)"
+        )
+      }
+      if let history { why.append(history) }
+      throw .failure("\(left) drift(s) not repaired: \(why.joined(separator: "; "))")
     }
+    if let history { throw .failure(history) }
   }
 }

@@ -11,7 +11,9 @@ enum TxnAdd {
     let ref = try UserRef.parse(inv.value("user") ?? "")
     let type = try TxnType.parse(inv.value("type") ?? "")
     let now = ctx.clock()
-    let date = try inv.date("date", now: now)
+    // `--date now` is no date: the time of recording, as without --date
+    // (so a retry with the same --key matches its first run).
+    let date = inv.value("date").map(FidoDate.isNow) == true ? nil : try inv.date("date", now: now)
     let key = try inv.value("key").map { (k) throws(FidoError) in try IdempotencyKey.validate(k) }
     let store = try ctx.store()
     let user = try store.user(ref)

@@ -40,17 +40,28 @@ enum TxnImport {
     let started = ctx.clock()
     let bar = ctx.io.stderrIsTTY ? ProgressBar(io: ctx.io, started: started, clock: ctx.clock) : nil
     Interrupts.catchTerminationSignals()
-    let summary = try importer.run(
-      path: path, name: name, badLine: { ctx.io.err.write("fido: \(CoreText.escaped($0))\n") },
-      progress: bar.map { bar in { bar.update(records: $0, bytes: $1, total: $2) } },
-      shouldStop: { Interrupts.received != 0 })
+    let summary: ImportSummary
+    do {
+      summary = try importer.run(
+        path: path, name: name, badLine: { ctx.io.err.write("fido: \(CoreText.escaped($0))\n") },
+        progress: bar.map { bar in { bar.update(records: $0, bytes: $1, total: $2) } },
+        shouldStop: { Interrupts.received != 0 })
+    } catch {
+      bar?.finish()
+      // Batches committed before the failure stay: say exactly which.
+      if importer.written.started { ctx.io.err.write("fido: \(importer.written)\n") }
+      throw error
+    }
     bar?.finish()
     var out = summary.out
     out.append("dry_run", .bool(inv.flag("dry-run")))
     try ctx.emit(out)
     if summary.interrupted {
+      let written = importer.written
+      let rest =
+        written.lastLine.map { "import the lines after line \($0)" } ?? "import the file again"
       ctx.io.err.write(
-        "fido: interrupted after \(summary.inserted) transactions were written in complete batches; run the same import again to finish (lines whose key is stored are skipped)\n"
+        "fido: interrupted: \(written); to finish, \(rest) (running the same import again is safe only if every line has a key: stored keys are skipped)\n"
       )
       ctx.io.flush()
       Interrupts.resendAndDie()
