@@ -1,3 +1,4 @@
+import FidoCore
 import Foundation
 import XCTest
 
@@ -219,7 +220,7 @@ final class AuditTests: XCTestCase {
     ]
     for (i, fault) in faults.enumerated() {
       _ = fido.mongoPython(
-        "client.admin.command({'configureFailPoint': 'failCommand', 'mode': {'times': 1}, 'data': {\(fault), 'appName': 'fido'}})"
+        "client.admin.command({'configureFailPoint': 'failCommand', 'mode': {'times': 1}, 'data': {\(fault), 'appName': '\(ClientOptions.defaultAppName)'}})"
       )
       let r = fido.run([
         "txn", "add", "--user", u, "--amount", "\(i + 1)", "--type", "credit", "--no-sms",

@@ -235,7 +235,7 @@ final class IOTests: XCTestCase {
     XCTAssertEqual(r.status, 78, r.stderr)
     XCTAssertEqual(
       r.stderr,
-      "fido: error: env file \(fifo): not a regular file (a FIFO); give a regular file\n")
+      "fido: error: env file '\(fifo)': not a regular file (a FIFO); give a regular file\n")
     XCTAssertLessThan(Date().timeIntervalSince(started), 10)
     let missing = fido.run(["--env-file", dir.appendingPathComponent("none").path, "user", "list"])
     XCTAssertEqual(missing.status, 78)

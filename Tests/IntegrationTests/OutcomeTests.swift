@@ -1,3 +1,4 @@
+import FidoCore
 import Foundation
 import XCTest
 
@@ -31,14 +32,14 @@ final class OutcomeTests: XCTestCase {
   /// when the reply's acknowledgement is what was lost).
   func commitWriteConcernError(mode: String = "'alwaysOn'") {
     failPoint(
-      "{'mode': \(mode), 'data': {'failCommands': ['commitTransaction'], 'appName': 'fido', 'writeConcernError': {'code': 91, 'errmsg': 'shutting down'}}}"
+      "{'mode': \(mode), 'data': {'failCommands': ['commitTransaction'], 'appName': '\(ClientOptions.defaultAppName)', 'writeConcernError': {'code': 91, 'errmsg': 'shutting down'}}}"
     )
   }
 
   /// Every commit blocked past `--timeout 1` (the server applies it after the block).
   func commitBlocked(mode: String = "'alwaysOn'", ms: Int = 1500) {
     failPoint(
-      "{'mode': \(mode), 'data': {'failCommands': ['commitTransaction'], 'appName': 'fido', 'blockConnection': True, 'blockTimeMS': \(ms)}}"
+      "{'mode': \(mode), 'data': {'failCommands': ['commitTransaction'], 'appName': '\(ClientOptions.defaultAppName)', 'blockConnection': True, 'blockTimeMS': \(ms)}}"
     )
   }
 
@@ -222,8 +223,10 @@ final class OutcomeTests: XCTestCase {
     let u = user("mid@example.com")
     let lines = (1...5).map { "{\"user\":\"\(u)\",\"amount\":\"\($0)\",\"type\":\"credit\"}\n" }
     let path = write("five.ndjson", lines.joined())
+    // Each batch inserts twice (its transactions, then its history entry):
+    // the fifth insert is the third batch's first.
     failPoint(
-      "{'mode': {'skip': 2, 'times': 1}, 'data': {'failCommands': ['insert'], 'appName': 'fido', 'errorCode': 2}}"
+      "{'mode': {'skip': 4, 'times': 1}, 'data': {'failCommands': ['insert'], 'appName': '\(ClientOptions.defaultAppName)', 'errorCode': 2}}"
     )
     let r = fido.run(["txn", "import", path, "--batch-size", "2"])
     failPoint("{'mode': 'off'}")
@@ -249,7 +252,7 @@ final class OutcomeTests: XCTestCase {
     )
     // The import's second `update` (batch 2's user) waits 3 s before it runs.
     failPoint(
-      "{'mode': {'skip': 1, 'times': 1}, 'data': {'failCommands': ['update'], 'appName': 'fido', 'blockConnection': True, 'blockTimeMS': 3000}}"
+      "{'mode': {'skip': 1, 'times': 1}, 'data': {'failCommands': ['update'], 'appName': '\(ClientOptions.defaultAppName)', 'blockConnection': True, 'blockTimeMS': 3000}}"
     )
     let r = fido.shell(
       """
@@ -276,7 +279,7 @@ final class OutcomeTests: XCTestCase {
   func testAddRacingAUserDelete() {
     let u = user("gone@example.com")
     failPoint(
-      "{'mode': {'times': 1}, 'data': {'failCommands': ['findAndModify'], 'appName': 'fido', 'blockConnection': True, 'blockTimeMS': 2500}}"
+      "{'mode': {'times': 1}, 'data': {'failCommands': ['findAndModify'], 'appName': '\(ClientOptions.defaultAppName)', 'blockConnection': True, 'blockTimeMS': 2500}}"
     )
     let r = fido.shell(
       """
