@@ -65,6 +65,7 @@ enum Fido {
     case .smsRetry: try SMSRetry.run(ctx)
     case .dbInit: try DBInit.run(ctx)
     case .dbCheck: try DBCheck.run(ctx)
+    case .dbMigrateLegacy: try DBMigrateLegacy.run(ctx)
     case .doctor: try Doctor.run(ctx)
     case .completion: try CompletionCommand.run(ctx)
     case .help:

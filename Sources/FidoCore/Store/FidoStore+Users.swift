@@ -82,8 +82,21 @@ public enum UserRef: Sendable, Hashable {
 extension FidoStore {
   public func createUser(_ new: NewUser, now: Int64) throws(FidoError) -> User {
     try ensureIndexes()
+    let doc = Self.userDocument(id: ids.next(nowMs: now), new, createdAt: now, now: now)
+    do {
+      try users.insertOne(doc)
+    } catch {
+      if error.isDuplicateKey { throw .conflict("a user with email \(new.email) already exists") }
+      throw fail(error)
+    }
+    return try User(doc)
+  }
+
+  /// A new user's document as `user create` and `db migrate-legacy` store
+  /// it: balance at the opening balance, no transactions counted yet.
+  static func userDocument(id: ObjectID, _ new: NewUser, createdAt: Int64, now: Int64) -> Document {
     var doc: Document = [
-      "_id": .objectID(ids.next(nowMs: now)),
+      "_id": .objectID(id),
       "name": .string(new.name),
       "email": .string(new.email),
     ]
@@ -93,15 +106,9 @@ extension FidoStore {
     doc["opening_balance"] = .int64(new.openingBalance)
     doc["balance"] = .int64(new.openingBalance)
     doc["stats"] = .document(UserStats().document)
-    doc["created_at"] = .date(now)
+    doc["created_at"] = .date(createdAt)
     doc["updated_at"] = .date(now)
-    do {
-      try users.insertOne(doc)
-    } catch {
-      if error.isDuplicateKey { throw .conflict("a user with email \(new.email) already exists") }
-      throw fail(error)
-    }
-    return try User(doc)
+    return doc
   }
 
   /// `withDays` reads the day counters (`stats.days`) too.

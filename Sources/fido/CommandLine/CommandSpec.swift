@@ -5,7 +5,7 @@ enum CommandID: String, CaseIterable, Sendable {
   case txnAdd, txnList, txnGet, txnUpdate, txnDelete, txnImport
   case analytics
   case smsList, smsRetry
-  case dbInit, dbCheck
+  case dbInit, dbCheck, dbMigrateLegacy
   case doctor
   case completion
   case help
