@@ -134,7 +134,7 @@ public enum ExitStatus {
     Entry(
       codes: "130, 143", name: "interrupted",
       meaning:
-        "txn import was interrupted by SIGINT or SIGTERM after its current batch; the batches written are complete, and running the same import again finishes it."
+        "txn import or db migrate-legacy was interrupted by SIGINT or SIGTERM after its current batch; the batches written are complete, and running the same command again finishes it."
     ),
   ]
 
