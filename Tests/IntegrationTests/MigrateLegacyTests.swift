@@ -377,6 +377,23 @@ final class MigrateLegacyTests: XCTestCase {
     XCTAssertTrue(r.stderr.contains(twins[0]) && r.stderr.contains(twins[1]), r.stderr)
     XCTAssertEqual(count("users"), 0)
 
+    // A legacy email that a fido user already has is a conflict too, naming both.
+    let legacy = fido.mongoPython(
+      "u = db.user.find_one({'email': {'$regex': '^ '}}); print(u['_id'], u['email'].strip().lower())"
+    ).split(separator: " ").map(String.init)
+    let fidoUser =
+      fido.object([
+        "user", "create", "--name", "Already Here", "--email", legacy[1], "--balance", "0",
+      ])["id"] as! String
+    let taken = migrate()
+    XCTAssertEqual(taken.status, 4, taken.stderr)
+    XCTAssertTrue(
+      taken.stderr.split(separator: "\n").contains {
+        $0.hasPrefix("fido: user \(legacy[0]): ")
+          && $0.contains("already belongs to fido user \(fidoUser)")
+      }, taken.stderr)
+    XCTAssertEqual(count("users"), 1, "nothing was written")
+
     let other = try! FidoRunner()
     let m = generate(other, users: 5, transactions: 40, seed: 12, cases: "rounding")
     let rounding = (m["cases"] as? [String: [String]])?["rounding"] ?? []

@@ -268,7 +268,7 @@ public final class LegacyMigrator {
             LegacyProblems(
               label: "user \(id.hex)",
               reasons: [
-                "email \(CoreText.quoted(raw)) normalises to \(email), as user \(first.id.hex)'s \(CoreText.quoted(first.raw)) does; fido's emails are unique, so give one of them another email in the legacy data"
+                "email \(CoreText.quoted(raw)) normalises to \(CoreText.quoted(email)), as user \(first.id.hex)'s \(CoreText.quoted(first.raw)) does; fido's emails are unique, so give one of them another email in the legacy data"
               ]), conflict: true, note: note)
         } else {
           byEmail[email] = (id, raw)
@@ -320,7 +320,7 @@ public final class LegacyMigrator {
         LegacyProblems(
           label: "user \(legacy.hex)",
           reasons: [
-            "email \(email) already belongs to fido user \(id.hex); change one of them first"
+            "email \(CoreText.quoted(email)) already belongs to fido user \(id.hex); change one of them first"
           ]), conflict: true, note: note)
     }
   }
