@@ -477,6 +477,35 @@ final class MigrateLegacyTests: XCTestCase {
     XCTAssertEqual(fido.mongoPython(normalised), whole.mongoPython(normalised))
   }
 
+  /// A lost commit reply, a transient commit error and a dropped connection
+  /// on a batch's insert: the migration retries as MongoDB's transactions
+  /// spec says, or fails having written whole batches only; run again, it
+  /// ends exact either way.
+  func testBatchesSurviveCommitFaults() {
+    generate(users: 6, transactions: 250, seed: 41)
+    let faults = [
+      "'failCommands': ['commitTransaction'], 'errorCode': 91, 'errorLabels': ['UnknownTransactionCommitResult']",
+      "'failCommands': ['commitTransaction'], 'errorCode': 251, 'errorLabels': ['TransientTransactionError']",
+      "'failCommands': ['insert'], 'closeConnection': True",
+    ]
+    for (i, fault) in faults.enumerated() {
+      _ = fido.mongoPython(
+        "client.admin.command({'configureFailPoint': 'failCommand', 'mode': {'times': 1}, 'data': {\(fault), 'appName': 'fido'}}); print('ok')"
+      )
+      let r = migrate(["--batch-size", "100"])
+      _ = fido.mongoPython(
+        "client.admin.command({'configureFailPoint': 'failCommand', 'mode': 'off'}); print('ok')")
+      XCTAssertTrue([0, 1, 69, 75].contains(r.status), "fault \(i): \(r.status) \(r.stderr)")
+      let n = count("transactions")
+      XCTAssertEqual(n % 100 == 0 || n == 250, true, "whole batches only: \(n)")
+      checkClean()
+    }
+    _ = fido.mongoPython("client.admin.command({'killAllSessions': []}); print('ok')")
+    XCTAssertEqual(record(migrate())["reconciled"] as? Bool, true)
+    verifyMigrated(balanceIs: "opening")
+    checkClean()
+  }
+
   func testScrubRemovesLegacyPasswordsOnlyAfterACompleteMigration() {
     generate(users: 10, transactions: 100, seed: 31, cases: "local_phone")
     let partial = fido.run([
