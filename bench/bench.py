@@ -20,11 +20,23 @@ import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
 PY = sys.executable
 
 
 def log(msg):
     print(f"bench: {msg}", file=sys.stderr, flush=True)
+
+
+# Prints how many legacy users have a password to hash, removes the
+# passwords and drops fido's copy of the data.
+NO_PASSWORDS = """
+import pymongo, sys
+c = pymongo.MongoClient(sys.argv[1])
+print(c[sys.argv[2]].user.count_documents({'password': {'$exists': True, '$ne': ''}}))
+c.drop_database(sys.argv[3])
+c[sys.argv[2]].user.update_many({}, {'$unset': {'password': ''}})
+"""
 
 
 class Bench:
@@ -338,6 +350,7 @@ class Bench:
             measure=lambda label, cmd: self.timed_rss(cmd),
         )
         f, c, p = (self.med([x[0] for x in r[k]]) for k in ("fido", "C", "pymongo"))
+        self.import_rates = (lines / f * 1000, lines / c * 1000)
         fig = f"bulk import of {lines:,} lines for 1,000 users ({n} runs each)"
         self.add(fig, "C libmongoc insert_many, batches of 1000 (floor)", f"{lines / c * 1000:,.0f} lines/s ({c / 1000:.1f} s)")
         self.add(fig, "pymongo insert_many, batches of 1000", f"{lines / p * 1000:,.0f} lines/s ({p / 1000:.1f} s)", f"{c / p:.2f}× C")
@@ -381,6 +394,61 @@ class Bench:
             f"`fido txn import` of {lines:,} lines, one `-v` run: {wall / 1000:.1f} s wall, {total / 1000:.1f} s of it "
             f"waiting for commands ({parts}); the C floor sends only the inserts."
         )
+
+    def migrate_legacy(self):
+        """`db migrate-legacy` of the old service's data: 1,000 users and
+        `--legacy-transactions` transactions made by scripts/legacy_gen.py
+        (about 80% of the users have a password to hash). One run each: the
+        migration takes minutes on this server."""
+        n = self.a.legacy_transactions
+        w = self.work
+        t = time.perf_counter()
+        self.run_ok(
+            [PY, f"{ROOT}/scripts/legacy_gen.py", self.uri, "fb_legacy", "--users", "1000", "--transactions", str(n), "--seed", "1"],
+            stdout=f"{w}/legacy_manifest.json",
+        )
+        log(f"legacy data generated in {time.perf_counter() - t:.0f} s")
+        target = "fb_legacy_fido"
+        self.run_ok([PY, "-c", "import pymongo, sys; pymongo.MongoClient(sys.argv[1]).drop_database(sys.argv[2])", self.uri, target])
+        args = ("db", "migrate-legacy", "--from-db", "fb_legacy", "-o", "json")
+        dry_ms, dry_rss = self.timed_rss(self.fido_cmd(target, *args, "--dry-run"))
+        out = f"{w}/migrate.json"
+        ms, rss = self.timed_rss(self.fido_cmd(target, *args), stdout=out)
+        rec = json.load(open(out))
+        if rec.get("transactions_inserted") != n or not rec.get("reconciled"):
+            raise SystemExit(f"bench: the migration did not copy {n} transactions: {rec}")
+        again_ms, _ = self.timed_rss(self.fido_cmd(target, *args))
+        # The write path alone: the same data without passwords to hash.
+        self.run_ok([PY, "-c", NO_PASSWORDS, self.uri, "fb_legacy", target], stdout=f"{w}/hashed.txt")
+        hashed = int(open(f"{w}/hashed.txt").read())
+        bare_ms, bare_rss = self.timed_rss(self.fido_cmd(target, *args))
+        rate = n / ms * 1000
+        fig = f"`db migrate-legacy` of {n:,} legacy transactions for 1,000 users (1 run)"
+        ratio = ""
+        if hasattr(self, "import_rates"):
+            imp, floor = self.import_rates
+            self.add(fig, "`fido txn import` (from the import figure)", f"{imp:,.0f} lines/s")
+            ratio = f"{rate / imp:.2f}× import, {rate / floor:.2f}× C"
+        self.add(
+            fig,
+            f"fido: validation, password hashing, writes, read-back ({rss / 1024:.1f} MiB peak)",
+            f"{rate:,.0f} transactions/s ({ms / 1000:.1f} s)",
+            ratio,
+        )
+        bare = n / bare_ms * 1000
+        self.add(
+            fig,
+            f"fido, the same data without passwords: the write path alone ({bare_rss / 1024:.1f} MiB peak)",
+            f"{bare:,.0f} transactions/s ({bare_ms / 1000:.1f} s)",
+            f"{bare / self.import_rates[0]:.2f}× import" if hasattr(self, "import_rates") else "",
+        )
+        self.add(fig, f"`--dry-run` (reads and validates; {dry_rss / 1024:.1f} MiB peak)", f"{dry_ms / 1000:.1f} s")
+        self.notes.append(
+            f"`db migrate-legacy`: the {hashed} legacy passwords, hashed with scrypt as `user create` hashes "
+            f"(N = 2^15, 32 MiB, about 0.1 s of CPU each; on every CPU at once), account for about "
+            f"{(ms - bare_ms) / 1000:.0f} s of its {ms / 1000:.0f} s; the rest is mostly the server's."
+        )
+        self.add(fig, "run again (everything already migrated: skipped)", f"{again_ms / 1000:.1f} s")
 
     def round_trip_table(self):
         m = self.ids
@@ -456,12 +524,13 @@ def main():
     p.add_argument("--heavy-runs", type=int, default=int(os.environ.get("BENCH_HEAVY_RUNS", "3")))
     p.add_argument("--import-lines", type=int, default=int(os.environ.get("BENCH_IMPORT_LINES", "10000")))
     p.add_argument("--import-lines-max", type=int, default=100_000)
+    p.add_argument("--legacy-transactions", type=int, default=int(os.environ.get("BENCH_LEGACY_TRANSACTIONS", "100000")))
     p.add_argument("--only", default=os.environ.get("BENCH_ONLY", ""), help="comma-separated figures")
     a = p.parse_args()
     b = Bench(a)
     t0 = time.perf_counter()
     b.seed()
-    figures = ["startup", "one_shot", "analytics", "txn_add", "list_streaming", "bulk_import", "round_trip_table"]
+    figures = ["startup", "one_shot", "analytics", "txn_add", "list_streaming", "bulk_import", "migrate_legacy", "round_trip_table"]
     only = [f for f in a.only.split(",") if f]
     for name in figures:
         if only and name not in only:

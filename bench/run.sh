@@ -3,7 +3,8 @@
 # bench/bin, starts its own SecantusDB under .fido-data/bench, seeds it, runs
 # every figure with its contenders alternated, and writes the table to
 # bench/out/results.md. Stops only the server it started.
-#   BENCH_RUNS=20 BENCH_HEAVY_RUNS=3 BENCH_IMPORT_LINES=10000 BENCH_ONLY=one_shot,txn_add bench/run.sh
+#   BENCH_RUNS=20 BENCH_HEAVY_RUNS=3 BENCH_IMPORT_LINES=10000 BENCH_LEGACY_TRANSACTIONS=100000 \
+#     BENCH_ONLY=one_shot,txn_add bench/run.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD

@@ -4,14 +4,14 @@
 # The command path is written like "fido/user/create".
 function __fido_child -a path word
     switch "$path/$word"
-        case 'fido/user' 'fido/user/create' 'fido/user/list' 'fido/user/get' 'fido/user/update' 'fido/user/delete' 'fido/txn' 'fido/txn/add' 'fido/txn/list' 'fido/txn/get' 'fido/txn/update' 'fido/txn/delete' 'fido/txn/import' 'fido/analytics' 'fido/sms' 'fido/sms/list' 'fido/sms/retry' 'fido/audit' 'fido/audit/list' 'fido/audit/verify' 'fido/db' 'fido/db/init' 'fido/db/check' 'fido/doctor' 'fido/completion' 'fido/help' 'fido/version'
+        case 'fido/user' 'fido/user/create' 'fido/user/list' 'fido/user/get' 'fido/user/update' 'fido/user/delete' 'fido/txn' 'fido/txn/add' 'fido/txn/list' 'fido/txn/get' 'fido/txn/update' 'fido/txn/delete' 'fido/txn/import' 'fido/analytics' 'fido/sms' 'fido/sms/list' 'fido/sms/retry' 'fido/audit' 'fido/audit/list' 'fido/audit/verify' 'fido/db' 'fido/db/init' 'fido/db/check' 'fido/db/migrate-legacy' 'fido/doctor' 'fido/completion' 'fido/help' 'fido/version'
             echo "$path/$word"
     end
 end
 
 function __fido_takes_value -a path option
     switch "$path:$option"
-        case '*:--uri' '*:--db' '*:-o' '*:--output' '*:--env-file' '*:--timeout' 'fido/user/create:--name' 'fido/user/create:--email' 'fido/user/create:--phone' 'fido/user/create:--balance' 'fido/user/create:--currency' 'fido/user/list:--email' 'fido/user/list:--name-contains' 'fido/user/list:--limit' 'fido/user/list:--after' 'fido/user/update:--name' 'fido/user/update:--email' 'fido/user/update:--phone' 'fido/txn/add:--user' 'fido/txn/add:--amount' 'fido/txn/add:--type' 'fido/txn/add:--date' 'fido/txn/add:--key' 'fido/txn/list:--user' 'fido/txn/list:--since' 'fido/txn/list:--until' 'fido/txn/list:--type' 'fido/txn/list:--limit' 'fido/txn/list:--after' 'fido/txn/update:--amount' 'fido/txn/update:--type' 'fido/txn/update:--date' 'fido/txn/import:--format' 'fido/txn/import:--batch-size' 'fido/analytics:--since' 'fido/analytics:--until' 'fido/sms/list:--status' 'fido/sms/list:--limit' 'fido/sms/retry:--limit' 'fido/audit/list:--user' 'fido/audit/list:--txn' 'fido/audit/list:--since' 'fido/audit/list:--until' 'fido/audit/list:--limit' 'fido/audit/list:--after' 'fido/audit/verify:--user'
+        case '*:--uri' '*:--db' '*:-o' '*:--output' '*:--env-file' '*:--timeout' 'fido/user/create:--name' 'fido/user/create:--email' 'fido/user/create:--phone' 'fido/user/create:--balance' 'fido/user/create:--currency' 'fido/user/list:--email' 'fido/user/list:--name-contains' 'fido/user/list:--limit' 'fido/user/list:--after' 'fido/user/update:--name' 'fido/user/update:--email' 'fido/user/update:--phone' 'fido/txn/add:--user' 'fido/txn/add:--amount' 'fido/txn/add:--type' 'fido/txn/add:--date' 'fido/txn/add:--key' 'fido/txn/list:--user' 'fido/txn/list:--since' 'fido/txn/list:--until' 'fido/txn/list:--type' 'fido/txn/list:--limit' 'fido/txn/list:--after' 'fido/txn/update:--amount' 'fido/txn/update:--type' 'fido/txn/update:--date' 'fido/txn/import:--format' 'fido/txn/import:--batch-size' 'fido/analytics:--since' 'fido/analytics:--until' 'fido/sms/list:--status' 'fido/sms/list:--limit' 'fido/sms/retry:--limit' 'fido/audit/list:--user' 'fido/audit/list:--txn' 'fido/audit/list:--since' 'fido/audit/list:--until' 'fido/audit/list:--limit' 'fido/audit/list:--after' 'fido/audit/verify:--user' 'fido/db/migrate-legacy:--from-db' 'fido/db/migrate-legacy:--currency' 'fido/db/migrate-legacy:--balance-is' 'fido/db/migrate-legacy:--batch-size'
             return 0
     end
     return 1
@@ -66,6 +66,8 @@ function __fido_value_letters -a path
         case 'fido/db/init'
             echo o
         case 'fido/db/check'
+            echo o
+        case 'fido/db/migrate-legacy'
             echo o
         case 'fido/doctor'
             echo o
@@ -168,7 +170,7 @@ complete -c fido -n '__fido_at fido' -a 'txn' -d 'Record, list, correct and impo
 complete -c fido -n '__fido_at fido' -a 'analytics' -d 'Show a user\'s transaction analytics and credit score'
 complete -c fido -n '__fido_at fido' -a 'sms' -d 'List and resend SMS alerts'
 complete -c fido -n '__fido_at fido' -a 'audit' -d 'Show and verify the history of every change'
-complete -c fido -n '__fido_at fido' -a 'db' -d 'Create indexes and check statistics'
+complete -c fido -n '__fido_at fido' -a 'db' -d 'Create indexes, check statistics, take over the old service\'s data'
 complete -c fido -n '__fido_at fido' -a 'doctor' -d 'Check the connection, server version, topology, indexes and SMS settings'
 complete -c fido -n '__fido_at fido' -a 'completion' -d 'Print a shell completion script'
 complete -c fido -n '__fido_at fido' -a 'help' -d 'Show help for a command'
@@ -286,11 +288,22 @@ complete -c fido -n '__fido_at fido/audit/verify' -l 'user' -x -a '(__fido_email
 # fido db
 complete -c fido -n '__fido_at fido/db' -a 'init' -d 'Create or update the indexes (idempotent)'
 complete -c fido -n '__fido_at fido/db' -a 'check' -d 'Recompute balances and statistics from transactions'
+complete -c fido -n '__fido_at fido/db' -a 'migrate-legacy' -d 'Copy the old FastAPI service\'s users and transactions into fido'
 
 # fido db init
 
 # fido db check
 complete -c fido -n '__fido_at fido/db/check' -l 'repair' -d 'Fix the drift found'
+
+# fido db migrate-legacy
+complete -c fido -n '__fido_at fido/db/migrate-legacy' -l 'from-db' -x -d 'Database holding the legacy collections (default: the --db database)'
+complete -c fido -n '__fido_at fido/db/migrate-legacy' -l 'currency' -x -d 'Currency of every migrated user (default: FIDO_CURRENCY, else GHS)'
+complete -c fido -n '__fido_at fido/db/migrate-legacy' -l 'balance-is' -x -a 'opening current' -d 'Legacy balance is the opening balance, or the current one after its transactions'
+complete -c fido -n '__fido_at fido/db/migrate-legacy' -l 'round' -d 'Round amounts with more decimals than the currency half-even'
+complete -c fido -n '__fido_at fido/db/migrate-legacy' -l 'skip-invalid' -d 'Migrate the valid rest and list what was left'
+complete -c fido -n '__fido_at fido/db/migrate-legacy' -l 'dry-run' -d 'Validate and report, writing nothing'
+complete -c fido -n '__fido_at fido/db/migrate-legacy' -l 'scrub-legacy-passwords' -d 'After a complete migration, remove the legacy users\' plain-text passwords'
+complete -c fido -n '__fido_at fido/db/migrate-legacy' -l 'batch-size' -x -d 'Transactions per atomic batch, 1-100000'
 
 # fido doctor
 

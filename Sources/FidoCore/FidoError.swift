@@ -137,7 +137,7 @@ public enum ExitStatus {
     Entry(
       codes: "130, 143", name: "interrupted",
       meaning:
-        "txn import was interrupted by SIGINT or SIGTERM after its current batch; the batches written are complete and named on stderr, and running the same import again finishes it when every line has a key."
+        "txn import or db migrate-legacy was interrupted by SIGINT or SIGTERM after its current batch; the batches written are complete and named on stderr. Running the same migration again finishes it; running the same import again finishes it when every line has a key."
     ),
   ]
 

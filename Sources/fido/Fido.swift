@@ -72,6 +72,7 @@ enum Fido {
     case .auditVerify: try AuditVerify.run(ctx)
     case .dbInit: try DBInit.run(ctx)
     case .dbCheck: try DBCheck.run(ctx)
+    case .dbMigrateLegacy: try DBMigrateLegacy.run(ctx)
     case .doctor: try Doctor.run(ctx)
     case .completion: try CompletionCommand.run(ctx)
     case .help:

@@ -239,7 +239,7 @@ public struct Config: Sendable, Equatable {
   }
 
   /// MongoDB database names: 1–63 bytes, none of `/\. "$*<>:|?` or NUL.
-  private static func checkedDB(_ name: String, origin: String) throws(FidoError) -> String {
+  public static func checkedDB(_ name: String, origin: String) throws(FidoError) -> String {
     let forbidden = Set("/\\. \"$*<>:|?\0".utf8)
     guard !name.isEmpty, name.utf8.count < 64, !name.utf8.contains(where: forbidden.contains) else {
       throw .config(

@@ -84,19 +84,7 @@ extension FidoStore {
   public func createUser(_ new: NewUser, now: Int64) throws(FidoError) -> User {
     try ensureIndexes()
     let id = ids.next(nowMs: now)
-    var doc: Document = [
-      "_id": .objectID(id),
-      "name": .string(new.name),
-      "email": .string(new.email),
-    ]
-    if let phone = new.phone { doc["phone"] = .string(phone) }
-    if let hash = new.passwordHash { doc["password_hash"] = .string(hash) }
-    doc["currency"] = .string(new.currency.code)
-    doc["opening_balance"] = .int64(new.openingBalance)
-    doc["balance"] = .int64(new.openingBalance)
-    doc["stats"] = .document(UserStats().document)
-    doc["created_at"] = .date(now)
-    doc["updated_at"] = .date(now)
+    var doc = Self.userDocument(id: id, new, createdAt: now, now: now)
     let (entries, head) = auditEntries(
       [
         AuditDraft(
@@ -114,6 +102,25 @@ extension FidoStore {
       try insertAudit(entries, session: session)
     }
     return try User(doc)
+  }
+
+  /// A new user's document as `user create` and `db migrate-legacy` store
+  /// it: balance at the opening balance, no transactions counted yet.
+  static func userDocument(id: ObjectID, _ new: NewUser, createdAt: Int64, now: Int64) -> Document {
+    var doc: Document = [
+      "_id": .objectID(id),
+      "name": .string(new.name),
+      "email": .string(new.email),
+    ]
+    if let phone = new.phone { doc["phone"] = .string(phone) }
+    if let hash = new.passwordHash { doc["password_hash"] = .string(hash) }
+    doc["currency"] = .string(new.currency.code)
+    doc["opening_balance"] = .int64(new.openingBalance)
+    doc["balance"] = .int64(new.openingBalance)
+    doc["stats"] = .document(UserStats().document)
+    doc["created_at"] = .date(createdAt)
+    doc["updated_at"] = .date(now)
+    return doc
   }
 
   /// `withDays` reads the day counters (`stats.days`) too.

@@ -6,7 +6,7 @@ enum CommandID: String, CaseIterable, Sendable {
   case analytics
   case smsList, smsRetry
   case auditList, auditVerify
-  case dbInit, dbCheck
+  case dbInit, dbCheck, dbMigrateLegacy
   case doctor
   case completion
   case help

@@ -420,7 +420,7 @@ enum CommandTable {
     ])
 
   static let dbCommands = CommandSpec(
-    "db", abstract: "Create indexes and check statistics",
+    "db", abstract: "Create indexes, check statistics, take over the old service's data",
     examples: ["fido db init"],
     children: [
       CommandSpec(
@@ -440,6 +440,60 @@ enum CommandTable {
         examples: ["fido db check", "fido db check --repair"],
         options: [OptionSpec("repair", help: "Fix the drift found")],
         id: .dbCheck),
+      CommandSpec(
+        "migrate-legacy",
+        abstract: "Copy the old FastAPI service's users and transactions into fido",
+        discussion: """
+          Reads the old service's 'user' and 'transaction' collections (in --from-db, \
+          default the database fido uses) and writes fido's users and transactions, \
+          keeping every ObjectId. Amounts are the shortest decimal of each stored \
+          double, taken exactly; one with more decimals than the currency has is \
+          invalid unless --round rounds it half-even (each rounding is listed). Emails \
+          are normalised; plain-text passwords are hashed as 'user create' hashes \
+          them. Everything is validated first: each invalid document or conflict is \
+          reported as 'user ID: reason' or 'transaction ID: reason', nothing is \
+          written, and fido exits 65 (4 for conflicts only), unless --skip-invalid \
+          migrates the rest and lists what it left. Then it writes in batches, each \
+          one transaction, with statistics recomputed from the migrated \
+          transactions and their SMS alerts skipped (migrated). A run stopped at any \
+          point can be run again: what is already in fido with the same data is \
+          skipped, other data is a conflict. The result record goes to stdout and \
+          ends with a reconciliation (legacy, migrated and skipped counts and sums); \
+          fido exits 1 if the sums do not agree. The legacy collections are left as \
+          they are, except that --scrub-legacy-passwords removes their passwords \
+          once the migration is complete.
+          """,
+        examples: [
+          "fido db migrate-legacy --dry-run --from-db fastapi",
+          "fido db migrate-legacy --from-db fastapi --balance-is current --round",
+          "fido db migrate-legacy --from-db fastapi --scrub-legacy-passwords",
+        ],
+        options: [
+          OptionSpec(
+            "from-db", value: "NAME",
+            help: "Database holding the legacy collections (default: the --db database)"),
+          OptionSpec(
+            "currency", value: "CODE",
+            help: "Currency of every migrated user (default: FIDO_CURRENCY, else GHS)"),
+          OptionSpec(
+            "balance-is", value: "WHICH",
+            help:
+              "Legacy balance is the opening balance, or the current one after its transactions",
+            default: MigrateOptions.BalanceIs.opening.rawValue,
+            allowed: MigrateOptions.BalanceIs.allCases.map(\.rawValue)),
+          OptionSpec(
+            "round", help: "Round amounts with more decimals than the currency half-even"),
+          OptionSpec("skip-invalid", help: "Migrate the valid rest and list what was left"),
+          OptionSpec("dry-run", help: "Validate and report, writing nothing"),
+          OptionSpec(
+            "scrub-legacy-passwords",
+            help: "After a complete migration, remove the legacy users' plain-text passwords"),
+          OptionSpec(
+            "batch-size", value: "N",
+            help: "Transactions per atomic batch, 1-\(ImportOptions.maxBatchSize)",
+            default: String(ImportOptions.defaultBatchSize)),
+        ],
+        id: .dbMigrateLegacy),
     ])
 
   static let doctorCommand = CommandSpec(
