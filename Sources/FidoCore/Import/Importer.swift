@@ -172,7 +172,7 @@ public final class Importer {
       // A JSON number is read from its literal text, never through a Double
       // (`2.15e1` and `-5` are refused by the same grammar).
       case .text(let s)?, .number(let s)?:
-        amount = try Money.parse(s, currency: user.currency).minor
+        amount = try Money.minorUnits(s, currency: user.currency)
       default: return bad("missing 'amount'")
       }
       guard let typeText = text("type") else { return bad("missing 'type' (credit or debit)") }

@@ -229,7 +229,7 @@ extension FidoStore {
       let old = try Transaction(found)
       let amount =
         try changes.amount.map { text throws(FidoError) in
-          try Money.parse(text, currency: old.currency).minor
+          try Money.minorUnits(text, currency: old.currency)
         } ?? old.amount
       let type = changes.type ?? old.type
       let date = changes.date ?? old.date
