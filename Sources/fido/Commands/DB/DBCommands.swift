@@ -24,12 +24,19 @@ enum DBCheck {
     let repair = ctx.invocation.flag("repair")
     let store = try ctx.store()
     let out = try ctx.listRenderer()
+    var unrepairable = 0
     let drifts = try store.check(repair: repair, now: ctx.clock()) { drift in
       var o = drift.out
-      if repair { o.append("repaired", .bool(true)) }
+      if repair { o.append("repaired", .bool(drift.repairable)) }
+      if !drift.repairable { unrepairable += 1 }
       out.write(o)
     }
     out.finish()
+    if unrepairable > 0 {
+      throw .invalidData(
+        "\(unrepairable) figure(s) cannot be recomputed into what fido stores (past the Int64 limit, or from amounts that are not integers); they were left as they are: correct the transactions they come from"
+      )
+    }
     if drifts > 0 && !repair {
       throw .failure(
         "\(drifts) figure(s) drifted from the transactions; run 'fido db check --repair' to fix them"
