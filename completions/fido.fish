@@ -187,7 +187,7 @@ complete -c fido -n '__fido_at fido/user' -a 'delete' -d 'Delete a user'
 complete -c fido -n '__fido_at fido/user/create' -l 'name' -x -d 'Full name, 1-200 characters'
 complete -c fido -n '__fido_at fido/user/create' -l 'email' -x -d 'Email address, unique among users'
 complete -c fido -n '__fido_at fido/user/create' -l 'phone' -x -d 'Mobile number for SMS alerts, e.g. +233201234567'
-complete -c fido -n '__fido_at fido/user/create' -l 'balance' -x -d 'Opening balance, e.g. 1000 or 21.50'
+complete -c fido -n '__fido_at fido/user/create' -l 'balance' -x -d 'Opening balance, e.g. 1000 or 21.50 (GHS: at most 9999999999999.99)'
 complete -c fido -n '__fido_at fido/user/create' -l 'currency' -x -d 'ISO 4217 currency code of the account'
 complete -c fido -n '__fido_at fido/user/create' -l 'password-stdin' -d 'Read the password from stdin (all of it, one trailing newline removed, 8-1024 characters)'
 
@@ -223,7 +223,7 @@ complete -c fido -n '__fido_at fido/txn' -a 'import' -d 'Import transactions fro
 
 # fido txn add
 complete -c fido -n '__fido_at fido/txn/add' -l 'user' -x -a '(__fido_emails)' -d 'The user\'s id or email'
-complete -c fido -n '__fido_at fido/txn/add' -l 'amount' -x -d 'Positive amount, e.g. 21.50'
+complete -c fido -n '__fido_at fido/txn/add' -l 'amount' -x -d 'Positive amount, e.g. 21.50 (GHS: at most 9999999999999.99)'
 complete -c fido -n '__fido_at fido/txn/add' -l 'type' -x -a 'credit debit' -d 'Credit or debit the balance'
 complete -c fido -n '__fido_at fido/txn/add' -l 'date' -x -d 'When it happened'
 complete -c fido -n '__fido_at fido/txn/add' -l 'key' -x -d 'Idempotency key, 1-128 printable characters, scoped to the user'

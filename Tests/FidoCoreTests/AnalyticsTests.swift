@@ -15,7 +15,9 @@ final class AnalyticsTests: XCTestCase {
       (Int64.max / 2, Int64.max, 0), (Int64.max / 2 + 1, Int64.max, 1), (Int64.min, Int64.max, -1),
     ]
     for (total, count, expected) in cases {
-      XCTAssertEqual(Analytics.average(total: total, count: count), expected, "\(total)/\(count)")
+      XCTAssertEqual(
+        Analytics.average(total: Int128(total), count: Int128(count)), Int128(expected),
+        "\(total)/\(count)")
     }
   }
 
@@ -29,7 +31,9 @@ final class AnalyticsTests: XCTestCase {
         if twice - q * 2 * count < 0 { q -= 1 }  // floor
         let rem2 = twice - q * 2 * count  // in [0, 2count)
         let expected = rem2 > count || (rem2 == count && q % 2 != 0) ? q + 1 : q
-        XCTAssertEqual(Analytics.average(total: total, count: count), expected, "\(total)/\(count)")
+        XCTAssertEqual(
+          Analytics.average(total: Int128(total), count: Int128(count)), Int128(expected),
+          "\(total)/\(count)")
       }
     }
   }
@@ -108,7 +112,8 @@ final class AnalyticsTests: XCTestCase {
     XCTAssertEqual(factors(high)["activity"]?.value, "1.0000")
     // Totals at Int64.max: net_flow exactly one half, no overflow.
     let huge = CreditScore.compute(
-      creditTotal: .max, debitTotal: .max, balance: .max, count: 100, firstMs: .min, lastMs: .max)
+      creditTotal: Int128(Int64.max), debitTotal: Int128(Int64.max), balance: .max, count: 100,
+      firstMs: .min, lastMs: .max)
     XCTAssertEqual(factors(huge)["net_flow"]?.value, "0.5000")
     XCTAssertEqual(factors(huge)["balance_cover"]?.value, "1.0000")
     XCTAssertEqual(factors(huge)["tenure"]?.value, "1.0000")

@@ -11,15 +11,17 @@ final class MoneyTests: XCTestCase {
     let cases: [(String, Currency, Int64)] = [
       ("21", ghs, 2100), ("21.5", ghs, 2150), ("21.50", ghs, 2150), ("007.5", ghs, 750),
       ("0.01", ghs, 1), ("1", ghs, 100), ("0000000000000000000000000021.50", ghs, 2150),
-      ("92233720368547758.07", ghs, Int64.max),
-      ("92233720368547758", ghs, 9_223_372_036_854_775_800),
-      ("21", jpy, 21), ("9223372036854775807", jpy, Int64.max), ("1", jpy, 1),
-      ("1.234", kwd, 1234), ("1.2", kwd, 1200), ("9223372036854775.807", kwd, Int64.max),
-      ("1.2345", clf, 12345), ("0.0001", clf, 1),
+      // The limit, 10^15 − 1 minor units, in each shape of currency.
+      ("9999999999999.99", ghs, 999_999_999_999_999),
+      ("0009999999999999.9", ghs, 999_999_999_999_990),
+      ("21", jpy, 21), ("999999999999999", jpy, 999_999_999_999_999), ("1", jpy, 1),
+      ("1.234", kwd, 1234), ("1.2", kwd, 1200), ("999999999999.999", kwd, 999_999_999_999_999),
+      ("1.2345", clf, 12345), ("0.0001", clf, 1), ("99999999999.9999", clf, 999_999_999_999_999),
     ]
     for (text, currency, minor) in cases {
       let m = try Money.parse(text, currency: currency)
-      XCTAssertEqual(m.minor, minor, "\(text) \(currency.code)")
+      XCTAssertEqual(m.minor, Int128(minor), "\(text) \(currency.code)")
+      XCTAssertEqual(try Money.minorUnits(text, currency: currency), minor)
       XCTAssertEqual(m.currency, currency)
     }
   }
@@ -79,12 +81,16 @@ final class MoneyTests: XCTestCase {
       coreError { try Money.parse("2\u{1B}[2J", currency: ghs) }!.message.contains("\\u{1b}"))
   }
 
-  func testOverflowNearInt64Max() {
+  func testAmountLimit() {
     let cases: [(String, Currency)] = [
-      ("92233720368547758.08", ghs), ("92233720368547759", ghs), ("100000000000000000", ghs),
-      ("9223372036854775808", jpy), ("99999999999999999999", jpy),
-      ("9223372036854775.808", kwd), ("9223372036854776", kwd),
-      ("922337203685477.5808", clf), ("922337203685478", clf),
+      // Just past 10^15 − 1 minor units.
+      ("10000000000000", ghs), ("10000000000000.00", ghs),
+      ("1000000000000000", jpy), ("1000000000000.000", kwd), ("100000000000.0000", clf),
+      // The old Int64 edge, and far past it: refused, not wrapped or trapped.
+      ("92233720368547758.07", ghs), ("92233720368547758.08", ghs), ("92233720368547759", ghs),
+      ("9223372036854775807", jpy), ("9223372036854775808", jpy), ("99999999999999999999", jpy),
+      ("9223372036854775.808", kwd), ("922337203685477.5808", clf),
+      (String(repeating: "9", count: 400), ghs), (String(repeating: "9", count: 400) + ".99", ghs),
     ]
     for (text, currency) in cases {
       let e = coreError { try Money.parse(text, currency: currency) }
@@ -92,13 +98,16 @@ final class MoneyTests: XCTestCase {
       XCTAssertTrue(e?.message.contains("is too large") ?? false, e?.message ?? "accepted \(text)")
     }
     XCTAssertEqual(
-      coreError { try Money.parse("92233720368547758.08", currency: ghs) },
-      .invalidData(
-        "amount '92233720368547758.08' is too large: at most GHS 92,233,720,368,547,758.07"))
+      coreError { try Money.parse("92233720368547758.07", currency: ghs) },
+      .invalidData("amount '92233720368547758.07' is too large: at most GHS 9,999,999,999,999.99"))
+    XCTAssertEqual(
+      coreError { try Money.parse("1000000000000000", currency: jpy, allowZero: true) },
+      .invalidData("amount '1000000000000000' is too large: at most JPY 999,999,999,999,999"))
+    XCTAssertEqual(Money.maxMinor, 999_999_999_999_999)
   }
 
   func testFormatting() {
-    let cases: [(Int64, Currency, String, String)] = [
+    let cases: [(Int128, Currency, String, String)] = [
       (123_450, ghs, "1234.50", "GHS 1,234.50"),
       (-123_450, ghs, "-1234.50", "GHS -1,234.50"),
       (0, ghs, "0.00", "GHS 0.00"),
@@ -108,13 +117,24 @@ final class MoneyTests: XCTestCase {
       (99_999, ghs, "999.99", "GHS 999.99"),
       (100_000_000, ghs, "1000000.00", "GHS 1,000,000.00"),
       (112_100, ghs, "1121.00", "GHS 1,121.00"),
-      (Int64.min, ghs, "-92233720368547758.08", "GHS -92,233,720,368,547,758.08"),
-      (Int64.max, ghs, "92233720368547758.07", "GHS 92,233,720,368,547,758.07"),
-      (Int64.max, jpy, "9223372036854775807", "JPY 9,223,372,036,854,775,807"),
-      (Int64.min, jpy, "-9223372036854775808", "JPY -9,223,372,036,854,775,808"),
+      (Int128(Int64.min), ghs, "-92233720368547758.08", "GHS -92,233,720,368,547,758.08"),
+      (Int128(Int64.max), ghs, "92233720368547758.07", "GHS 92,233,720,368,547,758.07"),
+      (Int128(Int64.max), jpy, "9223372036854775807", "JPY 9,223,372,036,854,775,807"),
+      (Int128(Int64.min), jpy, "-9223372036854775808", "JPY -9,223,372,036,854,775,808"),
       (999, jpy, "999", "JPY 999"),
       (1000, jpy, "1000", "JPY 1,000"),
       (-1000, jpy, "-1000", "JPY -1,000"),
+      // Sums of Int64 figures (analytics, db check) are Int128.
+      (Int128(Int64.max) * 2, ghs, "184467440737095516.14", "GHS 184,467,440,737,095,516.14"),
+      (Int128(Int64.min) * 3, ghs, "-276701161105643274.24", "GHS -276,701,161,105,643,274.24"),
+      (
+        .max, jpy, "170141183460469231731687303715884105727",
+        "JPY 170,141,183,460,469,231,731,687,303,715,884,105,727"
+      ),
+      (
+        .min, ghs, "-1701411834604692317316873037158841057.28",
+        "GHS -1,701,411,834,604,692,317,316,873,037,158,841,057.28"
+      ),
       (1, kwd, "0.001", "KWD 0.001"),
       (1_234_567, kwd, "1234.567", "KWD 1,234.567"),
       (12345, clf, "1.2345", "CLF 1.2345"),
@@ -131,7 +151,7 @@ final class MoneyTests: XCTestCase {
     for currency in [ghs, jpy, kwd, clf] {
       for _ in 0..<300 {
         let minor =
-          Int64.random(in: 1...Int64.max, using: &rng) >> Int64.random(in: 0...62, using: &rng)
+          Int64.random(in: 1...Money.maxMinor, using: &rng) >> Int64.random(in: 0...50, using: &rng)
         let m = Money(minor: max(minor, 1), currency: currency)
         XCTAssertEqual(try Money.parse(m.plain, currency: currency), m)
       }

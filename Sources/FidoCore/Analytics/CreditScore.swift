@@ -15,8 +15,8 @@
 ///
 /// score = 1 + 4 × (0.40·net_flow + 0.30·balance_cover + 0.15·activity + 0.15·tenure)
 ///
-/// Each factor is computed in basis points (1/10000) rounded down, with
-/// 128-bit intermediates so totals near Int64.max are exact; the score is
+/// Each factor is computed in basis points (1/10000) rounded down, exactly
+/// for any totals (Int128 sums of Int64 figures, 256-bit products); the score is
 /// rounded half-even to one decimal. Ratios rather than amounts make the
 /// score independent of the currency and of how rich the customer is: a
 /// customer who saves GHS 50 a week for a year scores as well as one who
@@ -32,15 +32,15 @@ public enum CreditScore {
   /// transactions. Amounts are in minor units; `firstMs` and
   /// `lastMs` are the dates of the first and last transactions.
   public static func compute(
-    creditTotal: Int64, debitTotal: Int64, balance: Int64, count: Int64, firstMs: Int64?,
+    creditTotal: Int128, debitTotal: Int128, balance: Int64, count: Int128, firstMs: Int64?,
     lastMs: Int64?
   ) -> OutValue {
     guard count > 0 else { return .nullObject(keys: keys) }
-    let credit = UInt64(max(creditTotal, 0))
-    let debit = UInt64(max(debitTotal, 0))
+    let credit = UInt128(max(creditTotal, 0))
+    let debit = UInt128(max(debitTotal, 0))
 
     // net_flow: share of the money moved that came in.
-    let moved = credit + debit  // ≤ 2·Int64.max < UInt64.max
+    let moved = credit + debit  // ≤ 2·Int128.max < UInt128.max
     let netFlow: UInt64 = moved == 0 ? 5000 : ratioBP(credit, moved)
     let netDetail =
       moved == 0
@@ -57,7 +57,7 @@ public enum CreditScore {
       cover = 0
       coverDetail = "the balance is zero or negative"
     } else {
-      cover = ratioBP(min(UInt64(balance), debit), debit)
+      cover = ratioBP(min(UInt128(balance), debit), debit)
       coverDetail =
         cover == 10000
         ? "the balance covers all debits so far"
@@ -65,7 +65,7 @@ public enum CreditScore {
     }
 
     // activity: enough transactions to judge; full marks at 100.
-    let capped = min(count, 100)
+    let capped = Int64(min(count, 100))
     let activity = UInt64(capped) * 100
     let activityDetail = "\(count) transaction\(count == 1 ? "" : "s") (full marks at 100)"
 
@@ -96,10 +96,11 @@ public enum CreditScore {
     return .object(OutObject(Array(zip(keys, values))))
   }
 
-  /// floor(a × 10000 / b) for a ≤ b, b > 0, exact over the full UInt64 range.
-  static func ratioBP(_ a: UInt64, _ b: UInt64) -> UInt64 {
+  /// floor(a × 10000 / b) for a ≤ b, b > 0, exact over the full UInt128 range.
+  static func ratioBP(_ a: UInt128, _ b: UInt128) -> UInt64 {
     let product = a.multipliedFullWidth(by: 10000)
-    return b.dividingFullWidth(product).quotient  // a ≤ b ⇒ quotient ≤ 10000, no trap
+    // a ≤ b ⇒ quotient ≤ 10000: no trap, and it fits UInt64.
+    return UInt64(b.dividingFullWidth(product).quotient)
   }
 
   private static func halfEven(_ n: UInt64, _ d: UInt64) -> UInt64 {

@@ -43,16 +43,20 @@ enum AuditState {
     return d
   }
 
-  /// Figures after an effect (the same arithmetic as the `$inc` that applies it).
+  /// Figures after an effect (the same arithmetic as the `$inc` that applies
+  /// it), added in Int128. A figure past Int64 is clamped: the guarded user
+  /// write that would carry it is refused, so no entry ever records one.
   static func figures(_ before: Document, plus e: StatsEffect) -> Document {
-    func v(_ k: String) -> Int64 { before[k]?.int64Value ?? 0 }
+    func v(_ k: String, _ delta: Int128) -> BSONValue {
+      .int64(Int64(clamping: Int128(before[k]?.int64Value ?? 0) + delta))
+    }
     let c = e.counters
     return [
-      "balance": .int64(v("balance") &+ e.balance), "count": .int64(v("count") &+ c.count),
-      "credit_count": .int64(v("credit_count") &+ c.creditCount),
-      "debit_count": .int64(v("debit_count") &+ c.debitCount),
-      "credit_total": .int64(v("credit_total") &+ c.creditTotal),
-      "debit_total": .int64(v("debit_total") &+ c.debitTotal),
+      "balance": v("balance", e.balance), "count": v("count", c.count),
+      "credit_count": v("credit_count", c.creditCount),
+      "debit_count": v("debit_count", c.debitCount),
+      "credit_total": v("credit_total", c.creditTotal),
+      "debit_total": v("debit_total", c.debitTotal),
     ]
   }
 

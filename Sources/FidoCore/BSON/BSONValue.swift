@@ -28,6 +28,15 @@ public indirect enum BSONValue: Sendable, Equatable {
     default: nil
     }
   }
+  /// The value as an Int64 only when it is an Int32 or an Int64: what a
+  /// server-side `$sum` that overflowed (a double) must never pass for.
+  public var exactInt64: Int64? {
+    switch self {
+    case .int32(let v): Int64(v)
+    case .int64(let v): v
+    default: nil
+    }
+  }
   public var stringValue: String? { if case .string(let s) = self { s } else { nil } }
   public var objectIDValue: ObjectID? { if case .objectID(let o) = self { o } else { nil } }
   public var documentValue: Document? { if case .document(let d) = self { d } else { nil } }

@@ -117,6 +117,11 @@ public final class Importer {
   private var name = ""
   /// What the write pass committed: after a failure, what to report.
   public private(set) var written = ImportWritten()
+  /// Per user: the stored figures and what the input adds to them (Int128).
+  private var headroom: [ObjectID: Headroom] = [:]
+  /// The per-user effects of a batch whose guarded update matched nothing:
+  /// diagnosed once its transaction is aborted.
+  private var refusedBatch: [(ObjectID, StatsEffect)]?
 
   public init(store: FidoStore, options: ImportOptions, now: Int64) {
     self.store = store
@@ -177,11 +182,12 @@ public final class Importer {
     let filter: Document =
       branches.count == 1 ? branches[0] : ["$or": .array(branches.map { .document($0) })]
     let cursor = try store.mongo { () throws(MongoError) in
-      try store.users.find(filter, projection: User.projection)
+      try store.users.find(filter, projection: Headroom.projection)
     }
     while let doc = try store.mongo({ () throws(MongoError) in try cursor.next() }) {
       let user = try User(doc)
       users[user.id] = user
+      headroom[user.id] = Headroom(user: user, doc)
       refs[.id(user.id)] = user.id
       refs[.email(user.email)] = user.id
     }
@@ -209,7 +215,7 @@ public final class Importer {
       // A JSON number is read from its literal text, never through a Double
       // (`2.15e1` and `-5` are refused by the same grammar).
       case .text(let s)?, .number(let s)?:
-        amount = try Money.parse(s, currency: user.currency).minor
+        amount = try Money.minorUnits(s, currency: user.currency)
       default: return bad("missing 'amount'")
       }
       guard let typeText = text("type") else { return bad("missing 'type' (credit or debit)") }
@@ -252,6 +258,8 @@ public final class Importer {
     var bad = 0
     var seenKeys: [KeyUse: (amount: Int64, type: TxnType, date: Int64?, line: Int)] = [:]
     var keyed: [ImportLine] = []
+    /// Lines that parsed but were refused (keys used with other data).
+    var refusedLines = Set<Int>()
 
     func report(_ e: ImportLineError) {
       bad += 1
@@ -259,7 +267,10 @@ public final class Importer {
     }
     func checkStoredKeys() throws(FidoError) {
       let (conflicts, matches) = try compareStoredKeys(keyed)
-      for e in conflicts { report(e) }
+      for e in conflicts {
+        report(e)
+        refusedLines.insert(e.line)
+      }
       alreadyStored.formUnion(matches)
       keyed.removeAll(keepingCapacity: true)
     }
@@ -277,6 +288,7 @@ public final class Importer {
       case .failure(let e): report(e)
       case .success(let line):
         guard let key = line.key else {
+          headroom[line.user]!.add(line)
           summary.inserted += 1
           continue
         }
@@ -292,16 +304,24 @@ public final class Importer {
                 line: line.line,
                 reason:
                   "key \(CoreText.quoted(key)) was used on line \(earlier.line) with other data"))
+            refusedLines.insert(line.line)
           }
           continue
         }
         seenKeys[use] = (line.amount, line.type, line.dateGiven ? line.date : nil, line.line)
+        // Counted even if its key turns out to be stored already: an upper
+        // bound, made exact below for the users it puts at risk.
+        headroom[line.user]!.add(line)
         keyed.append(line)
         summary.inserted += 1
         if keyed.count >= Self.keyCheckChunk { try checkStoredKeys() }
       }
     }
     try checkStoredKeys()
+    let atRisk = Set(headroom.filter { !$0.value.surelyFits }.keys)
+    if !atRisk.isEmpty {
+      for e in try checkLimits(path: path, users: atRisk, skipping: refusedLines) { report(e) }
+    }
     if bad > 0 {
       throw .invalidData(
         "\(bad) bad line(s) in the input; nothing was written. Fix them and import again")
@@ -369,6 +389,44 @@ public final class Importer {
       if let k = t.key { out[KeyUse(user: t.userID, key: k)] = t }
     }
     return out
+  }
+
+  /// The lines of `users` that would take one of the user's stored figures
+  /// (balance, counters, day counters) out of Int64, in input order: each
+  /// line's effect is added in Int128 to the figures as the earlier good
+  /// lines leave them. Runs only for users whose input could overflow at
+  /// all, so an ordinary import does not read its input a fourth time.
+  private func checkLimits(path: String, users atRisk: Set<ObjectID>, skipping refused: Set<Int>)
+    throws(FidoError) -> [ImportLineError]
+  {
+    var figures: [ObjectID: Document] = [:]
+    let ids = atRisk.map { BSONValue.objectID($0) }
+    let cursor = try store.mongo { () throws(MongoError) in
+      try store.users.find(["_id": ["$in": .array(ids)]], projection: User.projectionWithDays)
+    }
+    while let doc = try store.mongo({ () throws(MongoError) in try cursor.next() }) {
+      if let id = doc["_id"]?.objectIDValue { figures[id] = doc }
+    }
+    var errors: [ImportLineError] = []
+    var seen = Set<KeyUse>()
+    let reader = try RecordReader(path: path, name: name, format: options.format)
+    while let next = try reader.next() {
+      guard case .success(let record) = next, case .success(let line) = parse(record),
+        atRisk.contains(line.user), !refused.contains(line.line), var doc = figures[line.user]
+      else { continue }
+      if let key = line.key {
+        let use = KeyUse(user: line.user, key: key)
+        if alreadyStored.contains(use) || !seen.insert(use).inserted { continue }
+      }
+      let effect = StatsEffect.add(type: line.type, amount: line.amount, date: line.date)
+      if let problem = FidoStore.overflow(doc, effect) {
+        errors.append(ImportLineError(line: line.line, reason: "user \(line.user.hex): \(problem)"))
+        continue
+      }
+      Headroom.apply(effect, to: &doc)
+      figures[line.user] = doc
+    }
+    return errors
   }
 
   // MARK: pass 3: write
@@ -459,7 +517,7 @@ public final class Importer {
     -> (inserted: Int, skipped: Int)
   {
     let first = lines.first?.id?.hex ?? ""
-    return try store.atomically(
+    return try guardedBatch(
       ifUnknown:
         "\(name) may or may not have been written: run 'fido txn get \(first)' (its first transaction) to see; if it was, the whole batch was. Running the same import again is safe only if every line has a key"
     ) { (session) throws -> (Int, Int) in
@@ -515,9 +573,14 @@ public final class Importer {
           sms = SMSState(
             status: .skipped, to: user.phone, lastError: reason, nextAttemptAt: nil, now: now)
         } else {
-          let balance =
-            (balances[l.user] ?? userDocs[l.user]?["balance"]?.int64Value ?? user.balance)
+          let running =
+            Int128(balances[l.user] ?? userDocs[l.user]?["balance"]?.int64Value ?? user.balance)
             + l.type.signed(l.amount)
+          guard let balance = Int64(exactly: running) else {
+            throw FidoError.invalidData(
+              "user \(l.user.hex): "
+                + FidoStore.pastLimit("balance", running, money: true, user.currency)!)
+          }
           balances[l.user] = balance
           sms = SMSState(
             status: .pending, to: user.phone, lastError: nil, nextAttemptAt: now, now: now)
@@ -537,6 +600,10 @@ public final class Importer {
         order: order, users: userDocs, effects: userEffects, records: records, now: now)
       let result = try store.users.bulkUpdate(userOps, ordered: true, session: session)
       guard result.matched == Int64(userOps.count) else {
+        // Each update is guarded so that no figure leaves Int64 (validation
+        // checked the figures read before; this holds against writers since):
+        // guardedBatch says which, once the transaction is aborted.
+        refusedBatch = order.map { ($0, userEffects[$0]!) }
         throw try deletedUserError(order, name: name, session: session)
           ?? FidoError.conflict(
             "a user of \(name) changed while it was written; run the import again (written batches are skipped)"
@@ -576,6 +643,32 @@ public final class Importer {
     )
   }
 
+  /// Runs one batch's writes; a batch refused by a guard is diagnosed after
+  /// its transaction was aborted, from fresh reads.
+  private func guardedBatch(
+    ifUnknown: String, _ body: (MongoSession?) throws -> (Int, Int)
+  ) throws(FidoError) -> (inserted: Int, skipped: Int) {
+    refusedBatch = nil
+    do {
+      return try store.atomically(ifUnknown: ifUnknown, body)
+    } catch {
+      guard let refused = refusedBatch else { throw error }
+      refusedBatch = nil
+      for (id, effect) in refused {
+        let reason = try store.mongo { () throws(MongoError) -> FidoError? in
+          do {
+            let e = try store.refusal(
+              id, effect, session: nil, outcome: "its batch was not written")
+            if case .conflict = e { return nil }
+            return e
+          } catch let e as MongoError { throw e } catch { return nil }
+        }
+        if let reason { throw reason }
+      }
+      throw .conflict("the users of a batch changed while it was written; run the import again")
+    }
+  }
+
   /// Transaction documents per insert command inside a batch.
   static let insertChunk = 1000
   /// Keys per look-up of stored keys in the validation pass.
@@ -584,4 +677,100 @@ public final class Importer {
   /// at a time cost MongoDB nothing measurable; SecantusDB answers a 1,000-id
   /// `$in` in about 1.4 s and ten 100-id ones in about 0.5 s.
   static let userLookupChunk = 100
+}
+
+/// One user's stored figures, the largest stored day counters, and what the
+/// input adds to them, in Int128: enough to tell, without a further read,
+/// that no line of the input can take a figure out of Int64.
+struct Headroom {
+  var stored: UserStats
+  var balance: Int128
+  var maxDayCount: Int128
+  var maxDayAmount: Int128
+  var credits: Int128 = 0
+  var debits: Int128 = 0
+  var lines: Int128 = 0
+
+  /// The user's fields, without the day counters but with their largest
+  /// count and amount (computed by the server, so the days never travel).
+  static let projection: Document = {
+    func largest(_ field: String) -> BSONValue {
+      [
+        "$max": [
+          "$map": [
+            "input": ["$objectToArray": ["$ifNull": ["$stats.days", .document([:])]]],
+            "in": .string("$$this.v.\(field)"),
+          ]
+        ]
+      ]
+    }
+    var p: Document = [:]
+    for f in [
+      "name", "email", "phone", "currency", "opening_balance", "balance", "created_at",
+      "updated_at", "stats.count", "stats.credit_count", "stats.debit_count",
+      "stats.credit_total", "stats.debit_total", "stats.first_at", "stats.last_at",
+    ] {
+      p[f] = 1
+    }
+    p["max_day_count"] = largest("count")
+    p["max_day_amount"] = largest("amount")
+    return p
+  }()
+
+  init(user: User, _ doc: Document) {
+    stored = user.stats
+    balance = Int128(user.balance)
+    // A largest day counter that is not an integer is taken as the worst case.
+    func largest(_ key: String) -> Int128 {
+      switch doc[key] {
+      case nil, .null?: 0
+      case let v?: v.exactInt64.map { Int128($0) } ?? Int128(Int64.max)
+      }
+    }
+    maxDayCount = largest("max_day_count")
+    maxDayAmount = largest("max_day_amount")
+  }
+
+  mutating func add(_ line: ImportLine) {
+    if line.type == .credit {
+      credits += Int128(line.amount)
+    } else {
+      debits += Int128(line.amount)
+    }
+    lines += 1
+  }
+
+  /// True when even adding every credit (or every debit) of the input to
+  /// each figure, and every amount to the largest day, stays in Int64.
+  var surelyFits: Bool {
+    let fits = { (v: Int128) in Int64(exactly: v) != nil }
+    return fits(balance + credits) && fits(balance - debits)
+      && fits(stored.creditTotal + credits) && fits(stored.debitTotal + debits)
+      && fits(stored.count + lines) && fits(stored.creditCount + lines)
+      && fits(stored.debitCount + lines)
+      && fits(maxDayAmount + credits + debits) && fits(maxDayCount + lines)
+  }
+
+  /// Applies an effect to a user document's figures as `$inc` would (the
+  /// caller has checked that each fits).
+  static func apply(_ effect: StatsEffect, to doc: inout Document) {
+    for change in effect.changes where change.delta != 0 {
+      let parts = change.path.split(separator: ".").map(String.init)
+      doc = adding(change.delta, at: parts[...], in: doc)
+    }
+  }
+
+  private static func adding(_ delta: Int128, at path: ArraySlice<String>, in doc: Document)
+    -> Document
+  {
+    var doc = doc
+    let key = path.first!
+    if path.count == 1 {
+      let old = Int128(doc[key]?.exactInt64 ?? 0)
+      doc[key] = .int64(Int64(exactly: old + delta) ?? 0)
+    } else {
+      doc[key] = .document(adding(delta, at: path.dropFirst(), in: doc[key]?.documentValue ?? [:]))
+    }
+    return doc
+  }
 }

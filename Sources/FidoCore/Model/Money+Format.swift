@@ -9,11 +9,9 @@ extension Money {
     currency.code + " " + Money.format(minor: minor, digits: currency.minorDigits, grouping: true)
   }
 
-  /// Zero in a currency.
-
   /// Formats minor units as a decimal with `digits` decimal places, optionally
-  /// grouping thousands with `,`. Safe for `Int64.min`.
-  public static func format(minor: Int64, digits: Int, grouping: Bool) -> String {
+  /// grouping thousands with `,`. Safe for `Int128.min`.
+  public static func format(minor: Int128, digits: Int, grouping: Bool) -> String {
     let magnitude = minor.magnitude
     var text = Array(String(magnitude).utf8)
     if text.count <= digits {

@@ -4,13 +4,20 @@ extension Money {
   /// for a currency without minor digits, such as JPY, no `.` at all).
   /// Leading zeros are fine (`007.5`). Zero is refused unless `allowZero`
   /// (the opening balance). Signs, exponents, thousands separators,
-  /// whitespace and more decimals than the currency has are refused with a
-  /// message that says how to write the amount instead. No floating point.
+  /// whitespace, more decimals than the currency has and more than
+  /// `maxMinor` minor units are refused with a message that says how to
+  /// write the amount instead. No floating point.
   public static func parse(_ text: String, currency: Currency, allowZero: Bool = false)
     throws(FidoError) -> Money
   {
-    let minor = try parseMinor(text, currency: currency, allowZero: allowZero)
-    return Money(minor: minor, currency: currency)
+    Money(minor: try minorUnits(text, currency: currency, allowZero: allowZero), currency: currency)
+  }
+
+  /// `parse`'s minor units, as an Int64 figure (at most `maxMinor`).
+  public static func minorUnits(_ text: String, currency: Currency, allowZero: Bool = false)
+    throws(FidoError) -> Int64
+  {
+    try parseMinor(text, currency: currency, allowZero: allowZero)
   }
 
   /// An example amount in the currency's own shape: `21.50`, `21`, `21.500`.
@@ -94,20 +101,19 @@ extension Money {
     }
 
     let tooLarge = FidoError.invalidData(
-      "amount \(shown) is too large: at most \(Money(minor: .max, currency: currency).display)")
+      "amount \(shown) is too large: at most \(Money(minor: maxMinor, currency: currency).display)"
+    )
+    // Stops as soon as the value passes the limit: `value * 10 + 9` stays
+    // far inside Int64 while `value ≤ maxMinor`.
     var value: Int64 = 0
     for b in intPart {
-      let (m, o1) = value.multipliedReportingOverflow(by: 10)
-      let (s, o2) = m.addingReportingOverflow(Int64(b - 0x30))
-      if o1 || o2 { throw tooLarge }
-      value = s
+      value = value * 10 + Int64(b - 0x30)
+      if value > maxMinor { throw tooLarge }
     }
     for i in 0..<currency.minorDigits {
       let digit = i < fracPart.count ? Int64(fracPart[fracPart.startIndex + i] - 0x30) : 0
-      let (m, o1) = value.multipliedReportingOverflow(by: 10)
-      let (s, o2) = m.addingReportingOverflow(digit)
-      if o1 || o2 { throw tooLarge }
-      value = s
+      value = value * 10 + digit
+      if value > maxMinor { throw tooLarge }
     }
     if value == 0 && !allowZero {
       throw invalid("it must be greater than zero")

@@ -1,8 +1,8 @@
 public enum TxnType: String, Sendable, CaseIterable {
   case credit, debit
 
-  /// The amount's effect on the balance.
-  func signed(_ amount: Int64) -> Int64 { self == .credit ? amount : -amount }
+  /// The amount's effect on the balance (Int128: `-Int64.min` fits).
+  func signed(_ amount: Int64) -> Int128 { self == .credit ? Int128(amount) : -Int128(amount) }
 
   public static func parse(_ text: String) throws(FidoError) -> TxnType {
     guard let t = TxnType(rawValue: text) else {

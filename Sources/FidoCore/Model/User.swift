@@ -59,13 +59,16 @@ public struct User: Sendable, Equatable {
   static let projectionWithDays: Document = ["password_hash": 0]
 }
 
-/// A user's maintained statistics: counters changed only by atomic operators.
+/// A user's statistics: the stored counters (each an Int64 in MongoDB,
+/// changed only by atomic operators) or sums of them (analytics, `db
+/// check`). Held as Int128 so that sums never wrap or trap; a figure is
+/// stored only after `Int64(exactly:)` says it fits.
 public struct UserStats: Sendable, Equatable {
-  public var count: Int64 = 0
-  public var creditCount: Int64 = 0
-  public var debitCount: Int64 = 0
-  public var creditTotal: Int64 = 0
-  public var debitTotal: Int64 = 0
+  public var count: Int128 = 0
+  public var creditCount: Int128 = 0
+  public var debitCount: Int128 = 0
+  public var creditTotal: Int128 = 0
+  public var debitTotal: Int128 = 0
   public var firstAt: Int64?
   public var lastAt: Int64?
   /// Per-UTC-day counters (`stats.days`), in stored order; empty unless the
@@ -75,11 +78,12 @@ public struct UserStats: Sendable, Equatable {
   public init() {}
 
   init(_ doc: Document) {
-    count = doc["count"]?.int64Value ?? 0
-    creditCount = doc["credit_count"]?.int64Value ?? 0
-    debitCount = doc["debit_count"]?.int64Value ?? 0
-    creditTotal = doc["credit_total"]?.int64Value ?? 0
-    debitTotal = doc["debit_total"]?.int64Value ?? 0
+    func figure(_ key: String) -> Int128 { Int128(doc[key]?.int64Value ?? 0) }
+    count = figure("count")
+    creditCount = figure("credit_count")
+    debitCount = figure("debit_count")
+    creditTotal = figure("credit_total")
+    debitTotal = figure("debit_total")
     firstAt = doc["first_at"]?.dateValue
     lastAt = doc["last_at"]?.dateValue
     if let days = doc["days"]?.documentValue {
@@ -91,7 +95,11 @@ public struct UserStats: Sendable, Equatable {
     }
   }
 
-  /// Adds another set of figures (a day's, say) to these.
+  /// credit_total + debit_total: what `total_amount` and a day's `amount` add.
+  public var totalAmount: Int128 { creditTotal + debitTotal }
+
+  /// Adds another set of figures (a day's, say) to these. Int128: the sum
+  /// of any number of Int64 figures fido could ever read fits.
   mutating func add(_ other: UserStats) {
     count += other.count
     creditCount += other.creditCount
@@ -102,18 +110,13 @@ public struct UserStats: Sendable, Equatable {
     if let l = other.lastAt { lastAt = max(lastAt ?? l, l) }
   }
 
-  /// First/last are left out, not null, until there is a transaction: `$min`
-  /// would keep a null (null sorts before every date).
-  var document: Document {
-    var d: Document = [
-      "count": .int64(count), "credit_count": .int64(creditCount),
-      "debit_count": .int64(debitCount),
-      "credit_total": .int64(creditTotal), "debit_total": .int64(debitTotal),
-    ]
-    if let firstAt { d["first_at"] = .date(firstAt) }
-    if let lastAt { d["last_at"] = .date(lastAt) }
-    return d
-  }
+  /// A new user's statistics: zero counters. First/last are left out, not
+  /// null, until there is a transaction: `$min` would keep a null (null
+  /// sorts before every date).
+  static let emptyDocument: Document = [
+    "count": .int64(0), "credit_count": .int64(0), "debit_count": .int64(0),
+    "credit_total": .int64(0), "debit_total": .int64(0),
+  ]
 }
 
 /// One UTC day's counters: `stats.days.<YYYY-MM-DD>: {count, amount}`, where

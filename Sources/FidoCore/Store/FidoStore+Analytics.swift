@@ -1,8 +1,8 @@
 /// The figures behind `fido analytics`, from maintained statistics or a window.
 public struct AnalyticsFigures: Sendable, Equatable {
   public var stats = UserStats()
-  public var busiestDay: (day: Int64, count: Int64)?
-  public var highestAmountDay: (day: Int64, amount: Int64)?
+  public var busiestDay: (day: Int64, count: Int128)?
+  public var highestAmountDay: (day: Int64, amount: Int128)?
 
   public static func == (a: AnalyticsFigures, b: AnalyticsFigures) -> Bool {
     a.stats == b.stats && a.busiestDay?.day == b.busiestDay?.day
@@ -13,8 +13,8 @@ public struct AnalyticsFigures: Sendable, Equatable {
 
   /// Weighs one UTC day for the busiest and highest-amount day, in any
   /// order of days: a tie goes to the earlier day.
-  mutating func consider(day: Int64, count: Int64, amount: Int64) {
-    func beats(_ value: Int64, _ best: (day: Int64, value: Int64)?) -> Bool {
+  mutating func consider(day: Int64, count: Int128, amount: Int128) {
+    func beats(_ value: Int128, _ best: (day: Int64, value: Int128)?) -> Bool {
       guard let best else { return true }
       return value > best.value || (value == best.value && day < best.day)
     }
@@ -36,7 +36,7 @@ extension FidoStore {
     for counter in user.stats.days where counter.count > 0 {
       // A key that is not a day (written by hand) is left to `db check`.
       guard let day = try? FidoDate.parse(counter.day, now: 0) else { continue }
-      figures.consider(day: day, count: counter.count, amount: counter.amount)
+      figures.consider(day: day, count: Int128(counter.count), amount: Int128(counter.amount))
     }
     return (user, figures)
   }
@@ -56,7 +56,7 @@ extension FidoStore {
       try transactions.aggregate(Self.dailyPipeline(match: match, byUser: false))
     }
     while let doc = try mongo({ () throws(MongoError) in try cursor.next() }) {
-      let total = DayTotal(doc)
+      let total = try DayTotal.read(doc, user: user.id)
       guard let day = total.day else { continue }
       figures.stats.add(total.stats)
       figures.consider(day: day, count: total.stats.count, amount: total.amount)
@@ -66,11 +66,24 @@ extension FidoStore {
 
   /// Per-(user,) UTC-day totals of the matched transactions, ascending by
   /// day; each group reads as a `DayTotal`.
+  ///
+  /// MongoDB's `$sum` of Int64 values that passes Int64 gives a double
+  /// (SecantusDB fails the command): neither may stand for a total. So the
+  /// amounts are summed in two halves that cannot overflow — the low 32
+  /// bits (`amount mod 2^32`) and the rest (`(amount − low) / 2^32`, an
+  /// exact integer below 2^31) — and put together in Int128 by `DayTotal`.
+  /// An amount that is not an Int32 or Int64 is left out of the sums and
+  /// counted in `odd_amounts`, so it is reported, never guessed.
   static func dailyPipeline(match: Document, byUser: Bool) -> [Document] {
     var key: Document = [:]
     if byUser { key["user"] = "$user_id" }
     key["day"] = ["$dateTrunc": ["date": "$date", "unit": "day", "timezone": "UTC"]]
     let isCredit: BSONValue = ["$eq": ["$type", "credit"]]
+    let isInteger: BSONValue = ["$in": [["$type": "$amount"], ["int", "long"]]]
+    let half: BSONValue = .int64(DayTotal.half)
+    let amount: BSONValue = ["$cond": [isInteger, "$amount", 0]]
+    let low: BSONValue = ["$mod": [amount, half]]
+    let high: BSONValue = ["$toLong": ["$divide": [["$subtract": [amount, low]], half]]]
     return [
       ["$match": .document(match)],
       [
@@ -79,8 +92,11 @@ extension FidoStore {
           "count": ["$sum": 1],
           "credit_count": ["$sum": ["$cond": [isCredit, 1, 0]]],
           "debit_count": ["$sum": ["$cond": [isCredit, 0, 1]]],
-          "credit_total": ["$sum": ["$cond": [isCredit, "$amount", 0]]],
-          "debit_total": ["$sum": ["$cond": [isCredit, 0, "$amount"]]],
+          "credit_high": ["$sum": ["$cond": [isCredit, high, 0]]],
+          "credit_low": ["$sum": ["$cond": [isCredit, low, 0]]],
+          "debit_high": ["$sum": ["$cond": [isCredit, 0, high]]],
+          "debit_low": ["$sum": ["$cond": [isCredit, 0, low]]],
+          "odd_amounts": ["$sum": ["$cond": [isInteger, 0, 1]]],
           "first_at": ["$min": "$date"],
           "last_at": ["$max": "$date"],
         ]
@@ -90,16 +106,51 @@ extension FidoStore {
   }
 }
 
-/// One group of `FidoStore.dailyPipeline`: its UTC day and its figures.
+/// One group of `FidoStore.dailyPipeline`: its UTC day and its figures, exact.
 struct DayTotal {
+  static let half: Int64 = 1 << 32
   let day: Int64?
   let stats: UserStats
+  /// Transactions of the day whose amount is not an integer (left out of the totals).
+  let oddAmounts: Int64
   /// What a day counter's `amount` holds: credits plus debits.
-  var amount: Int64 { stats.creditTotal + stats.debitTotal }
+  var amount: Int128 { stats.totalAmount }
 
-  init(_ group: Document) {
+  /// nil when a figure did not come back as an integer.
+  init?(_ group: Document) {
+    func figure(_ key: String) -> Int128? { group[key]?.exactInt64.map { Int128($0) } }
+    guard let count = figure("count"), let credits = figure("credit_count"),
+      let debits = figure("debit_count"), let creditHigh = figure("credit_high"),
+      let creditLow = figure("credit_low"), let debitHigh = figure("debit_high"),
+      let debitLow = figure("debit_low"), let odd = group["odd_amounts"]?.exactInt64
+    else { return nil }
+    var stats = UserStats()
+    stats.count = count
+    stats.creditCount = credits
+    stats.debitCount = debits
+    stats.creditTotal = creditHigh * Int128(Self.half) + creditLow
+    stats.debitTotal = debitHigh * Int128(Self.half) + debitLow
+    stats.firstAt = group["first_at"]?.dateValue
+    stats.lastAt = group["last_at"]?.dateValue
+    self.stats = stats
     day = group["_id"]?.documentValue?["day"]?.dateValue
-    stats = UserStats(group)
+    oddAmounts = odd
+  }
+
+  /// A group as analytics needs it: exact, or invalid data naming the user.
+  static func read(_ group: Document, user: ObjectID) throws(FidoError) -> DayTotal {
+    guard let total = DayTotal(group) else {
+      throw .invalidData(
+        "user \(user.hex): MongoDB returned a day's totals that are not integers; run 'fido db check'"
+      )
+    }
+    if total.oddAmounts > 0 {
+      let day = total.day.map(FidoDate.day) ?? "an unknown day"
+      throw .invalidData(
+        "user \(user.hex): \(total.oddAmounts) transaction(s) of \(day) have an amount that is not a whole number of minor units; run 'fido db check'"
+      )
+    }
+    return total
   }
 }
 
@@ -107,9 +158,12 @@ extension AnalyticsFigures {
   /// DESIGN.md's analytics object.
   public func out(user: User, since: Int64?, until: Int64?) -> OutObject {
     let c = user.currency
-    func money(_ v: Int64) -> OutValue { .money(Money(minor: v, currency: c)) }
+    func money<T: BinaryInteger>(_ v: T) -> OutValue { .money(Money(minor: v, currency: c)) }
+    // Counts are real documents or stored Int64 counters, so they fit; the
+    // exact text stands in should one ever not.
+    func count(_ v: Int128) -> OutValue { Int64(exactly: v).map { .int($0) } ?? .number("\(v)") }
     let s = stats
-    let total = s.creditTotal &+ s.debitTotal
+    let total = s.totalAmount
     var o = OutObject()
     o.append("user_id", .string(user.id.hex))
     o.append("name", .string(user.name))
@@ -121,9 +175,9 @@ extension AnalyticsFigures {
         OutObject([
           ("since", since.map { .date($0) } ?? .null), ("until", until.map { .date($0) } ?? .null),
         ])))
-    o.append("transaction_count", .int(s.count))
-    o.append("credit_count", .int(s.creditCount))
-    o.append("debit_count", .int(s.debitCount))
+    o.append("transaction_count", count(s.count))
+    o.append("credit_count", count(s.creditCount))
+    o.append("debit_count", count(s.debitCount))
     o.append("total_amount", money(total))
     o.append("credit_total", money(s.creditTotal))
     o.append("debit_total", money(s.debitTotal))
@@ -131,7 +185,7 @@ extension AnalyticsFigures {
     if s.count > 0, let b = busiestDay {
       o.append(
         "busiest_day",
-        .object(OutObject([("date", .string(FidoDate.day(b.day))), ("count", .int(b.count))])))
+        .object(OutObject([("date", .string(FidoDate.day(b.day))), ("count", count(b.count))])))
     } else {
       o.append("busiest_day", .nullObject(keys: ["date", "count"]))
     }

@@ -185,11 +185,11 @@ extension FidoStore {
             ])
         ], user: id, currency: doc["currency"]?.stringValue, after: head, now: now)
       entries += linked
-      var update = Self.userUpdate(effect, now: now)
+      var update = try Self.userUpdate(effect, now: now, user: id)
       var set = update["$set"]?.documentValue ?? [:]
       set.append(contentsOf: next.set)
       update["$set"] = .document(set)
-      var filter: Document = ["_id": .objectID(id)]
+      var filter = Self.guardedFilter(id, effect)
       filter.append(contentsOf: head.filter)
       ops.append((filter, .document(update), false))
     }
@@ -399,9 +399,12 @@ extension AuditState {
   static func figures(user: User) -> Document {
     let s = user.stats
     return [
-      "balance": .int64(user.balance), "count": .int64(s.count),
-      "credit_count": .int64(s.creditCount), "debit_count": .int64(s.debitCount),
-      "credit_total": .int64(s.creditTotal), "debit_total": .int64(s.debitTotal),
+      // The stats were read from Int64 fields: clamping never changes them.
+      "balance": .int64(user.balance), "count": .int64(Int64(clamping: s.count)),
+      "credit_count": .int64(Int64(clamping: s.creditCount)),
+      "debit_count": .int64(Int64(clamping: s.debitCount)),
+      "credit_total": .int64(Int64(clamping: s.creditTotal)),
+      "debit_total": .int64(Int64(clamping: s.debitTotal)),
     ]
   }
 }

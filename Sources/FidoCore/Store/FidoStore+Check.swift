@@ -4,6 +4,9 @@ public struct Drift: Sendable, Equatable {
   public var figure: String
   public var stored: String
   public var expected: String
+  /// False when `--repair` cannot fix it: the recomputed figure does not fit
+  /// Int64, or the transactions it comes from cannot be added exactly.
+  public var repairable = true
 
   public var out: OutObject {
     OutObject([
@@ -49,21 +52,39 @@ extension FidoStore {
         nextTotal = try mongo { () throws(MongoError) in try totals.next() }
       }
       var expected = UserStats()
-      var expectedDays: [String: (count: Int64, amount: Int64)] = [:]
+      var expectedDays: [String: (count: Int128, amount: Int128)] = [:]
+      var unreadable: [String] = []
       while let t = nextTotal, t["_id"]?.documentValue?["user"]?.objectIDValue == user.id {
-        let total = DayTotal(t)
-        expected.add(total.stats)
-        if let day = total.day {
-          expectedDays[FidoDate.day(day)] = (total.stats.count, total.amount)
+        if let total = DayTotal(t), total.oddAmounts == 0 {
+          expected.add(total.stats)
+          if let day = total.day {
+            expectedDays[FidoDate.day(day)] = (total.stats.count, total.amount)
+          }
+        } else {
+          let day = t["_id"]?.documentValue?["day"]?.dateValue.map(FidoDate.day) ?? "unknown day"
+          unreadable.append(day)
         }
         nextTotal = try mongo { () throws(MongoError) in try totals.next() }
       }
-      var actualDays: [String: (count: Int64, amount: Int64)] = [:]
-      for d in user.stats.days { actualDays[d.day] = (d.count, d.amount) }
-      let found = Self.compare(
-        user: user, expected: expected, expectedDays: expectedDays, actualDays: actualDays)
+      var actualDays: [String: (count: Int128, amount: Int128)] = [:]
+      for d in user.stats.days { actualDays[d.day] = (Int128(d.count), Int128(d.amount)) }
+      // Figures that cannot be recomputed exactly are reported, never guessed.
+      let found =
+        unreadable.isEmpty
+        ? Self.compare(
+          user: user, expected: expected, expectedDays: expectedDays, actualDays: actualDays)
+        : [
+          Drift(
+            userID: user.id, figure: "transactions", stored: "not all amounts are integers",
+            expected: "integer amounts (days \(unreadable.joined(separator: ", ")))",
+            repairable: false)
+        ]
+      // A user with a figure that cannot be stored is left as it is.
       let repaired: Bool? =
-        repair && !found.isEmpty ? try repairUser(user.id, now: now) : (repair ? false : nil)
+        repair
+        ? (!found.isEmpty && found.allSatisfy(\.repairable)
+          ? try repairUser(user.id, now: now) : false)
+        : nil
       for drift in found { try each(drift, repaired) }
       driftCount += found.count
     }
@@ -80,38 +101,53 @@ extension FidoStore {
     return driftCount
   }
 
+  /// Stored figures against their recomputation, all in Int128 (no sum
+  /// wraps or traps). An expected figure that does not fit Int64 is a drift
+  /// `--repair` cannot fix: it says so and is not repairable.
   static func compare(
-    user: User, expected: UserStats, expectedDays: [String: (count: Int64, amount: Int64)],
-    actualDays: [String: (count: Int64, amount: Int64)]
+    user: User, expected: UserStats, expectedDays: [String: (count: Int128, amount: Int128)],
+    actualDays: [String: (count: Int128, amount: Int128)]
   ) -> [Drift] {
     var out: [Drift] = []
+    func check(_ figure: String, _ stored: Int128, _ want: Int128) {
+      let fits = Int64(exactly: want) != nil
+      if stored != want || !fits {
+        out.append(
+          Drift(
+            userID: user.id, figure: figure, stored: "\(stored)",
+            expected: fits ? "\(want)" : "\(want) (past the Int64 limit: cannot be stored)",
+            repairable: fits))
+      }
+    }
     func check(_ figure: String, _ stored: String, _ want: String) {
       if stored != want {
         out.append(Drift(userID: user.id, figure: figure, stored: stored, expected: want))
       }
     }
     let s = user.stats
-    let balance = user.openingBalance &+ expected.creditTotal &- expected.debitTotal
-    check("balance", "\(user.balance)", "\(balance)")
-    check("count", "\(s.count)", "\(expected.count)")
-    check("credit_count", "\(s.creditCount)", "\(expected.creditCount)")
-    check("debit_count", "\(s.debitCount)", "\(expected.debitCount)")
-    check("credit_total", "\(s.creditTotal)", "\(expected.creditTotal)")
-    check("debit_total", "\(s.debitTotal)", "\(expected.debitTotal)")
+    let balance = Int128(user.openingBalance) + expected.creditTotal - expected.debitTotal
+    check("balance", Int128(user.balance), balance)
+    check("count", s.count, expected.count)
+    check("credit_count", s.creditCount, expected.creditCount)
+    check("debit_count", s.debitCount, expected.debitCount)
+    check("credit_total", s.creditTotal, expected.creditTotal)
+    check("debit_total", s.debitTotal, expected.debitTotal)
     let date = { (v: Int64?) in v.map(FidoDate.format) ?? "null" }
     check("first_at", date(s.firstAt), date(expected.firstAt))
     check("last_at", date(s.lastAt), date(expected.lastAt))
     for day in Set(expectedDays.keys).union(actualDays.keys).sorted() {
       let want = expectedDays[day] ?? (0, 0)
       let have = actualDays[day] ?? (0, 0)
-      check("day \(day) count", "\(have.count)", "\(want.count)")
-      check("day \(day) amount", "\(have.amount)", "\(want.amount)")
+      check("day \(day) count", have.count, want.count)
+      check("day \(day) amount", have.amount, want.amount)
     }
     return out
   }
 
   /// Rewrites one user's figures from a recomputation inside one
   /// transaction. False when the user no longer exists (nothing repaired).
+  /// A figure that does not fit Int64 (the transactions changed since the
+  /// check) writes nothing: invalid data.
   func repairUser(_ id: ObjectID, now: Int64) throws(FidoError) -> Bool {
     try atomically(
       ifUnknown:
@@ -123,25 +159,44 @@ extension FidoStore {
           ["_id": .objectID(id)], projection: User.projection, session: session)
       else { return false }
       let user = try User(doc)
+      func stored(_ figure: String, _ value: Int128, money: Bool) throws(FidoError) -> BSONValue {
+        guard let v = Int64(exactly: value) else {
+          throw .invalidData(
+            "user \(id.hex): "
+              + Self.pastLimit(figure, value, money: money, user.currency)!
+              + "; it was not repaired")
+        }
+        return .int64(v)
+      }
       var stats = UserStats()
       var days = Document()
       let cursor = try transactions.aggregate(
         Self.dailyPipeline(match: ["user_id": .objectID(id)], byUser: false), session: session)
       while let t = try cursor.next() {
-        let total = DayTotal(t)
+        guard let total = DayTotal(t), total.oddAmounts == 0 else {
+          throw FidoError.invalidData(
+            "user \(id.hex): not all its transactions' amounts are integers; it was not repaired")
+        }
         stats.add(total.stats)
         if let day = total.day {
+          let key = FidoDate.day(day)
           days.append(
-            FidoDate.day(day),
-            ["count": .int64(total.stats.count), "amount": .int64(total.amount)])
+            key,
+            [
+              "count": try stored("day \(key) count", total.stats.count, money: false),
+              "amount": try stored("day \(key) amount", total.amount, money: true),
+            ])
         }
       }
+      let balance = Int128(user.openingBalance) + stats.creditTotal - stats.debitTotal
       var set: Document = [
-        "balance": .int64(user.openingBalance &+ stats.creditTotal &- stats.debitTotal),
-        "stats.count": .int64(stats.count), "stats.credit_count": .int64(stats.creditCount),
-        "stats.debit_count": .int64(stats.debitCount),
-        "stats.credit_total": .int64(stats.creditTotal),
-        "stats.debit_total": .int64(stats.debitTotal), "stats.days": .document(days),
+        "balance": try stored("balance", balance, money: true),
+        "stats.count": try stored("count", stats.count, money: false),
+        "stats.credit_count": try stored("credit_count", stats.creditCount, money: false),
+        "stats.debit_count": try stored("debit_count", stats.debitCount, money: false),
+        "stats.credit_total": try stored("credit_total", stats.creditTotal, money: true),
+        "stats.debit_total": try stored("debit_total", stats.debitTotal, money: true),
+        "stats.days": .document(days),
         "updated_at": .date(now),
       ]
       var update = Document()

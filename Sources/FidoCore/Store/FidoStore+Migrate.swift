@@ -638,8 +638,15 @@ public final class LegacyMigrator {
       doc["created_at"] = .date(Int64(t.id.timestamp) * 1000)
       docs.append(doc)
     }
-    let ops: [(filter: Document, update: BSONValue, upsert: Bool)] = order.map { id in
-      (["_id": .objectID(id)], .document(FidoStore.userUpdate(effects[id]!, now: now)), false)
+    // Guarded like every statistics update: no figure leaves Int64.
+    var ops: [(filter: Document, update: BSONValue, upsert: Bool)] = []
+    for id in order {
+      let e = effects[id]!
+      ops.append(
+        (
+          FidoStore.guardedFilter(id, e),
+          .document(try FidoStore.userUpdate(e, now: now, user: id)), false
+        ))
     }
     try store.atomically { (session) throws -> Void in
       var start = 0
@@ -651,7 +658,8 @@ public final class LegacyMigrator {
       let result = try store.users.bulkUpdate(ops, ordered: true, session: session)
       guard result.matched == Int64(ops.count) else {
         throw FidoError.notFound(
-          "a migrated user of this batch was deleted meanwhile; nothing of the batch was written")
+          "a migrated user of this batch was deleted meanwhile, or a figure would pass the money limit; nothing of the batch was written"
+        )
       }
       try recordHistory(
         action: "txn.migrate", order.map { ($0, idsByUser[$0]!) }, session: session)

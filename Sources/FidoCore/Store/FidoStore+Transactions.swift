@@ -268,7 +268,7 @@ extension FidoStore {
       let old = try Transaction(found)
       let amount =
         try changes.amount.map { text throws(FidoError) in
-          try Money.parse(text, currency: old.currency).minor
+          try Money.minorUnits(text, currency: old.currency)
         } ?? old.amount
       let type = changes.type ?? old.type
       let date = changes.date ?? old.date
@@ -346,10 +346,14 @@ extension FidoStore {
   // MARK: statistics
 
   /// Applies an effect to the user's balance, counters and day counters with
-  /// `$inc`/`$min`/`$max` in one findAndModify. Returns the new balance and
-  /// the days the effect took a transaction from that are now empty.
-  /// `audit` adds filter terms (the history head it was built from) and
-  /// `$set` terms (the new head); a write it keeps from matching throws `AuditHeadMoved`.
+  /// `$inc`/`$min`/`$max` in one findAndModify whose filter lets it through
+  /// only while every figure it changes stays in Int64 (so concurrent writers
+  /// cannot jointly overflow one, with or without transactions). Returns the
+  /// new balance and the days the effect took a transaction from that are
+  /// now empty. A figure that would leave Int64 is invalid data naming the
+  /// user and the figure. `audit` adds filter terms (the history head it was
+  /// built from) and `$set` terms (the new head); a write it alone keeps from
+  /// matching throws `AuditHeadMoved`.
   func applyToUser(
     _ user: ObjectID, _ effect: StatsEffect, now: Int64, session: MongoSession?,
     audit: (filter: Document, set: Document)? = nil
@@ -357,8 +361,8 @@ extension FidoStore {
     var projection: Document = ["balance": 1]
     let shrinking = effect.days.filter { $0.value.count < 0 }.map { FidoDate.day($0.key) }
     for day in shrinking { projection["stats.days.\(day).count"] = 1 }
-    var filter: Document = ["_id": .objectID(user)]
-    var update = Self.userUpdate(effect, now: now)
+    var filter = Self.guardedFilter(user, effect)
+    var update = try Self.userUpdate(effect, now: now, user: user)
     if let audit {
       filter.append(contentsOf: audit.filter)
       var set = update["$set"]?.documentValue ?? [:]
@@ -367,9 +371,15 @@ extension FidoStore {
     }
     let doc = try users.findOneAndUpdate(
       filter, update: .document(update), returnNew: true, projection: projection, session: session)
-    if doc == nil, audit != nil { throw AuditHeadMoved() }
-    guard let doc, let balance = doc["balance"]?.int64Value else {
-      throw FidoError.notFound("no user \(user.hex); it was deleted meanwhile")
+    guard let doc else {
+      let why = try refusal(user, effect, session: session)
+      if audit != nil, case .conflict = why { throw AuditHeadMoved() }
+      throw why
+    }
+    guard let balance = doc["balance"]?.int64Value else {
+      throw FidoError.invalidData(
+        "user \(user.hex): its stored balance is not a whole number of minor units; run 'fido db check'"
+      )
     }
     let days = doc["stats"]?.documentValue?["days"]?.documentValue
     let emptied = shrinking.filter { day in
@@ -378,22 +388,99 @@ extension FidoStore {
     return (balance, emptied)
   }
 
+  /// The user's `_id` and, for each figure the effect changes, a bound that
+  /// its stored value must keep for the `$inc` to stay in Int64
+  /// (`$not: {$gt: …}` also matches a figure not stored yet).
+  static func guardedFilter(_ user: ObjectID, _ effect: StatsEffect) -> Document {
+    var filter: Document = ["_id": .objectID(user)]
+    for change in effect.changes where change.delta != 0 {
+      // Deltas that do not fit Int64 are refused by userUpdate before this runs.
+      guard let delta = Int64(exactly: change.delta) else { continue }
+      filter.append(
+        change.path,
+        delta > 0
+          ? ["$not": ["$gt": .int64(Int64.max - delta)]]
+          : ["$not": ["$lt": .int64(Int64.min - delta)]])
+    }
+    return filter
+  }
+
+  /// Why a guarded update matched nothing, read in the same session (the
+  /// same snapshot inside a transaction): the user is gone (not found), a
+  /// figure would leave Int64 (invalid data, naming the user and the
+  /// figure), or, without transactions, it changed in between (conflict).
+  func refusal(
+    _ user: ObjectID, _ effect: StatsEffect, session: MongoSession?,
+    outcome: String = "nothing was written"
+  ) throws -> FidoError {
+    var projection: Document = ["currency": 1]
+    for change in effect.changes where change.delta != 0 { projection[change.path] = 1 }
+    guard
+      let doc = try users.findOne(
+        ["_id": .objectID(user)], projection: projection, session: session)
+    else { return .notFound("no user \(user.hex); it was deleted meanwhile") }
+    if let problem = Self.overflow(doc, effect) {
+      return .invalidData("user \(user.hex): \(problem); \(outcome)")
+    }
+    return .conflict("user \(user.hex) changed while it was being updated; run the command again")
+  }
+
+  /// The first figure of a user document that `effect` would take out of
+  /// Int64, as a sentence; nil when every figure fits. Computed in Int128.
+  static func overflow(_ user: Document, _ effect: StatsEffect) -> String? {
+    let currency = user["currency"]?.stringValue.flatMap(Currency.lookup) ?? .ghs
+    for change in effect.changes where change.delta != 0 {
+      var value: BSONValue? = .document(user)
+      for part in change.path.split(separator: ".") {
+        value = value?.documentValue?[String(part)]
+      }
+      let stored: Int128
+      switch value {
+      case nil, .null?: stored = 0
+      case let v?:
+        guard let n = v.exactInt64 else {
+          return "its stored \(change.name) is not a whole number; run 'fido db check'"
+        }
+        stored = Int128(n)
+      }
+      if let problem = Self.pastLimit(
+        change.name, stored + change.delta, money: change.money, currency)
+      {
+        return problem
+      }
+    }
+    return nil
+  }
+
+  /// nil when `value` fits Int64, else a sentence naming the figure, the
+  /// value it would reach and the limit.
+  static func pastLimit(_ name: String, _ value: Int128, money: Bool, _ currency: Currency)
+    -> String?
+  {
+    if Int64(exactly: value) != nil { return nil }
+    let limit: Int64 = value > 0 ? .max : .min
+    func show(_ v: Int128) -> String {
+      money ? Money(minor: v, currency: currency).display : "\(v)"
+    }
+    return
+      "\(name) would become \(show(value)), past the \(value > 0 ? "largest" : "smallest") figure fido stores (\(show(Int128(limit))))"
+  }
+
   /// The update document for an effect: `$inc` counters and day counters,
-  /// `$min`/`$max` dates.
-  static func userUpdate(_ effect: StatsEffect, now: Int64) -> Document {
+  /// `$min`/`$max` dates. A change too large for one Int64 `$inc` (an
+  /// import batch of many maximal amounts) is refused.
+  static func userUpdate(_ effect: StatsEffect, now: Int64, user: ObjectID) throws(FidoError)
+    -> Document
+  {
     var inc = Document()
-    inc["balance"] = .int64(effect.balance)
-    let c = effect.counters
-    inc["stats.count"] = .int64(c.count)
-    inc["stats.credit_count"] = .int64(c.creditCount)
-    inc["stats.debit_count"] = .int64(c.debitCount)
-    inc["stats.credit_total"] = .int64(c.creditTotal)
-    inc["stats.debit_total"] = .int64(c.debitTotal)
-    // Distinct paths by construction: append, no look-up.
-    for (day, delta) in effect.days.sorted(by: { $0.key < $1.key }) {
-      let key = FidoDate.day(day)
-      if delta.count != 0 { inc.append("stats.days.\(key).count", .int64(delta.count)) }
-      if delta.amount != 0 { inc.append("stats.days.\(key).amount", .int64(delta.amount)) }
+    for change in effect.changes where change.always || change.delta != 0 {
+      guard let delta = Int64(exactly: change.delta) else {
+        throw .invalidData(
+          "user \(user.hex): one write would change \(change.name) by \(change.delta), more than a figure holds; import in smaller batches (--batch-size)"
+        )
+      }
+      // Distinct paths by construction: append, no look-up.
+      inc.append(change.path, .int64(delta))
     }
     var update: Document = ["$inc": .document(inc), "$set": ["updated_at": .date(now)]]
     if let first = effect.extendFrom ?? effect.extendTo, let last = effect.extendTo {
@@ -427,9 +514,10 @@ extension FidoStore {
   }
 }
 
-/// The change one transaction makes to a user's counters.
+/// The change one transaction (or a batch of them) makes to a user's
+/// figures, in Int128 so that combining many never wraps.
 struct StatsEffect {
-  var balance: Int64 = 0
+  var balance: Int128 = 0
   /// The changes to the user's counters (first/last stay nil: see extendTo).
   var counters = UserStats()
   /// Per UTC day (keyed by its midnight): transactions and amount gained or lost.
@@ -444,12 +532,12 @@ struct StatsEffect {
     e.counters.count = 1
     if type == .credit {
       e.counters.creditCount = 1
-      e.counters.creditTotal = amount
+      e.counters.creditTotal = Int128(amount)
     } else {
       e.counters.debitCount = 1
-      e.counters.debitTotal = amount
+      e.counters.debitTotal = Int128(amount)
     }
-    e.days[FidoDate.dayStart(date)] = DayDelta(count: 1, amount: amount)
+    e.days[FidoDate.dayStart(date)] = DayDelta(count: 1, amount: Int128(amount))
     e.extendTo = date
     return e
   }
@@ -462,7 +550,7 @@ struct StatsEffect {
     e.counters.debitCount = -e.counters.debitCount
     e.counters.creditTotal = -e.counters.creditTotal
     e.counters.debitTotal = -e.counters.debitTotal
-    e.days[FidoDate.dayStart(date)] = DayDelta(count: -1, amount: -amount)
+    e.days[FidoDate.dayStart(date)] = DayDelta(count: -1, amount: -Int128(amount))
     e.extendTo = nil
     return e
   }
@@ -486,10 +574,55 @@ struct StatsEffect {
     extendFrom = dates.min()
     extendTo = dates.max()
   }
+
+  /// One stored figure the effect changes.
+  struct Change {
+    /// Its path in the user document (`stats.days.2023-08-18.amount`).
+    var path: String
+    /// Its name in messages, as `db check` names it (`day 2023-08-18 amount`).
+    var name: String
+    var delta: Int128
+    var money: Bool
+    /// `$inc`ed even by 0 (so a new user's counters exist as Int64).
+    var always: Bool
+  }
+
+  /// Balance, counters, then day counters in day order.
+  var changes: [Change] {
+    let c = counters
+    var out: [Change] = [
+      Change(path: "balance", name: "balance", delta: balance, money: true, always: true),
+      Change(path: "stats.count", name: "count", delta: c.count, money: false, always: true),
+      Change(
+        path: "stats.credit_count", name: "credit_count", delta: c.creditCount, money: false,
+        always: true),
+      Change(
+        path: "stats.debit_count", name: "debit_count", delta: c.debitCount, money: false,
+        always: true),
+      Change(
+        path: "stats.credit_total", name: "credit_total", delta: c.creditTotal, money: true,
+        always: true),
+      Change(
+        path: "stats.debit_total", name: "debit_total", delta: c.debitTotal, money: true,
+        always: true),
+    ]
+    for (day, delta) in days.sorted(by: { $0.key < $1.key }) {
+      let key = FidoDate.day(day)
+      out.append(
+        Change(
+          path: "stats.days.\(key).count", name: "day \(key) count", delta: delta.count,
+          money: false, always: false))
+      out.append(
+        Change(
+          path: "stats.days.\(key).amount", name: "day \(key) amount", delta: delta.amount,
+          money: true, always: false))
+    }
+    return out
+  }
 }
 
 /// The change to one day's counters.
 struct DayDelta {
-  var count: Int64
-  var amount: Int64
+  var count: Int128
+  var amount: Int128
 }

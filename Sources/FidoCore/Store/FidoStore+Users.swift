@@ -117,7 +117,7 @@ extension FidoStore {
     doc["currency"] = .string(new.currency.code)
     doc["opening_balance"] = .int64(new.openingBalance)
     doc["balance"] = .int64(new.openingBalance)
-    doc["stats"] = .document(UserStats().document)
+    doc["stats"] = .document(UserStats.emptyDocument)
     doc["created_at"] = .date(createdAt)
     doc["updated_at"] = .date(now)
     return doc

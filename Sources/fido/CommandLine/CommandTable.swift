@@ -89,8 +89,9 @@ enum CommandTable {
         discussion: """
           Prints the new user (-q: its id). Names are 1-200 characters without control \
           characters; phones are E.164 (+ and 8-15 digits); the opening balance defaults \
-          to 0 and may be 0. Passwords are read only from stdin and stored as a salted \
-          scrypt hash, never printed. A duplicate email is a conflict (exit 4).
+          to 0, may be 0, and is at most 10^15 - 1 minor units (GHS 9999999999999.99). \
+          Passwords are read only from stdin and stored as a salted scrypt hash, never \
+          printed. A duplicate email is a conflict (exit 4).
           """,
         examples: [
           "fido user create --name 'Ama Mensah' --email ama@example.com",
@@ -105,7 +106,9 @@ enum CommandTable {
           OptionSpec(
             "phone", value: "E164", help: "Mobile number for SMS alerts, e.g. +233201234567"),
           OptionSpec(
-            "balance", value: "AMOUNT", help: "Opening balance, e.g. 1000 or 21.50", default: "0"),
+            "balance", value: "AMOUNT",
+            help: "Opening balance, e.g. 1000 or 21.50 (GHS: at most 9999999999999.99)",
+            default: "0"),
           OptionSpec(
             "currency", value: "CODE", help: "ISO 4217 currency code of the account",
             env: "FIDO_CURRENCY", default: Currency.ghs.code),
@@ -177,7 +180,9 @@ enum CommandTable {
     discussion: """
       A transaction credits or debits a user's balance and updates the user's statistics \
       atomically, then sends an SMS alert. AMOUNT is a positive decimal with at most the \
-      currency's minor digits (21, 21.5, 21.50). DATE is RFC 3339 \
+      currency's minor digits (21, 21.5, 21.50), at most 10^15 - 1 minor units \
+      (GHS 9999999999999.99). A write that would take a balance, total or day counter \
+      past what an Int64 holds is refused (exit 65) and writes nothing. DATE is RFC 3339 \
       (2023-08-18T15:30:00Z), a naive time taken as UTC, a day (2023-08-18) or now.
       """,
     examples: [
@@ -208,7 +213,9 @@ enum CommandTable {
             "user", value: "USER", help: "The user's id or email", completion: .emails,
             required: true),
           OptionSpec(
-            "amount", value: "AMOUNT", help: "Positive amount, e.g. 21.50", required: true),
+            "amount", value: "AMOUNT",
+            help: "Positive amount, e.g. 21.50 (GHS: at most 9999999999999.99)",
+            required: true),
           OptionSpec(
             "type", value: "TYPE", help: "Credit or debit the balance", allowed: types,
             required: true),
@@ -433,9 +440,11 @@ enum CommandTable {
           Prints each drift found (user id, figure, stored, expected) and exits 1 while \
           drift remains; --repair fixes it, marks each figure it repaired, and exits 0 \
           unless orphan transactions (whose user is missing) remain: those it reports as \
-          not repaired and leaves (exit 1). Also verifies history as 'fido audit verify' \
-          does (figures 'history: ...'); --repair records a record changed outside fido \
-          with a repair entry, and a damaged chain stays reported (exit 1).
+          not repaired and leaves (exit 1). Figures are recomputed exactly (128-bit sums); \
+          one that does not fit what fido stores (Int64) is reported, never repaired, and \
+          the command exits 65. Also verifies history as 'fido audit verify' does (figures \
+          'history: ...'); --repair records a record changed outside fido with a repair \
+          entry, and a damaged chain stays reported (exit 1).
           """,
         examples: ["fido db check", "fido db check --repair"],
         options: [OptionSpec("repair", help: "Fix the drift found")],

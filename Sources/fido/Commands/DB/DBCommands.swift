@@ -28,6 +28,7 @@ enum DBCheck {
     var repaired = 0
     var left = 0
     var orphanUsers: [String] = []
+    var unrepairable = 0
     let drifts: Int
     do {
       drifts = try store.check(repair: repair, now: now) { (drift, fixed) throws(FidoError) in
@@ -37,6 +38,7 @@ enum DBCheck {
           if fixed { repaired += 1 } else { left += 1 }
         }
         if drift.figure == "user" { orphanUsers.append(drift.userID.hex) }
+        if !drift.repairable { unrepairable += 1 }
         try out.write(o)
       }
     } catch {
@@ -69,6 +71,11 @@ enum DBCheck {
           ? "; a damaged chain cannot be repaired"
           : "; 'fido db check --repair' records changes made outside fido")
       : nil
+    if unrepairable > 0 {
+      throw .invalidData(
+        "\(unrepairable) figure(s) cannot be recomputed into what fido stores (past the Int64 limit, or from amounts that are not integers); they were left as they are: correct the transactions they come from"
+          + (history.map { "; also \($0)" } ?? ""))
+    }
     if drifts > 0 && !repair {
       var parts: [String] = []
       if drifts > orphanUsers.count {

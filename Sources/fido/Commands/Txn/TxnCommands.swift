@@ -17,7 +17,7 @@ enum TxnAdd {
     let key = try inv.value("key").map { (k) throws(FidoError) in try IdempotencyKey.validate(k) }
     let store = try ctx.store()
     let user = try store.user(ref)
-    let amount = try Money.parse(inv.value("amount") ?? "", currency: user.currency).minor
+    let amount = try Money.minorUnits(inv.value("amount") ?? "", currency: user.currency)
     let skip = SMSState.skipReason(
       optOut: inv.flag("no-sms") ? "--no-sms" : nil, phone: user.phone,
       smsConfigured: config.twilio != nil)

@@ -12,7 +12,7 @@ enum UserCreate {
       ?? config.currency
     let opening =
       try inv.value("balance").map { (b) throws(FidoError) in
-        try Money.parse(b, currency: currency, allowZero: true).minor
+        try Money.minorUnits(b, currency: currency, allowZero: true)
       } ?? 0
     let hash = try ctx.passwordHashFromStdin()
     let user = try ctx.store().createUser(
