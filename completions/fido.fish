@@ -11,7 +11,7 @@ end
 
 function __fido_takes_value -a path option
     switch "$path:$option"
-        case '*:--uri' '*:--db' '*:-o' '*:--output' '*:--env-file' '*:--timeout' 'fido/user/create:--name' 'fido/user/create:--email' 'fido/user/create:--phone' 'fido/user/create:--balance' 'fido/user/create:--currency' 'fido/user/list:--email' 'fido/user/list:--name-contains' 'fido/user/list:--limit' 'fido/user/list:--after' 'fido/user/update:--name' 'fido/user/update:--email' 'fido/user/update:--phone' 'fido/txn/add:--user' 'fido/txn/add:--amount' 'fido/txn/add:--type' 'fido/txn/add:--date' 'fido/txn/add:--key' 'fido/txn/list:--user' 'fido/txn/list:--since' 'fido/txn/list:--until' 'fido/txn/list:--type' 'fido/txn/list:--limit' 'fido/txn/list:--after' 'fido/txn/update:--amount' 'fido/txn/update:--type' 'fido/txn/update:--date' 'fido/txn/import:--format' 'fido/txn/import:--batch-size' 'fido/analytics:--since' 'fido/analytics:--until' 'fido/sms/list:--status' 'fido/sms/list:--limit' 'fido/sms/retry:--limit'
+        case '*:--uri' '*:--db' '*:-o' '*:--output' '*:--fields' '*:--env-file' '*:--timeout' 'fido/user/create:--name' 'fido/user/create:--email' 'fido/user/create:--phone' 'fido/user/create:--balance' 'fido/user/create:--currency' 'fido/user/list:--email' 'fido/user/list:--name-contains' 'fido/user/list:--limit' 'fido/user/list:--after' 'fido/user/update:--name' 'fido/user/update:--email' 'fido/user/update:--phone' 'fido/txn/add:--user' 'fido/txn/add:--amount' 'fido/txn/add:--type' 'fido/txn/add:--date' 'fido/txn/add:--key' 'fido/txn/list:--user' 'fido/txn/list:--since' 'fido/txn/list:--until' 'fido/txn/list:--type' 'fido/txn/list:--limit' 'fido/txn/list:--after' 'fido/txn/update:--amount' 'fido/txn/update:--type' 'fido/txn/update:--date' 'fido/txn/import:--format' 'fido/txn/import:--batch-size' 'fido/analytics:--since' 'fido/analytics:--until' 'fido/sms/list:--status' 'fido/sms/list:--limit' 'fido/sms/retry:--limit'
             return 0
     end
     return 1
@@ -138,6 +138,14 @@ function __fido_arg
     test "$state[1]" = "$argv[1]"; and test "$state[2]" = "$argv[2]"
 end
 
+# Field names after what the current comma-separated word already holds.
+function __fido_fields
+    set -l head (string replace -r -- '[^,]*$' '' (commandline -ct))
+    for f in $argv
+        echo $head$f
+    end
+end
+
 function __fido_emails
     fido --timeout 2 __complete emails -- (commandline -ct) 2>/dev/null
 end
@@ -149,6 +157,7 @@ complete -c fido -l 'uri' -x -d 'MongoDB connection string (mongodb:// or mongod
 complete -c fido -l 'db' -x -d 'Database name'
 complete -c fido -s 'o' -l 'output' -x -a 'table json ndjson csv tsv' -d 'Output format; table on a terminal, else tsv'
 complete -c fido -s 'q' -l 'quiet' -d 'Print only ids, one per line'
+complete -c fido -l 'fields' -x -d 'Comma-separated fields to print, in that order, in every format (nested: sms_status)'
 complete -c fido -l 'no-color' -d 'No ANSI colour (there is never colour when not a terminal)'
 complete -c fido -l 'env-file' -r -F -d 'Load KEY=VALUE settings from this file'
 complete -c fido -l 'timeout' -x -d 'Server selection and per-operation time limit, also for each Twilio request'
@@ -181,14 +190,17 @@ complete -c fido -n '__fido_at fido/user/create' -l 'phone' -x -d 'Mobile number
 complete -c fido -n '__fido_at fido/user/create' -l 'balance' -x -d 'Opening balance, e.g. 1000 or 21.50'
 complete -c fido -n '__fido_at fido/user/create' -l 'currency' -x -d 'ISO 4217 currency code of the account'
 complete -c fido -n '__fido_at fido/user/create' -l 'password-stdin' -d 'Read the password from stdin (all of it, one trailing newline removed, 8-1024 characters)'
+complete -c fido -n '__fido_at fido/user/create' -l 'fields' -x -a '(__fido_fields id name email phone currency balance created_at updated_at)' -d 'Comma-separated fields to print, in that order, in every format (nested: sms_status)'
 
 # fido user list
 complete -c fido -n '__fido_at fido/user/list' -l 'email' -x -d 'Only the user with this email'
 complete -c fido -n '__fido_at fido/user/list' -l 'name-contains' -x -d 'Only users whose name contains TEXT (any case)'
 complete -c fido -n '__fido_at fido/user/list' -l 'limit' -x -d 'Show at most N users; 0 means all'
 complete -c fido -n '__fido_at fido/user/list' -l 'after' -x -d 'Continue after the item with this id, in the same order'
+complete -c fido -n '__fido_at fido/user/list' -l 'fields' -x -a '(__fido_fields id name email phone currency balance created_at updated_at)' -d 'Comma-separated fields to print, in that order, in every format (nested: sms_status)'
 
 # fido user get
+complete -c fido -n '__fido_at fido/user/get' -l 'fields' -x -a '(__fido_fields id name email phone currency balance created_at updated_at)' -d 'Comma-separated fields to print, in that order, in every format (nested: sms_status)'
 complete -c fido -n '__fido_arg fido/user/get 0' -a '(__fido_emails)' -d 'The user\'s id (24 hex digits) or email address'
 
 # fido user update
@@ -197,11 +209,13 @@ complete -c fido -n '__fido_at fido/user/update' -l 'email' -x -d 'New email add
 complete -c fido -n '__fido_at fido/user/update' -l 'phone' -x -d 'New mobile number'
 complete -c fido -n '__fido_at fido/user/update' -l 'no-phone' -d 'Remove the phone number (no more SMS alerts)'
 complete -c fido -n '__fido_at fido/user/update' -l 'password-stdin' -d 'Read the password from stdin (all of it, one trailing newline removed, 8-1024 characters)'
+complete -c fido -n '__fido_at fido/user/update' -l 'fields' -x -a '(__fido_fields id name email phone currency balance created_at updated_at)' -d 'Comma-separated fields to print, in that order, in every format (nested: sms_status)'
 complete -c fido -n '__fido_arg fido/user/update 0' -a '(__fido_emails)' -d 'The user\'s id (24 hex digits) or email address'
 
 # fido user delete
 complete -c fido -n '__fido_at fido/user/delete' -l 'cascade' -d 'Also delete the user\'s transactions'
 complete -c fido -n '__fido_at fido/user/delete' -s 'y' -l 'yes' -d 'Delete the user without asking; required when stdin is not a terminal'
+complete -c fido -n '__fido_at fido/user/delete' -l 'fields' -x -a '(__fido_fields id name email phone currency balance created_at updated_at)' -d 'Comma-separated fields to print, in that order, in every format (nested: sms_status)'
 complete -c fido -n '__fido_arg fido/user/delete 0' -a '(__fido_emails)' -d 'The user\'s id (24 hex digits) or email address'
 
 # fido txn
@@ -219,6 +233,7 @@ complete -c fido -n '__fido_at fido/txn/add' -l 'type' -x -a 'credit debit' -d '
 complete -c fido -n '__fido_at fido/txn/add' -l 'date' -x -d 'When it happened'
 complete -c fido -n '__fido_at fido/txn/add' -l 'key' -x -d 'Idempotency key, 1-128 printable characters, scoped to the user'
 complete -c fido -n '__fido_at fido/txn/add' -l 'no-sms' -d 'Record the transaction without an SMS (status skipped)'
+complete -c fido -n '__fido_at fido/txn/add' -l 'fields' -x -a '(__fido_fields id user_id full_name amount currency type date key created_at updated_at sms sms_status sms_sid sms_attempts sms_last_error)' -d 'Comma-separated fields to print, in that order, in every format (nested: sms_status)'
 
 # fido txn list
 complete -c fido -n '__fido_at fido/txn/list' -l 'user' -x -a '(__fido_emails)' -d 'The user\'s id or email'
@@ -227,27 +242,33 @@ complete -c fido -n '__fido_at fido/txn/list' -l 'until' -x -d 'Only transaction
 complete -c fido -n '__fido_at fido/txn/list' -l 'type' -x -a 'credit debit' -d 'Only credits or only debits'
 complete -c fido -n '__fido_at fido/txn/list' -l 'limit' -x -d 'Show at most N transactions; 0 means all'
 complete -c fido -n '__fido_at fido/txn/list' -l 'after' -x -d 'Continue after the item with this id, in the same order'
+complete -c fido -n '__fido_at fido/txn/list' -l 'fields' -x -a '(__fido_fields id user_id full_name amount currency type date key created_at updated_at sms sms_status sms_sid sms_attempts sms_last_error)' -d 'Comma-separated fields to print, in that order, in every format (nested: sms_status)'
 
 # fido txn get
+complete -c fido -n '__fido_at fido/txn/get' -l 'fields' -x -a '(__fido_fields id user_id full_name amount currency type date key created_at updated_at sms sms_status sms_sid sms_attempts sms_last_error)' -d 'Comma-separated fields to print, in that order, in every format (nested: sms_status)'
 
 # fido txn update
 complete -c fido -n '__fido_at fido/txn/update' -l 'amount' -x -d 'New positive amount'
 complete -c fido -n '__fido_at fido/txn/update' -l 'type' -x -a 'credit debit' -d 'New type'
 complete -c fido -n '__fido_at fido/txn/update' -l 'date' -x -d 'New date'
+complete -c fido -n '__fido_at fido/txn/update' -l 'fields' -x -a '(__fido_fields id user_id full_name amount currency type date key created_at updated_at sms sms_status sms_sid sms_attempts sms_last_error)' -d 'Comma-separated fields to print, in that order, in every format (nested: sms_status)'
 
 # fido txn delete
 complete -c fido -n '__fido_at fido/txn/delete' -s 'y' -l 'yes' -d 'Delete the transaction without asking; required when stdin is not a terminal'
+complete -c fido -n '__fido_at fido/txn/delete' -l 'fields' -x -a '(__fido_fields id user_id full_name amount currency type date key created_at updated_at sms sms_status sms_sid sms_attempts sms_last_error)' -d 'Comma-separated fields to print, in that order, in every format (nested: sms_status)'
 
 # fido txn import
 complete -c fido -n '__fido_at fido/txn/import' -l 'format' -x -a 'ndjson csv' -d 'Input format'
 complete -c fido -n '__fido_at fido/txn/import' -l 'dry-run' -d 'Validate every line and write nothing'
 complete -c fido -n '__fido_at fido/txn/import' -l 'sms' -d 'Queue SMS alerts as pending for \'fido sms retry\''
 complete -c fido -n '__fido_at fido/txn/import' -l 'batch-size' -x -d 'Lines per atomic batch, 1-100000'
+complete -c fido -n '__fido_at fido/txn/import' -l 'fields' -x -a '(__fido_fields read inserted skipped dry_run)' -d 'Comma-separated fields to print, in that order, in every format (nested: sms_status)'
 complete -c fido -n '__fido_arg fido/txn/import 0' -F -d 'The file to read; - or none reads stdin'
 
 # fido analytics
 complete -c fido -n '__fido_at fido/analytics' -l 'since' -x -d 'Only transactions on or after DATE (inclusive)'
 complete -c fido -n '__fido_at fido/analytics' -l 'until' -x -d 'Only transactions on or before DATE (inclusive; a day covers the whole UTC day)'
+complete -c fido -n '__fido_at fido/analytics' -l 'fields' -x -a '(__fido_fields user_id name currency balance window window_since window_until transaction_count credit_count debit_count total_amount credit_total debit_total average_transaction_value busiest_day busiest_day_date busiest_day_count highest_amount_day highest_amount_day_date highest_amount_day_amount first_transaction_at last_transaction_at credit_score credit_score_value credit_score_scale credit_score_formula credit_score_factors)' -d 'Comma-separated fields to print, in that order, in every format (nested: sms_status)'
 complete -c fido -n '__fido_arg fido/analytics 0' -a '(__fido_emails)' -d 'The user\'s id (24 hex digits) or email address'
 
 # fido sms
@@ -257,20 +278,25 @@ complete -c fido -n '__fido_at fido/sms' -a 'retry' -d 'Resend pending alerts wh
 # fido sms list
 complete -c fido -n '__fido_at fido/sms/list' -l 'status' -x -a 'pending failed sent skipped' -d 'Only alerts with this status'
 complete -c fido -n '__fido_at fido/sms/list' -l 'limit' -x -d 'Show at most N alerts; 0 means all'
+complete -c fido -n '__fido_at fido/sms/list' -l 'fields' -x -a '(__fido_fields transaction_id user_id to status attempts last_error sid next_attempt_at updated_at)' -d 'Comma-separated fields to print, in that order, in every format (nested: sms_status)'
 
 # fido sms retry
 complete -c fido -n '__fido_at fido/sms/retry' -l 'limit' -x -d 'Show at most N alerts; 0 means all'
+complete -c fido -n '__fido_at fido/sms/retry' -l 'fields' -x -a '(__fido_fields claimed sent failed pending)' -d 'Comma-separated fields to print, in that order, in every format (nested: sms_status)'
 
 # fido db
 complete -c fido -n '__fido_at fido/db' -a 'init' -d 'Create or update the indexes (idempotent)'
 complete -c fido -n '__fido_at fido/db' -a 'check' -d 'Recompute balances and statistics from transactions'
 
 # fido db init
+complete -c fido -n '__fido_at fido/db/init' -l 'fields' -x -a '(__fido_fields collection index unique)' -d 'Comma-separated fields to print, in that order, in every format (nested: sms_status)'
 
 # fido db check
 complete -c fido -n '__fido_at fido/db/check' -l 'repair' -d 'Fix the drift found'
+complete -c fido -n '__fido_at fido/db/check' -l 'fields' -x -a '(__fido_fields user_id figure stored expected repaired)' -d 'Comma-separated fields to print, in that order, in every format (nested: sms_status)'
 
 # fido doctor
+complete -c fido -n '__fido_at fido/doctor' -l 'fields' -x -a '(__fido_fields uri database connection server_version topology transactions indexes sms twilio_api_base twilio_reachable)' -d 'Comma-separated fields to print, in that order, in every format (nested: sms_status)'
 
 # fido completion
 complete -c fido -n '__fido_arg fido/completion 0' -a 'bash zsh fish' -d 'The shell'

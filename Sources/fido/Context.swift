@@ -11,6 +11,8 @@ final class Context {
   let clock: () -> Int64
   private var resolved: Config?
   private var openedStore: FidoStore?
+  /// `--fields`, checked by `checkFields` before the command runs.
+  private var fields: [String]?
 
   init(
     io: IOStreams, environment: [String: String], invocation: Invocation,
@@ -50,21 +52,48 @@ final class Context {
     }
   }
 
+  /// The command's schema, which `--fields` is checked against.
+  var schema: OutSchema? { CommandTable.find(path: invocation.path)?.schema }
+
+  /// `--fields` against the command's fields: a usage error, before any
+  /// connection, for an unknown name or a command that prints no objects.
+  func checkFields() throws(FidoError) {
+    guard let list = invocation.value("fields") else { return }
+    let command = (["fido"] + invocation.path).joined(separator: " ")
+    guard let schema else {
+      throw .usage("'\(command)' prints no fields to choose; leave out --fields")
+    }
+    fields = try schema.select(list, command: command)
+  }
+
   func renderOptions() throws(FidoError) -> RenderOptions {
     let config = try config()
     let format = config.output ?? (io.stdoutIsTTY ? .table : .tsv)
-    let color = io.stdoutIsTTY && !config.noColor
-    return RenderOptions(format: format, quiet: config.quiet, color: color, width: nil)
+    let color = io.stdoutIsTTY && !config.noColor && environment["TERM"] != "dumb"
+    return RenderOptions(
+      format: format, quiet: config.quiet, color: color, width: terminalWidth(), fields: fields)
+  }
+
+  /// The terminal's width: stdout's window size (TIOCGWINSZ), else `COLUMNS`.
+  func terminalWidth() -> Int? {
+    if let columns = io.terminalColumns { return columns }
+    if let text = environment["COLUMNS"], let n = Int(text), n > 0 { return n }
+    return nil
   }
 
   /// Renders one object on stdout in the chosen format.
-  func emit(_ object: OutObject) throws(FidoError) {
-    Render.object(object, options: try renderOptions(), sink: io.out)
+  func emit(_ object: OutObject, schema: OutSchema? = nil) throws(FidoError) {
+    Render.object(object, options: try renderOptions(), sink: io.out, schema: schema ?? self.schema)
   }
 
-  /// A list renderer on stdout; call `finish()` when done.
-  func listRenderer(columns: [String]? = nil) throws(FidoError) -> ListRenderer {
-    ListRenderer(options: try renderOptions(), sink: io.out, columns: columns)
+  /// A list renderer on stdout; call `finish()` when done. `tableOmits`:
+  /// columns a table leaves out unless `--fields` names them.
+  func listRenderer(schema: OutSchema? = nil, tableOmits: [String] = []) throws(FidoError)
+    -> ListRenderer
+  {
+    ListRenderer(
+      options: try renderOptions(), sink: io.out, schema: schema ?? self.schema,
+      tableOmits: tableOmits)
   }
 
   /// Destructive commands: ask on a terminal, refuse without --yes otherwise.

@@ -48,6 +48,7 @@ enum Fido {
         inv.path.isEmpty
           ? "no command given" : "'fido \(inv.path.joined(separator: " "))' needs a subcommand")
     }
+    try ctx.checkFields()
     switch id {
     case .userCreate: try UserCreate.run(ctx)
     case .userList: try UserList.run(ctx)

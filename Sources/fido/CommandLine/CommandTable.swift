@@ -55,6 +55,11 @@ enum CommandTable {
       allowed: OutputFormat.allCases.map(\.rawValue)),
     OptionSpec("quiet", short: "q", help: "Print only ids, one per line"),
     OptionSpec(
+      "fields", value: "LIST",
+      help:
+        "Comma-separated fields to print, in that order, in every format (nested: sms_status)",
+      completion: .fields),
+    OptionSpec(
       "no-color", help: "No ANSI colour (there is never colour when not a terminal)",
       env: "NO_COLOR"),
     OptionSpec(
@@ -111,7 +116,7 @@ enum CommandTable {
             env: "FIDO_CURRENCY", default: Currency.ghs.code),
           passwordStdin,
         ],
-        id: .userCreate),
+        id: .userCreate, schema: .user),
       CommandSpec(
         "list", abstract: "List users in creation order",
         discussion: "Use --after with the last id of one page to get the next page.",
@@ -126,13 +131,13 @@ enum CommandTable {
           limit("users"),
           after,
         ],
-        id: .userList),
+        id: .userList, schema: .user),
       CommandSpec(
         "get", abstract: "Show one user",
         discussion: "An unknown user is not found (exit 3).",
         examples: ["fido user get ama@example.com -o json"],
         positionals: [user],
-        id: .userGet),
+        id: .userGet, schema: .user),
       CommandSpec(
         "update", abstract: "Change a user's name, email, phone or password",
         discussion: "Prints the updated user (-q: its id). Only the options given change.",
@@ -150,7 +155,7 @@ enum CommandTable {
           passwordStdin,
         ],
         id: .userUpdate,
-        mutuallyExclusive: [["phone", "no-phone"]]),
+        mutuallyExclusive: [["phone", "no-phone"]], schema: .user),
       CommandSpec(
         "delete", abstract: "Delete a user",
         discussion: """
@@ -167,7 +172,7 @@ enum CommandTable {
           OptionSpec("cascade", help: "Also delete the user's transactions"),
           yes("the user"),
         ],
-        id: .userDelete),
+        id: .userDelete, schema: .user),
     ])
 
   // MARK: - txn
@@ -215,7 +220,7 @@ enum CommandTable {
             help: "Idempotency key, 1-128 printable characters, scoped to the user"),
           OptionSpec("no-sms", help: "Record the transaction without an SMS (status skipped)"),
         ],
-        id: .txnAdd),
+        id: .txnAdd, schema: .transaction),
       CommandSpec(
         "list", abstract: "List a user's transactions, newest first",
         discussion:
@@ -234,12 +239,12 @@ enum CommandTable {
           limit("transactions"),
           after,
         ],
-        id: .txnList),
+        id: .txnList, schema: .transaction),
       CommandSpec(
         "get", abstract: "Show one transaction with its SMS status",
         examples: ["fido txn get 64df1c2a9b1e8a0012345679 -o json"],
         positionals: [txn],
-        id: .txnGet),
+        id: .txnGet, schema: .transaction),
       CommandSpec(
         "update", abstract: "Correct a transaction's amount, type or date",
         discussion: """
@@ -253,7 +258,7 @@ enum CommandTable {
           OptionSpec("type", value: "TYPE", help: "New type", allowed: types),
           OptionSpec("date", value: "DATE", help: "New date"),
         ],
-        id: .txnUpdate),
+        id: .txnUpdate, schema: .transaction),
       CommandSpec(
         "delete", abstract: "Delete a transaction and reverse its effect on the balance",
         discussion: """
@@ -263,7 +268,7 @@ enum CommandTable {
         examples: ["fido txn delete 64df1c2a9b1e8a0012345679 --yes"],
         positionals: [txn],
         options: [yes("the transaction")],
-        id: .txnDelete),
+        id: .txnDelete, schema: .transaction),
       CommandSpec(
         "import", abstract: "Import transactions from NDJSON or CSV",
         discussion: """
@@ -298,7 +303,7 @@ enum CommandTable {
             help: "Lines per atomic batch, 1-\(ImportOptions.maxBatchSize)",
             default: String(ImportOptions.defaultBatchSize)),
         ],
-        id: .txnImport),
+        id: .txnImport, schema: .importSummary),
     ])
 
   // MARK: - analytics, sms, db, doctor
@@ -318,7 +323,7 @@ enum CommandTable {
     ],
     positionals: [user],
     options: [since, until],
-    id: .analytics)
+    id: .analytics, schema: .analytics)
 
   static let smsCommands = CommandSpec(
     "sms", abstract: "List and resend SMS alerts",
@@ -339,7 +344,7 @@ enum CommandTable {
             allowed: ["pending", "failed", "sent", "skipped"]),
           limit("alerts"),
         ],
-        id: .smsList),
+        id: .smsList, schema: .sms),
       CommandSpec(
         "retry", abstract: "Resend pending alerts whose next attempt is due",
         discussion: """
@@ -349,7 +354,7 @@ enum CommandTable {
           """,
         examples: ["fido sms retry --limit 500"],
         options: [limit("alerts")],
-        id: .smsRetry),
+        id: .smsRetry, schema: .retrySummary),
     ])
 
   static let dbCommands = CommandSpec(
@@ -359,7 +364,7 @@ enum CommandTable {
       CommandSpec(
         "init", abstract: "Create or update the indexes (idempotent)",
         examples: ["fido db init --uri mongodb://db.internal:27017 --db fido"],
-        id: .dbInit),
+        id: .dbInit, schema: .index),
       CommandSpec(
         "check", abstract: "Recompute balances and statistics from transactions",
         discussion: """
@@ -368,13 +373,13 @@ enum CommandTable {
           """,
         examples: ["fido db check", "fido db check --repair"],
         options: [OptionSpec("repair", help: "Fix the drift found")],
-        id: .dbCheck),
+        id: .dbCheck, schema: .drift),
     ])
 
   static let doctorCommand = CommandSpec(
     "doctor", abstract: "Check the connection, server version, topology, indexes and SMS settings",
     examples: ["fido doctor --env-file .env"],
-    id: .doctor)
+    id: .doctor, schema: .doctor)
 
   // MARK: - completion, help, version, __complete
 

@@ -186,6 +186,31 @@ enum ManPage {
       .B \\-q
       prints only ids, one per line.
       .PP
+      .B \\-\\-fields
+      chooses the fields, in that order, in every format: a top-level field
+      .RB ( sms ,
+      the whole object) or a nested one
+      .RB ( sms_status );
+      each command lists its fields below.
+      .B \\-q
+      still prints only ids.
+      .PP
+      A table fits the terminal (the width of stdout's window, else
+      .BR COLUMNS ):
+      free text (names, emails, keys, errors) is cut with
+      .BR \\[u2026] ,
+      ids, money, dates and counts never are, and without
+      .B \\-\\-fields
+      the least important columns are left out until it fits (a single
+      user's
+      .B txn list
+      leaves out
+      .B user_id
+      and
+      .BR full_name ,
+      which every row repeats).
+      Tables show times to the second; the other formats carry milliseconds.
+      .PP
       Errors go to stderr as
       .BR "fido: error: ..." ;
       with
@@ -385,6 +410,14 @@ enum ManPage {
       }
       for option in child.options where !option.hidden {
         out += optionItem(option)
+      }
+      if let schema = child.schema {
+        let names = schema.fields.map { field in
+          field.parts.isEmpty
+            ? field.name : field.name + "{" + field.parts.joined(separator: ",") + "}"
+        }
+        out +=
+          ".PP\nFields for\n.BR \\-\\-fields :\n" + names.map(code).joined(separator: ",\n") + ".\n"
       }
       if !child.examples.isEmpty {
         out += ".PP\n" + (child.examples.count == 1 ? "Example:" : "Examples:") + "\n"

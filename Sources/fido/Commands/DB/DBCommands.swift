@@ -23,7 +23,7 @@ enum DBCheck {
   static func run(_ ctx: Context) throws(FidoError) {
     let repair = ctx.invocation.flag("repair")
     let store = try ctx.store()
-    let out = try ctx.listRenderer()
+    let out = try ctx.listRenderer(schema: .drift(repair: repair))
     let drifts = try store.check(repair: repair, now: ctx.clock()) { drift in
       var o = drift.out
       if repair { o.append("repaired", .bool(true)) }

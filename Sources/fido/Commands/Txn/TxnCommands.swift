@@ -59,7 +59,8 @@ enum TxnList {
     case .id(let id): user = id
     case .email: user = try store.user(ref).id
     }
-    let out = try ctx.listRenderer()
+    // One user's list: the table leaves out the columns every row repeats.
+    let out = try ctx.listRenderer(tableOmits: ["user_id", "full_name"])
     try store.listTransactions(
       TxnFilter(user: user, since: since, until: until, type: type, after: after, limit: limit)
     ) { out.write($0.out) }
