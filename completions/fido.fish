@@ -189,7 +189,7 @@ complete -c fido -n '__fido_at fido/user/create' -l 'email' -x -d 'Email address
 complete -c fido -n '__fido_at fido/user/create' -l 'phone' -x -d 'Mobile number for SMS alerts, e.g. +233201234567'
 complete -c fido -n '__fido_at fido/user/create' -l 'balance' -x -d 'Opening balance, e.g. 1000 or 21.50'
 complete -c fido -n '__fido_at fido/user/create' -l 'currency' -x -d 'ISO 4217 currency code of the account'
-complete -c fido -n '__fido_at fido/user/create' -l 'password-stdin' -d 'Read the password from stdin (all of it, one trailing newline removed, 8-1024 characters)'
+complete -c fido -n '__fido_at fido/user/create' -l 'password-stdin' -d 'Read the password from stdin (all of it, one trailing newline removed, 8-1024 characters); on a terminal, prompt twice without echo'
 complete -c fido -n '__fido_at fido/user/create' -l 'fields' -x -a '(__fido_fields id name email phone currency balance created_at updated_at)' -d 'Comma-separated fields to print, in that order, in every format (nested: sms_status)'
 
 # fido user list
@@ -208,7 +208,7 @@ complete -c fido -n '__fido_at fido/user/update' -l 'name' -x -d 'New full name'
 complete -c fido -n '__fido_at fido/user/update' -l 'email' -x -d 'New email address'
 complete -c fido -n '__fido_at fido/user/update' -l 'phone' -x -d 'New mobile number'
 complete -c fido -n '__fido_at fido/user/update' -l 'no-phone' -d 'Remove the phone number (no more SMS alerts)'
-complete -c fido -n '__fido_at fido/user/update' -l 'password-stdin' -d 'Read the password from stdin (all of it, one trailing newline removed, 8-1024 characters)'
+complete -c fido -n '__fido_at fido/user/update' -l 'password-stdin' -d 'Read the password from stdin (all of it, one trailing newline removed, 8-1024 characters); on a terminal, prompt twice without echo'
 complete -c fido -n '__fido_at fido/user/update' -l 'fields' -x -a '(__fido_fields id name email phone currency balance created_at updated_at)' -d 'Comma-separated fields to print, in that order, in every format (nested: sms_status)'
 complete -c fido -n '__fido_arg fido/user/update 0' -a '(__fido_emails)' -d 'The user\'s id (24 hex digits) or email address'
 
@@ -281,7 +281,7 @@ complete -c fido -n '__fido_at fido/sms/list' -l 'limit' -x -d 'Show at most N a
 complete -c fido -n '__fido_at fido/sms/list' -l 'fields' -x -a '(__fido_fields transaction_id user_id to status attempts last_error sid next_attempt_at updated_at)' -d 'Comma-separated fields to print, in that order, in every format (nested: sms_status)'
 
 # fido sms retry
-complete -c fido -n '__fido_at fido/sms/retry' -l 'limit' -x -d 'Show at most N alerts; 0 means all'
+complete -c fido -n '__fido_at fido/sms/retry' -l 'limit' -x -d 'Resend at most N due alerts; 0 means all'
 complete -c fido -n '__fido_at fido/sms/retry' -l 'fields' -x -a '(__fido_fields claimed sent failed pending)' -d 'Comma-separated fields to print, in that order, in every format (nested: sms_status)'
 
 # fido db

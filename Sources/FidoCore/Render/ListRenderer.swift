@@ -8,6 +8,7 @@
 ///   characters (`\u{1b}`) escaped;
 /// - table: rows are buffered (the only format that must see every row to
 ///   size its columns) and printed aligned with a header by `finish`;
+///   an empty list prints nothing;
 /// - quiet: only each record's `id` (or `transaction_id`), one per line.
 ///
 /// With `options.fields`, each record is cut down to those fields (quiet
@@ -99,7 +100,8 @@ public final class ListRenderer {
     case .csv:
       if count == 0, let columns { sink.write(Render.csvRow(columns)) }
     case .table:
-      guard let columns, !tableRows.isEmpty || columnsGiven else { return }
+      // An empty table prints nothing (on a terminal the command notes it on stderr).
+      guard let columns, !tableRows.isEmpty else { return }
       writeTable(columns: columns)
       tableRows = []
     }

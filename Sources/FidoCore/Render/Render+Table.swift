@@ -1,6 +1,8 @@
 extension Render {
   /// The narrowest a free-text column is cut to: its header, at least this.
   static let minimumCut = 6
+  /// The width a free-text column keeps when deciding which columns fit.
+  static let readableCut = 16
 
   /// Aligned columns separated by two spaces; numeric columns right-aligned;
   /// no trailing spaces. With `maxWidth`, the widest `cuttable` columns
@@ -73,8 +75,9 @@ extension Render {
     header: [String], rows: [[String]], cuttable: [Bool], priority: [Int], maxWidth: Int
   ) -> [Int] {
     let widths = naturalWidths(header: header, rows: rows, columns: header.count)
+    // A column is worth keeping only if its free text stays readable.
     let floors = header.indices.map { c in
-      cuttable[c] ? min(widths[c], max(minimumCut, displayWidth(header[c]))) : widths[c]
+      cuttable[c] ? min(widths[c], max(readableCut, displayWidth(header[c]))) : widths[c]
     }
     var kept = priority
     while kept.count > 1, kept.map({ floors[$0] }).reduce(0, +) + 2 * (kept.count - 1) > maxWidth {

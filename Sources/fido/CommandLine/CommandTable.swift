@@ -38,7 +38,8 @@ enum CommandTable {
   private static let passwordStdin = OptionSpec(
     "password-stdin",
     help:
-      "Read the password from stdin (all of it, one trailing newline removed, 8-1024 characters)")
+      "Read the password from stdin (all of it, one trailing newline removed, 8-1024 characters); on a terminal, prompt twice without echo"
+  )
 
   // MARK: - Global options
 
@@ -119,10 +120,14 @@ enum CommandTable {
         id: .userCreate, schema: .user),
       CommandSpec(
         "list", abstract: "List users in creation order",
-        discussion: "Use --after with the last id of one page to get the next page.",
+        discussion: """
+          Use --after with the last id of one page to get the next page; on a terminal, \
+          a list cut by --limit says so on stderr with that id.
+          """,
         examples: [
           "fido user list --name-contains ama -o json",
           "fido user list --limit 0 -q",
+          "fido user list --fields id,email,balance -o csv",
         ],
         options: [
           OptionSpec("email", value: "EMAIL", help: "Only the user with this email"),
@@ -281,7 +286,8 @@ enum CommandTable {
           its balances and statistics, updating each user of a batch once. Lines whose key is already stored are skipped, so an \
           interrupted import can be run again. Ctrl-C or SIGTERM stops after the \
           current batch. Imported transactions get SMS status skipped unless --sms \
-          queues them. The summary (read, inserted, skipped) goes to stdout.
+          queues them. The summary record (read, inserted, skipped, dry_run) goes to \
+          stdout, and a sentence saying the same to stderr.
           """,
         examples: [
           "fido txn import txns.ndjson",
@@ -350,10 +356,15 @@ enum CommandTable {
         discussion: """
           Safe to run from cron, and concurrently: no alert is sent twice. Exits 0 when \
           it ran (whatever stays pending), 77 when Twilio refuses the credentials and \
-          78 when SMS is not configured.
+          78 when SMS is not configured. The record (claimed, sent, failed, pending) \
+          goes to stdout, a sentence saying the same to stderr.
           """,
         examples: ["fido sms retry --limit 500"],
-        options: [limit("alerts")],
+        options: [
+          OptionSpec(
+            "limit", value: "N", help: "Resend at most N due alerts; 0 means all",
+            default: String(defaultLimit))
+        ],
         id: .smsRetry, schema: .retrySummary),
     ])
 

@@ -35,6 +35,11 @@ enum DBCheck {
         "\(drifts) figure(s) drifted from the transactions; run 'fido db check --repair' to fix them"
       )
     }
-    if drifts > 0 { ctx.io.err.write("fido: repaired \(drifts) drifted figure(s)\n") }
+    if repair {
+      ctx.summary(
+        drifts > 0
+          ? "db check: repaired \(plural(drifts, "drifted figure"))"
+          : "db check: no drift found; nothing to repair")
+    }
   }
 }

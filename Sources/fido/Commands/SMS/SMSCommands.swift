@@ -4,11 +4,13 @@ enum SMSList {
   static func run(_ ctx: Context) throws(FidoError) {
     let inv = ctx.invocation
     let status = inv.value("status").flatMap(SMSState.Status.init(rawValue:))
-    let limit = try inv.limit()
+    let page = ListPage(limit: try inv.limit())
     let store = try ctx.store()
     let out = try ctx.listRenderer()
-    try store.listSMS(status: status, limit: limit) { out.write($0.smsOut) }
-    out.finish()
+    try store.listSMS(status: status, limit: page.queryLimit) {
+      if page.admit(id: $0.id.hex) { out.write($0.smsOut) }
+    }
+    try ctx.finishList(out, page, what: "alerts", pagesWithAfter: false)
   }
 }
 
@@ -31,6 +33,11 @@ enum SMSRetry {
         ("claimed", .int(Int64(summary.claimed))), ("sent", .int(Int64(summary.sent))),
         ("failed", .int(Int64(summary.failed))), ("pending", .int(Int64(summary.stillPending))),
       ]))
+    ctx.summary(
+      summary.claimed == 0
+        ? "sms retry: no alert was due"
+        : "sms retry: \(plural(summary.claimed, "due alert")): \(summary.sent) sent, "
+          + "\(summary.failed) failed for good, \(summary.stillPending) still pending")
     if let reason = summary.unauthorized {
       throw .unauthorized(
         "Twilio refused the credentials (\(reason)); fix TWILIO_ACCOUNT_SID/TWILIO_AUTH_TOKEN and run 'fido sms retry' again"

@@ -52,7 +52,7 @@ enum TxnList {
     let until = try inv.date("until", now: now, endOfDay: true)
     let type = try inv.value("type").map { (t) throws(FidoError) in try TxnType.parse(t) }
     let after = try inv.objectID("after", what: "transaction id")
-    let limit = try inv.limit()
+    let page = ListPage(limit: try inv.limit())
     let store = try ctx.store()
     let user: ObjectID
     switch ref {
@@ -62,9 +62,10 @@ enum TxnList {
     // One user's list: the table leaves out the columns every row repeats.
     let out = try ctx.listRenderer(tableOmits: ["user_id", "full_name"])
     try store.listTransactions(
-      TxnFilter(user: user, since: since, until: until, type: type, after: after, limit: limit)
-    ) { out.write($0.out) }
-    out.finish()
+      TxnFilter(
+        user: user, since: since, until: until, type: type, after: after, limit: page.queryLimit)
+    ) { if page.admit(id: $0.id.hex) { out.write($0.out) } }
+    try ctx.finishList(out, page, what: "transactions")
   }
 }
 
