@@ -4,17 +4,18 @@
 # Words the walk below needs to know about, by command path ("" is the root).
 _fido_children() {
     case $1 in
-        "") echo 'user txn analytics sms db doctor completion help version' ;;
+        "") echo 'user txn analytics sms db doctor whoami profile completion help version' ;;
         "user") echo 'create list get update delete' ;;
         "txn") echo 'add list get update delete import' ;;
         "sms") echo 'list retry' ;;
         "db") echo 'init check' ;;
+        "profile") echo 'list' ;;
     esac
 }
 
 # Options of the command at path $1, global ones included.
 _fido_options() {
-    local globals='--uri --db -o --output -q --quiet --fields --no-color --env-file --timeout -v --verbose -h --help --version'
+    local globals='--uri --db -o --output -q --quiet --fields --no-color --env-file --profile --timeout -v --verbose -h --help --version'
     case $1 in
         "user create") echo "--name --email --phone --balance --currency --password-stdin $globals" ;;
         "user list") echo "--email --name-contains --limit --after $globals" ;;
@@ -36,7 +37,7 @@ _fido_options() {
 # Succeeds when option $2 of the command at path $1 takes a value.
 _fido_takes_value() {
     case "$1|$2" in
-        *"|--uri"|*"|--db"|*"|-o"|*"|--output"|*"|--fields"|*"|--env-file"|*"|--timeout"|"user create|--name"|"user create|--email"|"user create|--phone"|"user create|--balance"|"user create|--currency"|"user list|--email"|"user list|--name-contains"|"user list|--limit"|"user list|--after"|"user update|--name"|"user update|--email"|"user update|--phone"|"txn add|--user"|"txn add|--amount"|"txn add|--type"|"txn add|--date"|"txn add|--key"|"txn list|--user"|"txn list|--since"|"txn list|--until"|"txn list|--type"|"txn list|--limit"|"txn list|--after"|"txn update|--amount"|"txn update|--type"|"txn update|--date"|"txn import|--format"|"txn import|--batch-size"|"analytics|--since"|"analytics|--until"|"sms list|--status"|"sms list|--limit"|"sms retry|--limit") return 0 ;;
+        *"|--uri"|*"|--db"|*"|-o"|*"|--output"|*"|--fields"|*"|--env-file"|*"|--profile"|*"|--timeout"|"user create|--name"|"user create|--email"|"user create|--phone"|"user create|--balance"|"user create|--currency"|"user list|--email"|"user list|--name-contains"|"user list|--limit"|"user list|--after"|"user update|--name"|"user update|--email"|"user update|--phone"|"txn add|--user"|"txn add|--amount"|"txn add|--type"|"txn add|--date"|"txn add|--key"|"txn list|--user"|"txn list|--since"|"txn list|--until"|"txn list|--type"|"txn list|--limit"|"txn list|--after"|"txn update|--amount"|"txn update|--type"|"txn update|--date"|"txn import|--format"|"txn import|--batch-size"|"analytics|--since"|"analytics|--until"|"sms list|--status"|"sms list|--limit"|"sms retry|--limit") return 0 ;;
     esac
     return 1
 }
@@ -96,6 +97,8 @@ _fido_value() {
         "db init|--fields") _fido_fields 'collection index unique' "$3" ;;
         "db check|--fields") _fido_fields 'user_id figure stored expected repaired' "$3" ;;
         "doctor|--fields") _fido_fields 'uri database connection server_version topology transactions indexes sms twilio_api_base twilio_reachable' "$3" ;;
+        "whoami|--fields") _fido_fields 'profile config_file uri database server_version twilio_account' "$3" ;;
+        "profile list|--fields") _fido_fields 'name active protected database uri' "$3" ;;
         *"|-o"|*"|--output") _fido_words 'table json ndjson csv tsv' "$3" ;;
         *"|--env-file") _fido_files "$3" ;;
         "txn add|--user") _fido_emails "$3" ;;
@@ -117,7 +120,7 @@ _fido_argument() {
         "txn import|0") _fido_files "$3" ;;
         "analytics|0") _fido_emails "$3" ;;
         "completion|0") _fido_words 'bash zsh fish' "$3" ;;
-        "help|"*) _fido_words 'user txn analytics sms db doctor completion help version' "$3" ;;
+        "help|"*) _fido_words 'user txn analytics sms db doctor whoami profile completion help version' "$3" ;;
     esac
 }
 

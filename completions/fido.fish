@@ -4,14 +4,14 @@
 # The command path is written like "fido/user/create".
 function __fido_child -a path word
     switch "$path/$word"
-        case 'fido/user' 'fido/user/create' 'fido/user/list' 'fido/user/get' 'fido/user/update' 'fido/user/delete' 'fido/txn' 'fido/txn/add' 'fido/txn/list' 'fido/txn/get' 'fido/txn/update' 'fido/txn/delete' 'fido/txn/import' 'fido/analytics' 'fido/sms' 'fido/sms/list' 'fido/sms/retry' 'fido/db' 'fido/db/init' 'fido/db/check' 'fido/doctor' 'fido/completion' 'fido/help' 'fido/version'
+        case 'fido/user' 'fido/user/create' 'fido/user/list' 'fido/user/get' 'fido/user/update' 'fido/user/delete' 'fido/txn' 'fido/txn/add' 'fido/txn/list' 'fido/txn/get' 'fido/txn/update' 'fido/txn/delete' 'fido/txn/import' 'fido/analytics' 'fido/sms' 'fido/sms/list' 'fido/sms/retry' 'fido/db' 'fido/db/init' 'fido/db/check' 'fido/doctor' 'fido/whoami' 'fido/profile' 'fido/profile/list' 'fido/completion' 'fido/help' 'fido/version'
             echo "$path/$word"
     end
 end
 
 function __fido_takes_value -a path option
     switch "$path:$option"
-        case '*:--uri' '*:--db' '*:-o' '*:--output' '*:--fields' '*:--env-file' '*:--timeout' 'fido/user/create:--name' 'fido/user/create:--email' 'fido/user/create:--phone' 'fido/user/create:--balance' 'fido/user/create:--currency' 'fido/user/list:--email' 'fido/user/list:--name-contains' 'fido/user/list:--limit' 'fido/user/list:--after' 'fido/user/update:--name' 'fido/user/update:--email' 'fido/user/update:--phone' 'fido/txn/add:--user' 'fido/txn/add:--amount' 'fido/txn/add:--type' 'fido/txn/add:--date' 'fido/txn/add:--key' 'fido/txn/list:--user' 'fido/txn/list:--since' 'fido/txn/list:--until' 'fido/txn/list:--type' 'fido/txn/list:--limit' 'fido/txn/list:--after' 'fido/txn/update:--amount' 'fido/txn/update:--type' 'fido/txn/update:--date' 'fido/txn/import:--format' 'fido/txn/import:--batch-size' 'fido/analytics:--since' 'fido/analytics:--until' 'fido/sms/list:--status' 'fido/sms/list:--limit' 'fido/sms/retry:--limit'
+        case '*:--uri' '*:--db' '*:-o' '*:--output' '*:--fields' '*:--env-file' '*:--profile' '*:--timeout' 'fido/user/create:--name' 'fido/user/create:--email' 'fido/user/create:--phone' 'fido/user/create:--balance' 'fido/user/create:--currency' 'fido/user/list:--email' 'fido/user/list:--name-contains' 'fido/user/list:--limit' 'fido/user/list:--after' 'fido/user/update:--name' 'fido/user/update:--email' 'fido/user/update:--phone' 'fido/txn/add:--user' 'fido/txn/add:--amount' 'fido/txn/add:--type' 'fido/txn/add:--date' 'fido/txn/add:--key' 'fido/txn/list:--user' 'fido/txn/list:--since' 'fido/txn/list:--until' 'fido/txn/list:--type' 'fido/txn/list:--limit' 'fido/txn/list:--after' 'fido/txn/update:--amount' 'fido/txn/update:--type' 'fido/txn/update:--date' 'fido/txn/import:--format' 'fido/txn/import:--batch-size' 'fido/analytics:--since' 'fido/analytics:--until' 'fido/sms/list:--status' 'fido/sms/list:--limit' 'fido/sms/retry:--limit'
             return 0
     end
     return 1
@@ -62,6 +62,12 @@ function __fido_value_letters -a path
         case 'fido/db/check'
             echo o
         case 'fido/doctor'
+            echo o
+        case 'fido/whoami'
+            echo o
+        case 'fido/profile'
+            echo o
+        case 'fido/profile/list'
             echo o
         case 'fido/completion'
             echo o
@@ -160,6 +166,7 @@ complete -c fido -s 'q' -l 'quiet' -d 'Print only ids, one per line'
 complete -c fido -l 'fields' -x -d 'Comma-separated fields to print, in that order, in every format (nested: sms_status)'
 complete -c fido -l 'no-color' -d 'No ANSI colour (there is never colour when not a terminal)'
 complete -c fido -l 'env-file' -r -F -d 'Load KEY=VALUE settings from this file'
+complete -c fido -l 'profile' -x -d 'Settings from this section of the config file (see \'fido profile list\')'
 complete -c fido -l 'timeout' -x -d 'Server selection and per-operation time limit, also for each Twilio request'
 complete -c fido -s 'v' -l 'verbose' -d 'Diagnostics on stderr: commands sent, round trips, timings; secrets redacted'
 complete -c fido -s 'h' -l 'help' -d 'Show help for the command and exit'
@@ -172,6 +179,8 @@ complete -c fido -n '__fido_at fido' -a 'analytics' -d 'Show a user\'s transacti
 complete -c fido -n '__fido_at fido' -a 'sms' -d 'List and resend SMS alerts'
 complete -c fido -n '__fido_at fido' -a 'db' -d 'Create indexes and check statistics'
 complete -c fido -n '__fido_at fido' -a 'doctor' -d 'Check the connection, server version, topology, indexes and SMS settings'
+complete -c fido -n '__fido_at fido' -a 'whoami' -d 'Show the profile, server, database and Twilio account in use'
+complete -c fido -n '__fido_at fido' -a 'profile' -d 'List the profiles of the config file'
 complete -c fido -n '__fido_at fido' -a 'completion' -d 'Print a shell completion script'
 complete -c fido -n '__fido_at fido' -a 'help' -d 'Show help for a command'
 complete -c fido -n '__fido_at fido' -a 'version' -d 'Print fido\'s version'
@@ -298,10 +307,19 @@ complete -c fido -n '__fido_at fido/db/check' -l 'fields' -x -a '(__fido_fields 
 # fido doctor
 complete -c fido -n '__fido_at fido/doctor' -l 'fields' -x -a '(__fido_fields uri database connection server_version topology transactions indexes sms twilio_api_base twilio_reachable)' -d 'Comma-separated fields to print, in that order, in every format (nested: sms_status)'
 
+# fido whoami
+complete -c fido -n '__fido_at fido/whoami' -l 'fields' -x -a '(__fido_fields profile config_file uri database server_version twilio_account)' -d 'Comma-separated fields to print, in that order, in every format (nested: sms_status)'
+
+# fido profile
+complete -c fido -n '__fido_at fido/profile' -a 'list' -d 'List the profiles, marking the active one'
+
+# fido profile list
+complete -c fido -n '__fido_at fido/profile/list' -l 'fields' -x -a '(__fido_fields name active protected database uri)' -d 'Comma-separated fields to print, in that order, in every format (nested: sms_status)'
+
 # fido completion
 complete -c fido -n '__fido_arg fido/completion 0' -a 'bash zsh fish' -d 'The shell'
 
 # fido help
-complete -c fido -n '__fido_at fido/help' -a 'user txn analytics sms db doctor completion help version' -d 'The command, e.g. user create'
+complete -c fido -n '__fido_at fido/help' -a 'user txn analytics sms db doctor whoami profile completion help version' -d 'The command, e.g. user create'
 
 # fido version

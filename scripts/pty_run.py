@@ -34,6 +34,7 @@ if pid == 0:
 fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 24, cols, 0, 0))
 
 out = b""
+status = None
 seen = 0
 deadline = time.time() + 30
 while time.time() < deadline:
@@ -43,8 +44,9 @@ while time.time() < deadline:
         os.write(fd, steps.pop(0)[1])
     r, _, _ = select.select([fd], [], [], 0.2)
     if not r:
-        done, _ = os.waitpid(pid, os.WNOHANG)
+        done, st = os.waitpid(pid, os.WNOHANG)
         if done:
+            status = st
             break
         continue
     try:
@@ -55,10 +57,11 @@ while time.time() < deadline:
         break
     out += data
 echo = termios.tcgetattr(fd)[3] & termios.ECHO
-try:
+if status is None:
+    if time.time() >= deadline:
+        os.kill(pid, 9)  # still waiting for input after 30 s: a test failure, not a hang
+        out += b"\n[killed after 30 s]\n"
     _, status = os.waitpid(pid, 0)
-except ChildProcessError:
-    status = 0
 code = os.waitstatus_to_exitcode(status)
 code = 128 - code if code < 0 else code
 sys.stdout.write(out.decode("utf-8", "replace").replace("\r\n", "\n"))

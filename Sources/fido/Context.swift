@@ -99,15 +99,37 @@ final class Context {
   /// Destructive commands: ask on a terminal, refuse without --yes otherwise.
   /// The question is built only when it is asked or refused, so with --yes
   /// the reads it needs are skipped (the write reports what they would).
+  /// The prompt names the profile, host and database; in a protected
+  /// profile the database name must be typed instead of `y`. Declining is
+  /// exit 5 (`cancelled`), nothing changed.
   func confirm(_ makeQuestion: () throws(FidoError) -> String) throws(FidoError) {
     if invocation.flag("yes") { return }
     let question = try makeQuestion()
     guard io.stdinIsTTY else {
       throw .usage("refusing to \(question) without --yes when stdin is not a terminal; add --yes")
     }
-    io.err.write("fido: \(question)? [y/N] ")
+    let config = try config()
+    let profile = config.profile.map { "profile \(CoreText.quoted($0)), " } ?? "no profile, "
+    let target =
+      "\(profile)host \(CoreText.quoted(config.hosts)), database \(CoreText.quoted(config.db))"
+    io.out.flush()
+    if config.protected {
+      io.err.write(
+        "fido: \(question) in \(target)?\nfido: this profile is protected: type the database name (\(config.db)) to confirm: "
+      )
+      io.err.flush()
+      let answer = io.readLine().map { String($0.filter { !$0.isWhitespace }) } ?? ""
+      guard answer == config.db else {
+        throw .cancelled(
+          "cancelled (the database name was not typed); nothing was changed")
+      }
+      return
+    }
+    io.err.write("fido: \(question) in \(target)? [y/N] ")
     io.err.flush()
     let answer = io.readLine().map { String($0.filter { !$0.isWhitespace }) }?.lowercased() ?? ""
-    guard answer == "y" || answer == "yes" else { throw .failure("cancelled; nothing was changed") }
+    guard answer == "y" || answer == "yes" else {
+      throw .cancelled("cancelled; nothing was changed")
+    }
   }
 }

@@ -67,6 +67,8 @@ enum Fido {
     case .dbInit: try DBInit.run(ctx)
     case .dbCheck: try DBCheck.run(ctx)
     case .doctor: try Doctor.run(ctx)
+    case .whoami: try WhoAmI.run(ctx)
+    case .profileList: try ProfileList.run(ctx)
     case .completion: try CompletionCommand.run(ctx)
     case .help:
       let topic = inv.positionals

@@ -48,7 +48,10 @@ final class CompletionBehaviourTests: XCTestCase {
   typealias Cases = KeyValuePairs<String, [String]>
 
   static let cases: Cases = [
-    "fido ": ["analytics", "completion", "db", "doctor", "help", "sms", "txn", "user", "version"],
+    "fido ": [
+      "analytics", "completion", "db", "doctor", "help", "profile", "sms", "txn", "user",
+      "version", "whoami",
+    ],
     "fido us": ["user"],
     "fido user ": ["create", "delete", "get", "list", "update"],
     "fido --db x -q user ": ["create", "delete", "get", "list", "update"],

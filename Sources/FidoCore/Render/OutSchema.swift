@@ -134,4 +134,11 @@ extension OutSchema {
   public static let retrySummary = OutSchema("claimed, sent, failed, pending")
 
   public static let index = OutSchema("collection, index, unique")
+
+  public static let whoami = OutSchema(
+    "profile, config_file, uri, database, server_version, twilio_account")
+
+  public static let profile = OutSchema(
+    "name, active, protected, database, uri",
+    priority: ["name", "active", "protected", "database", "uri"])
 }

@@ -9,6 +9,8 @@ enum CommandID: String, CaseIterable, Sendable {
   case smsList, smsRetry
   case dbInit, dbCheck
   case doctor
+  case whoami
+  case profileList
   case completion
   case help
   case version

@@ -67,6 +67,10 @@ enum CommandTable {
       "env-file", value: "PATH", help: "Load KEY=VALUE settings from this file",
       env: "FIDO_ENV_FILE", completion: .file),
     OptionSpec(
+      "profile", value: "NAME",
+      help: "Settings from this section of the config file (see 'fido profile list')",
+      env: "FIDO_PROFILE"),
+    OptionSpec(
       "timeout", value: "SECONDS",
       help: "Server selection and per-operation time limit, also for each Twilio request",
       env: "FIDO_TIMEOUT", default: String(Config.defaultTimeoutMS / 1000)),
@@ -392,6 +396,36 @@ enum CommandTable {
     examples: ["fido doctor --env-file .env"],
     id: .doctor, schema: .doctor)
 
+  static let whoamiCommand = CommandSpec(
+    "whoami", abstract: "Show the profile, server, database and Twilio account in use",
+    discussion: """
+      Prints the profile, the config file, the URI without its password, the \
+      database, the server's version (asked of the server) and the Twilio account \
+      (masked). Exits 0 only when the server answers (69 when it cannot be reached, \
+      77 when it refuses the login), after printing what it knows.
+      """,
+    examples: ["fido whoami", "fido --profile prod whoami"],
+    id: .whoami, schema: .whoami)
+
+  static let profileCommands = CommandSpec(
+    "profile", abstract: "List the profiles of the config file",
+    discussion: """
+      The config file is $FIDO_CONFIG, else $XDG_CONFIG_HOME/fido/config, else \
+      ~/.config/fido/config: [NAME] sections of KEY=VALUE lines (MONGO_URI, \
+      MONGO_DB_NAME, TWILIO_*, FIDO_*) and 'protected = true', which makes \
+      destructive prompts ask for the database name. --profile NAME or FIDO_PROFILE \
+      picks one; flags, the environment and the env file override it. A config or \
+      env file holding a secret must not be readable by other users (exit 78; \
+      chmod 600 FILE).
+      """,
+    examples: ["fido profile list"],
+    children: [
+      CommandSpec(
+        "list", abstract: "List the profiles, marking the active one",
+        examples: ["fido profile list -o json"],
+        id: .profileList, schema: .profile)
+    ])
+
   // MARK: - completion, help, version, __complete
 
   static let completionCommand = CommandSpec(
@@ -412,7 +446,8 @@ enum CommandTable {
   /// The visible top-level command names, for `fido help COMMAND` completion.
   /// A table test checks it matches `root`.
   static let topLevelNames = [
-    "user", "txn", "analytics", "sms", "db", "doctor", "completion", "help", "version",
+    "user", "txn", "analytics", "sms", "db", "doctor", "whoami", "profile", "completion", "help",
+    "version",
   ]
 
   static let helpCommand = CommandSpec(
@@ -455,7 +490,8 @@ enum CommandTable {
     ],
     children: [
       userCommands, txnCommands, analyticsCommand, smsCommands, dbCommands, doctorCommand,
-      completionCommand, helpCommand, versionCommand, completeCommand,
+      whoamiCommand, profileCommands, completionCommand, helpCommand, versionCommand,
+      completeCommand,
     ])
 
   // MARK: - Lookup

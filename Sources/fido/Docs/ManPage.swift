@@ -78,7 +78,7 @@ enum ManPage {
       show the options of any command; without a command, fido prints its usage
       on stderr and exits 2.
       Settings are taken from the flag, then the environment, then the env file,
-      then the default.
+      then the profile, then the default.
       .SH GLOBAL OPTIONS
 
       """
@@ -107,6 +107,35 @@ enum ManPage {
       comments and blank lines.
       Any other line, or a named file that cannot be read, is a configuration
       error (exit 78) naming the line.
+      .TP
+      .I ~/.config/fido/config
+      The config file of profiles
+      .RB ( $FIDO_CONFIG ,
+      else
+      .IR $XDG_CONFIG_HOME/fido/config ):
+      .I [NAME]
+      sections of the env file's
+      .I KEY=VALUE
+      lines
+      .RB ( MONGO_URI ,
+      .BR MONGO_DB_NAME ,
+      .BR TWILIO_* ,
+      .BR FIDO_* )
+      and
+      .BR "protected = true" ,
+      which makes a destructive prompt ask for the database name to be typed.
+      .B \\-\\-profile
+      or
+      .B FIDO_PROFILE
+      picks a section; settings come from the flag, then the environment, then
+      the env file, then the profile, then the default.
+      An unknown profile is a configuration error listing the known ones.
+      A config or env file holding a secret (a password in
+      .BR MONGO_URI ,
+      .BR TWILIO_AUTH_TOKEN )
+      that other users can read is refused (exit 78) with the
+      .B chmod 600
+      that fixes it.
       .SH EXIT STATUS
       \(exitStatus())
       .SH OUTPUT FORMATS
