@@ -96,7 +96,7 @@ _fido_value() {
         "sms retry|--fields") _fido_fields 'claimed sent failed pending' "$3" ;;
         "db init|--fields") _fido_fields 'collection index unique' "$3" ;;
         "db check|--fields") _fido_fields 'user_id figure stored expected repaired' "$3" ;;
-        "doctor|--fields") _fido_fields 'uri database connection server_version topology transactions indexes sms twilio_api_base twilio_reachable' "$3" ;;
+        "doctor|--fields") _fido_fields 'uri database connection server_version topology transactions indexes twilio_api_base sms twilio_account' "$3" ;;
         "whoami|--fields") _fido_fields 'profile config_file uri database server_version twilio_account' "$3" ;;
         "profile list|--fields") _fido_fields 'name active protected database uri' "$3" ;;
         *"|-o"|*"|--output") _fido_words 'table json ndjson csv tsv' "$3" ;;

@@ -305,7 +305,7 @@ complete -c fido -n '__fido_at fido/db/check' -l 'repair' -d 'Fix the drift foun
 complete -c fido -n '__fido_at fido/db/check' -l 'fields' -x -a '(__fido_fields user_id figure stored expected repaired)' -d 'Comma-separated fields to print, in that order, in every format (nested: sms_status)'
 
 # fido doctor
-complete -c fido -n '__fido_at fido/doctor' -l 'fields' -x -a '(__fido_fields uri database connection server_version topology transactions indexes sms twilio_api_base twilio_reachable)' -d 'Comma-separated fields to print, in that order, in every format (nested: sms_status)'
+complete -c fido -n '__fido_at fido/doctor' -l 'fields' -x -a '(__fido_fields uri database connection server_version topology transactions indexes twilio_api_base sms twilio_account)' -d 'Comma-separated fields to print, in that order, in every format (nested: sms_status)'
 
 # fido whoami
 complete -c fido -n '__fido_at fido/whoami' -l 'fields' -x -a '(__fido_fields profile config_file uri database server_version twilio_account)' -d 'Comma-separated fields to print, in that order, in every format (nested: sms_status)'

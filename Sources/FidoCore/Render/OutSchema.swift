@@ -126,8 +126,8 @@ extension OutSchema {
   public static func drift(repair: Bool) -> OutSchema { repair ? drift : driftReport }
 
   public static let doctor = OutSchema(
-    "uri, database, connection, server_version, topology, transactions, indexes, sms, "
-      + "twilio_api_base, twilio_reachable")
+    "uri, database, connection, server_version, topology, transactions, indexes, "
+      + "twilio_api_base, sms, twilio_account")
 
   public static let importSummary = OutSchema("read, inserted, skipped, dry_run")
 

@@ -393,6 +393,14 @@ enum CommandTable {
 
   static let doctorCommand = CommandSpec(
     "doctor", abstract: "Check the connection, server version, topology, indexes and SMS settings",
+    discussion: """
+      Reports every section, even when MongoDB cannot be reached, and checks the \
+      Twilio credentials with one authenticated request for the account. Exits 0 \
+      when all is well; else with the first problem's status: 69 or 77 when MongoDB \
+      is unreachable or refuses the login, 1 when indexes are missing (run 'fido db \
+      init'), 78 when the SMS settings are malformed, 77 when Twilio refuses the \
+      credentials, 69 when Twilio cannot be reached.
+      """,
     examples: ["fido doctor --env-file .env"],
     id: .doctor, schema: .doctor)
 
