@@ -4,18 +4,19 @@
 # Words the walk below needs to know about, by command path ("" is the root).
 _fido_children() {
     case $1 in
-        "") echo 'user txn analytics sms audit db doctor completion help version' ;;
+        "") echo 'user txn analytics sms audit db doctor whoami profile completion help version' ;;
         "user") echo 'create list get update delete' ;;
         "txn") echo 'add list get update delete import' ;;
         "sms") echo 'list retry' ;;
         "audit") echo 'list verify' ;;
         "db") echo 'init check migrate-legacy' ;;
+        "profile") echo 'list' ;;
     esac
 }
 
 # Options of the command at path $1, global ones included.
 _fido_options() {
-    local globals='--uri --db -o --output -q --quiet --no-color --env-file --timeout -v --verbose -h --help --version'
+    local globals='--uri --db -o --output -q --quiet --fields --no-color --env-file --profile --timeout -v --verbose -h --help --version'
     case $1 in
         "user create") echo "--name --email --phone --balance --currency --password-stdin $globals" ;;
         "user list") echo "--email --name-contains --limit --after $globals" ;;
@@ -40,7 +41,7 @@ _fido_options() {
 # Succeeds when option $2 of the command at path $1 takes a value.
 _fido_takes_value() {
     case "$1|$2" in
-        *"|--uri"|*"|--db"|*"|-o"|*"|--output"|*"|--env-file"|*"|--timeout"|"user create|--name"|"user create|--email"|"user create|--phone"|"user create|--balance"|"user create|--currency"|"user list|--email"|"user list|--name-contains"|"user list|--limit"|"user list|--after"|"user update|--name"|"user update|--email"|"user update|--phone"|"txn add|--user"|"txn add|--amount"|"txn add|--type"|"txn add|--date"|"txn add|--key"|"txn list|--user"|"txn list|--since"|"txn list|--until"|"txn list|--type"|"txn list|--limit"|"txn list|--after"|"txn update|--amount"|"txn update|--type"|"txn update|--date"|"txn import|--format"|"txn import|--batch-size"|"analytics|--since"|"analytics|--until"|"sms list|--status"|"sms list|--limit"|"sms retry|--limit"|"audit list|--user"|"audit list|--txn"|"audit list|--since"|"audit list|--until"|"audit list|--limit"|"audit list|--after"|"audit verify|--user"|"db migrate-legacy|--from-db"|"db migrate-legacy|--currency"|"db migrate-legacy|--balance-is"|"db migrate-legacy|--batch-size") return 0 ;;
+        *"|--uri"|*"|--db"|*"|-o"|*"|--output"|*"|--fields"|*"|--env-file"|*"|--profile"|*"|--timeout"|"user create|--name"|"user create|--email"|"user create|--phone"|"user create|--balance"|"user create|--currency"|"user list|--email"|"user list|--name-contains"|"user list|--limit"|"user list|--after"|"user update|--name"|"user update|--email"|"user update|--phone"|"txn add|--user"|"txn add|--amount"|"txn add|--type"|"txn add|--date"|"txn add|--key"|"txn list|--user"|"txn list|--since"|"txn list|--until"|"txn list|--type"|"txn list|--limit"|"txn list|--after"|"txn update|--amount"|"txn update|--type"|"txn update|--date"|"txn import|--format"|"txn import|--batch-size"|"analytics|--since"|"analytics|--until"|"sms list|--status"|"sms list|--limit"|"sms retry|--limit"|"audit list|--user"|"audit list|--txn"|"audit list|--since"|"audit list|--until"|"audit list|--limit"|"audit list|--after"|"audit verify|--user"|"db migrate-legacy|--from-db"|"db migrate-legacy|--currency"|"db migrate-legacy|--balance-is"|"db migrate-legacy|--batch-size") return 0 ;;
     esac
     return 1
 }
@@ -62,6 +63,16 @@ _fido_files() {
     COMPREPLY=($(compgen -f -- "$1"))
 }
 
+# Completes the last of comma-separated field names $2 from the words $1.
+_fido_fields() {
+    local head=${2%"${2##*,}"} f
+    COMPREPLY=()
+    for f in $1; do
+        [[ $head$f == "$2"* ]] && COMPREPLY+=("$head$f")
+    done
+    compopt -o nospace 2>/dev/null
+}
+
 _fido_emails() {
     local line
     COMPREPLY=()
@@ -73,6 +84,27 @@ _fido_emails() {
 # Completes the value of option $2 of the command at path $1.
 _fido_value() {
     case "$1|$2" in
+        "user create|--fields") _fido_fields 'id name email phone currency balance created_at updated_at' "$3" ;;
+        "user list|--fields") _fido_fields 'id name email phone currency balance created_at updated_at' "$3" ;;
+        "user get|--fields") _fido_fields 'id name email phone currency balance created_at updated_at' "$3" ;;
+        "user update|--fields") _fido_fields 'id name email phone currency balance created_at updated_at' "$3" ;;
+        "user delete|--fields") _fido_fields 'id name email phone currency balance created_at updated_at' "$3" ;;
+        "txn add|--fields") _fido_fields 'id user_id full_name amount currency type date key created_at updated_at sms sms_status sms_sid sms_attempts sms_last_error' "$3" ;;
+        "txn list|--fields") _fido_fields 'id user_id full_name amount currency type date key created_at updated_at sms sms_status sms_sid sms_attempts sms_last_error' "$3" ;;
+        "txn get|--fields") _fido_fields 'id user_id full_name amount currency type date key created_at updated_at sms sms_status sms_sid sms_attempts sms_last_error' "$3" ;;
+        "txn update|--fields") _fido_fields 'id user_id full_name amount currency type date key created_at updated_at sms sms_status sms_sid sms_attempts sms_last_error' "$3" ;;
+        "txn delete|--fields") _fido_fields 'id user_id full_name amount currency type date key created_at updated_at sms sms_status sms_sid sms_attempts sms_last_error' "$3" ;;
+        "txn import|--fields") _fido_fields 'read inserted skipped dry_run' "$3" ;;
+        "analytics|--fields") _fido_fields 'user_id name currency balance window window_since window_until transaction_count credit_count debit_count total_amount credit_total debit_total average_transaction_value busiest_day busiest_day_date busiest_day_count highest_amount_day highest_amount_day_date highest_amount_day_amount first_transaction_at last_transaction_at credit_score credit_score_value credit_score_scale credit_score_formula credit_score_factors' "$3" ;;
+        "sms list|--fields") _fido_fields 'transaction_id user_id to status attempts last_error sid next_attempt_at updated_at' "$3" ;;
+        "sms retry|--fields") _fido_fields 'claimed sent failed skipped pending' "$3" ;;
+        "audit list|--fields") _fido_fields 'id at user_id action target target_collection target_id actor actor_os_user actor_host actor_fido_version actor_profile before after seq prev hash' "$3" ;;
+        "audit verify|--fields") _fido_fields 'user_id problem recorded live' "$3" ;;
+        "db init|--fields") _fido_fields 'collection index unique' "$3" ;;
+        "db check|--fields") _fido_fields 'user_id figure stored expected repaired' "$3" ;;
+        "doctor|--fields") _fido_fields 'uri database connection server_version topology transactions indexes twilio_api_base sms twilio_account' "$3" ;;
+        "whoami|--fields") _fido_fields 'profile config_file uri database server_version twilio_account' "$3" ;;
+        "profile list|--fields") _fido_fields 'name active protected database uri' "$3" ;;
         *"|-o"|*"|--output") _fido_words 'table json ndjson csv tsv' "$3" ;;
         *"|--env-file") _fido_files "$3" ;;
         "txn add|--user") _fido_emails "$3" ;;
@@ -97,7 +129,7 @@ _fido_argument() {
         "txn import|0") _fido_files "$3" ;;
         "analytics|0") _fido_emails "$3" ;;
         "completion|0") _fido_words 'bash zsh fish' "$3" ;;
-        "help|"*) _fido_words 'user txn analytics sms audit db doctor completion help version' "$3" ;;
+        "help|"*) _fido_words 'user txn analytics sms audit db doctor whoami profile completion help version' "$3" ;;
     esac
 }
 

@@ -16,6 +16,7 @@ Twilio API (Basic auth as account SID + auth token):
   GET  /2010-04-01/Accounts/{AC..}/Messages.json   list; filters To, From,
        DateSent, DateSent>, DateSent< (YYYY-MM-DD, UTC days), PageSize, Page
   GET  /2010-04-01/Accounts/{AC..}/Messages/{SM..}.json   fetch
+  GET  /2010-04-01/Accounts/{AC..}.json   the account (doctor's credentials check)
 
 Control (JSON, no auth):
   POST /_double/program   a list (or {"responses": [...]}) of entries, queued:
@@ -59,6 +60,7 @@ SID_RE = re.compile(r"^AC[0-9a-fA-F]{32}$")
 E164_RE = re.compile(r"^\+[1-9][0-9]{1,14}$")
 MG_RE = re.compile(r"^MG[0-9a-fA-F]{32}$")
 DAY_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+ACCOUNT_RE = re.compile(r"^/2010-04-01/Accounts/([^/]+)\.json$")
 LIST_RE = re.compile(r"^/2010-04-01/Accounts/([^/]+)/Messages\.json$")
 FETCH_RE = re.compile(r"^/2010-04-01/Accounts/([^/]+)/Messages/([^/]+)\.json$")
 
@@ -178,6 +180,15 @@ class Handler(BaseHTTPRequestHandler):
             return False
         return True
 
+    def fetch_account(self, account):
+        """GET /2010-04-01/Accounts/{Sid}.json: the account, with the credentials checked."""
+        if not self.admitted(account):
+            return
+        self.send_json(200, {
+            "sid": account, "friendly_name": "fido test account", "status": "active",
+            "type": "Trial", "uri": "/2010-04-01/Accounts/%s.json" % account,
+        })
+
     # ---- routing
 
     def do_GET(self):
@@ -193,6 +204,9 @@ class Handler(BaseHTTPRequestHandler):
             return self.send_json(200, rows)
         query = urllib.parse.parse_qs(url.query, keep_blank_values=True)
         self.record("GET", url.path, url.query, b"", query)
+        match = ACCOUNT_RE.match(url.path)
+        if match:
+            return self.fetch_account(match.group(1))
         match = LIST_RE.match(url.path)
         if match:
             return self.list_messages(match.group(1), url, query)

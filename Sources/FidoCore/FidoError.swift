@@ -8,6 +8,8 @@ public enum FidoError: Error, Equatable, Sendable {
   case notFound(String)
   /// Duplicate email, reused idempotency key, delete of a user with transactions (exit 4).
   case conflict(String)
+  /// The operator declined a confirmation prompt; nothing was changed (exit 5).
+  case cancelled(String)
   /// Invalid amount, date, email, phone, id, currency, import line; a figure
   /// past the money limit; a stored document fido cannot read (exit 65).
   case invalidData(String)
@@ -32,6 +34,7 @@ public enum FidoError: Error, Equatable, Sendable {
     case .usage: 2
     case .notFound: 3
     case .conflict: 4
+    case .cancelled: 5
     case .invalidData: 65
     case .noInput: 66
     case .output: 74
@@ -49,6 +52,7 @@ public enum FidoError: Error, Equatable, Sendable {
     case .usage: "usage"
     case .notFound: "not_found"
     case .conflict: "conflict"
+    case .cancelled: "cancelled"
     case .invalidData: "invalid_data"
     case .noInput: "no_input"
     case .output: "output"
@@ -62,7 +66,8 @@ public enum FidoError: Error, Equatable, Sendable {
 
   public var message: String {
     switch self {
-    case .usage(let m), .notFound(let m), .conflict(let m), .invalidData(let m), .noInput(let m),
+    case .usage(let m), .notFound(let m), .conflict(let m), .cancelled(let m), .invalidData(let m),
+      .noInput(let m),
       .output(let m), .outcomeUnknown(let m), .unavailable(let m), .unauthorized(let m),
       .config(let m), .failure(let m):
       m
@@ -102,6 +107,11 @@ public enum ExitStatus {
         "Conflict: duplicate email, idempotency key reused with other data, delete of a user with transactions."
     ),
     Entry(
+      codes: "5", name: "cancelled",
+      meaning:
+        "Cancelled: the operator declined a destructive command's prompt; nothing was changed. Not 1 (kept for failures), not 2 (a mistake in the command line): a script can tell that a person said no."
+    ),
+    Entry(
       codes: "65", name: "invalid data",
       meaning:
         "Invalid data: amount, date, email, phone, id, currency, import line, an amount or total past the money limit, a stored document fido cannot read."
@@ -132,7 +142,8 @@ public enum ExitStatus {
     ),
     Entry(
       codes: "78", name: "configuration",
-      meaning: "Configuration error: malformed URI, env file, SMS settings."
+      meaning:
+        "Configuration error: malformed URI, env file, config file or SMS settings; an unknown profile; a secret in a config or env file other users can read."
     ),
     Entry(
       codes: "130, 143", name: "interrupted",

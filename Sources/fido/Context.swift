@@ -11,6 +11,8 @@ final class Context {
   let clock: () -> Int64
   private var resolved: Config?
   private var openedStore: FidoStore?
+  /// `--fields`, checked by `checkFields` before the command runs.
+  private var fields: [String]?
 
   init(
     io: IOStreams, environment: [String: String], invocation: Invocation,
@@ -36,6 +38,7 @@ final class Context {
     let config = try config()
     let store = try FidoStore(config: config, log: diagnostics())
     store.auditActor.fidoVersion = FidoVersion.string
+    store.auditActor.profile = config.profile
     openedStore = store
     return store
   }
@@ -52,37 +55,86 @@ final class Context {
     }
   }
 
+  /// The command's schema, which `--fields` is checked against.
+  var schema: OutSchema? { CommandTable.find(path: invocation.path)?.schema }
+
+  /// `--fields` against the command's fields: a usage error, before any
+  /// connection, for an unknown name or a command that prints no objects.
+  func checkFields() throws(FidoError) {
+    guard let list = invocation.value("fields") else { return }
+    let command = (["fido"] + invocation.path).joined(separator: " ")
+    guard let schema else {
+      throw .usage("'\(command)' prints no fields to choose; leave out --fields")
+    }
+    fields = try schema.select(list, command: command)
+  }
+
   func renderOptions() throws(FidoError) -> RenderOptions {
     let config = try config()
     let format = config.output ?? (io.stdoutIsTTY ? .table : .tsv)
-    let color = io.stdoutIsTTY && !config.noColor
-    return RenderOptions(format: format, quiet: config.quiet, color: color, width: nil)
+    let color = io.stdoutIsTTY && !config.noColor && environment["TERM"] != "dumb"
+    return RenderOptions(
+      format: format, quiet: config.quiet, color: color, width: terminalWidth(), fields: fields)
+  }
+
+  /// The terminal's width: stdout's window size (TIOCGWINSZ), else `COLUMNS`.
+  func terminalWidth() -> Int? {
+    if let columns = io.terminalColumns { return columns }
+    if let text = environment["COLUMNS"], let n = Int(text), n > 0 { return n }
+    return nil
   }
 
   /// Renders one object on stdout in the chosen format.
-  func emit(_ object: OutObject) throws(FidoError) {
-    Render.object(object, options: try renderOptions(), sink: io.out)
+  func emit(_ object: OutObject, schema: OutSchema? = nil) throws(FidoError) {
+    Render.object(object, options: try renderOptions(), sink: io.out, schema: schema ?? self.schema)
   }
 
-  /// A list renderer on stdout; call `finish()` when done.
-  func listRenderer(columns: [String]? = nil) throws(FidoError) -> OutputList {
+  /// A list renderer on stdout that checks each write; call `finish()` when
+  /// done. `tableOmits`: columns a table leaves out unless `--fields` names them.
+  func listRenderer(schema: OutSchema? = nil, tableOmits: [String] = []) throws(FidoError)
+    -> OutputList
+  {
     OutputList(
-      ListRenderer(options: try renderOptions(), sink: io.out, columns: columns), out: io.out)
+      ListRenderer(
+        options: try renderOptions(), sink: io.out, schema: schema ?? self.schema,
+        tableOmits: tableOmits), out: io.out)
   }
 
   /// Destructive commands: ask on a terminal, refuse without --yes otherwise.
   /// The question is built only when it is asked or refused, so with --yes
   /// the reads it needs are skipped (the write reports what they would).
+  /// The prompt names the profile, host and database; in a protected
+  /// profile the database name must be typed instead of `y`. Declining is
+  /// exit 5 (`cancelled`), nothing changed.
   func confirm(_ makeQuestion: () throws(FidoError) -> String) throws(FidoError) {
     if invocation.flag("yes") { return }
     let question = try makeQuestion()
     guard io.stdinIsTTY else {
       throw .usage("refusing to \(question) without --yes when stdin is not a terminal; add --yes")
     }
-    io.err.write("fido: \(question)? [y/N] ")
+    let config = try config()
+    let profile = config.profile.map { "profile \(CoreText.quoted($0)), " } ?? "no profile, "
+    let target =
+      "\(profile)host \(CoreText.quoted(config.hosts)), database \(CoreText.quoted(config.db))"
+    io.out.flush()
+    if config.protected {
+      io.err.write(
+        "fido: \(question) in \(target)?\nfido: this profile is protected: type the database name (\(config.db)) to confirm: "
+      )
+      io.err.flush()
+      let answer = io.readLine().map { String($0.filter { !$0.isWhitespace }) } ?? ""
+      guard answer == config.db else {
+        throw .cancelled(
+          "cancelled (the database name was not typed); nothing was changed")
+      }
+      return
+    }
+    io.err.write("fido: \(question) in \(target)? [y/N] ")
     io.err.flush()
     let answer = io.readLine().map { String($0.filter { !$0.isWhitespace }) }?.lowercased() ?? ""
-    guard answer == "y" || answer == "yes" else { throw .failure("cancelled; nothing was changed") }
+    guard answer == "y" || answer == "yes" else {
+      throw .cancelled("cancelled; nothing was changed")
+    }
   }
 }
 

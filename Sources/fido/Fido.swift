@@ -53,6 +53,7 @@ enum Fido {
         inv.path.isEmpty
           ? "no command given" : "'fido \(inv.path.joined(separator: " "))' needs a subcommand")
     }
+    try ctx.checkFields()
     switch id {
     case .userCreate: try UserCreate.run(ctx)
     case .userList: try UserList.run(ctx)
@@ -74,6 +75,8 @@ enum Fido {
     case .dbCheck: try DBCheck.run(ctx)
     case .dbMigrateLegacy: try DBMigrateLegacy.run(ctx)
     case .doctor: try Doctor.run(ctx)
+    case .whoami: try WhoAmI.run(ctx)
+    case .profileList: try ProfileList.run(ctx)
     case .completion: try CompletionCommand.run(ctx)
     case .help:
       let topic = inv.positionals

@@ -98,13 +98,16 @@ final class IOStreams {
   let stdinIsTTY: Bool
   let stdoutIsTTY: Bool
   let stderrIsTTY: Bool
+  /// stdout's terminal width (TIOCGWINSZ); nil when it is not a terminal.
+  let terminalColumns: Int?
   /// Test input; nil means the process's real stdin.
   private var stdinText: String?
 
   init(
     out: OutputStream, err: OutputStream, stdinIsTTY: Bool, stdoutIsTTY: Bool, stderrIsTTY: Bool,
-    stdinText: String? = nil
+    terminalColumns: Int? = nil, stdinText: String? = nil
   ) {
+    self.terminalColumns = terminalColumns
     self.out = out
     self.err = err
     self.stdinIsTTY = stdinIsTTY
@@ -117,7 +120,14 @@ final class IOStreams {
     IOStreams(
       out: OutputStream(fd: 1), err: OutputStream(fd: 2, buffered: false),
       stdinIsTTY: isatty(0) == 1,
-      stdoutIsTTY: isatty(1) == 1, stderrIsTTY: isatty(2) == 1)
+      stdoutIsTTY: isatty(1) == 1, stderrIsTTY: isatty(2) == 1, terminalColumns: windowColumns(1))
+  }
+
+  /// The column count of the terminal on `fd`, or nil.
+  static func windowColumns(_ fd: Int32) -> Int? {
+    var size = winsize()
+    guard ioctl(fd, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 else { return nil }
+    return Int(size.ws_col)
   }
 
   static func test(stdoutTTY: Bool = false, stdinTTY: Bool = false, stdin: String = "") -> IOStreams

@@ -98,8 +98,59 @@ final class ConfigTests: XCTestCase {
       "fido-\(UUID().uuidString).env"
     ).path
     try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+    // An env file holding a secret must be private (other users' read is refused).
+    try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: path)
     defer { try? FileManager.default.removeItem(atPath: path) }
     try body(path)
+  }
+
+  // MARK: config file (profiles)
+
+  func testConfigFileParses() throws {
+    let file = try ConfigFile.parse(
+      """
+      # comment
+      [local]
+      MONGO_URI=mongodb://127.0.0.1:27017
+        export MONGO_DB_NAME = 'fido dev'
+
+      [prod.eu-1]
+      protected = true
+      TWILIO_FROM=+15550001111
+      """, path: "c")
+    XCTAssertEqual(file.profiles.map(\.name), ["local", "prod.eu-1"])
+    XCTAssertEqual(file.profile("local")?.values["MONGO_DB_NAME"], "fido dev")
+    XCTAssertEqual(file.profile("local")?.protected, false)
+    XCTAssertEqual(file.profile("prod.eu-1")?.protected, true)
+    let bad: [(String, String)] = [
+      ("MONGO_URI=x\n[a]\n", "line 1: a setting before the first [NAME]"),
+      ("[a]\nPASSWORD=x\n", "line 2: unknown key 'PASSWORD'"),
+      ("[a]\nprotected = yes\n", "line 2: protected is true or false"),
+      ("[a]\n[a]\n", "line 2: profile 'a' is defined twice"),
+      ("[a b]\n", "line 1: a profile name is"),
+      ("[a]\nMONGO_URI x-secret\n", "line 2: expected KEY=VALUE"),
+    ]
+    for (text, message) in bad {
+      let e = coreError { try ConfigFile.parse(text, path: "c") }
+      XCTAssertEqual(e?.exitCode, 78)
+      XCTAssertTrue(e?.message.hasPrefix("config file 'c' \(message)") ?? false, e?.message ?? "")
+      XCTAssertFalse(e?.message.contains("x-secret") ?? true, "never the line's text")
+    }
+  }
+
+  func testConfigFilePath() {
+    XCTAssertEqual(ConfigFile.path(environment: ["FIDO_CONFIG": "/a", "HOME": "/h"]), "/a")
+    XCTAssertEqual(
+      ConfigFile.path(environment: ["XDG_CONFIG_HOME": "/x", "HOME": "/h"]), "/x/fido/config")
+    XCTAssertEqual(ConfigFile.path(environment: ["HOME": "/h"]), "/h/.config/fido/config")
+    XCTAssertNil(ConfigFile.path(environment: [:]))
+  }
+
+  func testHostsAndMaskedSID() throws {
+    let c = try Config.resolve(
+      flags: ["uri": "mongodb://u:p@db1:27017,db2/fido?tls=true"], environment: [:])
+    XCTAssertEqual(c.hosts, "db1:27017,db2")
+    XCTAssertEqual(Config.maskedSID(sid), "AC…" + String(sid.suffix(4)))
   }
 
   func testDefaults() throws {

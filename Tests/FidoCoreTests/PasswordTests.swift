@@ -75,8 +75,13 @@ final class PasswordTests: XCTestCase {
     for b in bad {
       let e = coreError { try PasswordInput.fromStdin(b) }
       XCTAssertEqual(e?.code, "invalid_data", "\(b.prefix(12))")
-      XCTAssertTrue(e?.message.contains("password must be 8–1024 characters") ?? false)
+      XCTAssertTrue(e?.message.contains("; use 8–1024 characters") ?? false)
+      XCTAssertFalse(e?.message.contains("password must") ?? true, "said once, not twice")
     }
+    XCTAssertEqual(
+      coreError { try PasswordInput.fromStdin(Array("short\n".utf8)) }?.message,
+      "the password is too short (5 characters); use 8–1024 characters (one trailing newline is removed)"
+    )
   }
 
   func testWipe() {

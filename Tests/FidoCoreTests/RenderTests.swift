@@ -86,7 +86,7 @@ final class RenderTests: XCTestCase {
       id            64df5a8e2f1b3c4d5e6f7a8b
       full_name     Ama Mensah
       amount        GHS 1,234.50
-      date          2023-08-18T15:30:00.000Z
+      date          2023-08-18T15:30:00Z
       key           -
       sms_status    sent
       sms_attempts  1
@@ -288,7 +288,7 @@ final class RenderTests: XCTestCase {
     XCTAssertEqual(render(o, .tsv), "a\t-1234.50\t2023-08-18T15:30:00.000Z\t\n")
     let table = render(o, .table)
     XCTAssertTrue(table.contains("balance  GHS -1,234.50\n"))
-    XCTAssertTrue(table.contains("at       2023-08-18T15:30:00.000Z\n"))
+    XCTAssertTrue(table.contains("at       2023-08-18T15:30:00Z\n"), "tables show seconds")
     XCTAssertTrue(table.contains("none     -\n"))
   }
 
@@ -384,7 +384,7 @@ final class RenderTests: XCTestCase {
 
       """)
     XCTAssertEqual(renderList([], .table), "")
-    XCTAssertEqual(renderList([], .table, columns: ["id", "name"]), "ID  NAME\n")
+    XCTAssertEqual(renderList([], .table, columns: ["id", "name"]), "", "no lone header")
   }
 
   func testTableWidthAndColor() {

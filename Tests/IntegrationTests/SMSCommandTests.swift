@@ -735,14 +735,37 @@ final class SMSCommandTests: XCTestCase {
 
   // MARK: - doctor and secrets
 
-  func testDoctorReportsSMSConfiguredAndReachable() throws {
+  func testDoctorChecksTheTwilioCredentialsAndExitsOnProblems() throws {
+    // A fresh database has no indexes: reported, exit 1, every section still there.
+    let fresh = run(["doctor", "-o", "json"])
+    XCTAssertEqual(fresh.status, 1, fresh.stderr)
+    XCTAssertTrue(fresh.stdout.contains("run 'fido db init'"), fresh.stdout)
+    XCTAssertEqual(run(["db", "init"]).status, 0)
     let report = object(["doctor"])
     XCTAssertTrue((report["sms"] as? String ?? "").hasPrefix("configured"), "\(report)")
     XCTAssertEqual(report["twilio_api_base"] as? String, double.baseURL)
-    XCTAssertTrue((report["twilio_reachable"] as? String ?? "").hasPrefix("reachable"), "\(report)")
+    XCTAssertTrue(
+      (report["twilio_account"] as? String ?? "").hasPrefix(
+        "ok: credentials accepted, account active"),
+      "\(report)")
+    // One authenticated GET of the account resource, with the configured credentials.
+    let gets = try double.allRequests().filter { ($0["method"] as? String) == "GET" }
+    XCTAssertEqual(
+      gets.last?["path"] as? String, "/2010-04-01/Accounts/\(TwilioDouble.accountSID).json")
     let verbose = run(["doctor", "-v"])
     XCTAssertEqual(verbose.status, 0, verbose.stderr)
     XCTAssertTrue(verbose.stdout.contains("configured"))
+    // A wrong token: reported as refused, exit 77 (it was "configured", exit 0).
+    let wrong = run(["doctor", "-o", "json"], env: ["TWILIO_AUTH_TOKEN": wrongToken])
+    XCTAssertEqual(wrong.status, 77, wrong.stderr)
+    XCTAssertTrue(wrong.stdout.contains("\"twilio_account\": \"refused: "), wrong.stdout)
+    // MongoDB down: every section still reported, then 69.
+    let down = run(
+      ["doctor", "-o", "json", "--timeout", "0.5"], env: ["MONGO_URI": "mongodb://127.0.0.1:1"])
+    XCTAssertEqual(down.status, 69, down.stderr)
+    let body = (try? JSONSerialization.jsonObject(with: Data(down.stdout.utf8))) as? [String: Any]
+    XCTAssertTrue((body?["connection"] as? String ?? "").hasPrefix("failed: "), down.stdout)
+    XCTAssertTrue((body?["twilio_account"] as? String ?? "").hasPrefix("ok: "), down.stdout)
     // The token is in none of these outputs: tearDown checks the transcript.
     let off = object(["doctor"], sms: false)
     XCTAssertTrue((off["sms"] as? String ?? "").hasPrefix("not configured"), "\(off)")
@@ -772,7 +795,7 @@ final class SMSCommandTests: XCTestCase {
       run(["sms", "retry", "-o", "json", "-v"], env: ["TWILIO_API_BASE": "ftp://x"]).status, 78)
     XCTAssertEqual(
       run(["sms", "retry", "-o", "json", "-v"], env: ["TWILIO_ACCOUNT_SID": "ACnope"]).status, 78)
-    XCTAssertEqual(run(["doctor", "-v", "-o", "json"]).status, 0)
+    XCTAssertEqual(run(["doctor", "-v", "-o", "json"]).status, 0)  // indexes: txn add made them
     XCTAssertGreaterThan(transcript.count, 10)
     // tearDown checks every output of this test (and of every other test) for the token.
   }

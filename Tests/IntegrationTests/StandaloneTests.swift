@@ -40,7 +40,7 @@ final class StandaloneTests: XCTestCase {
     // Wait until it answers.
     let deadline = Date().addingTimeInterval(30)
     while Date() < deadline {
-      if fido.run(["doctor", "-o", "json", "--timeout", "1"]).status == 0 { return }
+      if fido.run(["whoami", "-o", "json", "--timeout", "1"]).status == 0 { return }
       usleep(200_000)
     }
     XCTFail("the standalone server did not start")
@@ -72,6 +72,7 @@ final class StandaloneTests: XCTestCase {
   }
 
   func testOrderedWritesWithoutTransactions() {
+    XCTAssertEqual(fido.run(["db", "init"]).status, 0)
     let doctor = fido.object(["doctor"])
     XCTAssertEqual(doctor["transactions"] as? Bool, false, "\(doctor)")
     let u =

@@ -136,7 +136,8 @@ final class CommandTableTests: XCTestCase {
       table,
       [
         "--uri MONGO_URI", "--db MONGO_DB_NAME", "-o --output FIDO_OUTPUT", "-q --quiet ",
-        "--no-color NO_COLOR", "--env-file FIDO_ENV_FILE", "--timeout FIDO_TIMEOUT",
+        "--fields ", "--no-color NO_COLOR", "--env-file FIDO_ENV_FILE", "--profile FIDO_PROFILE",
+        "--timeout FIDO_TIMEOUT",
         "-v --verbose ", "-h --help ", "--version ",
       ])
     let output = globals.first { $0.long == "output" }

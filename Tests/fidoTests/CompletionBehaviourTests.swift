@@ -49,7 +49,8 @@ final class CompletionBehaviourTests: XCTestCase {
 
   static let cases: Cases = [
     "fido ": [
-      "analytics", "audit", "completion", "db", "doctor", "help", "sms", "txn", "user", "version",
+      "analytics", "audit", "completion", "db", "doctor", "help", "profile", "sms", "txn", "user",
+      "version", "whoami",
     ],
     "fido us": ["user"],
     "fido user ": ["create", "delete", "get", "list", "update"],
@@ -67,6 +68,10 @@ final class CompletionBehaviourTests: XCTestCase {
     "fido completion ": ["bash", "fish", "zsh"],
     "fido user create --n": ["--name", "--no-color"],
     "fido user delete u --y": ["--yes"],
+    "fido user list --fields ": [
+      "balance", "created_at", "currency", "email", "id", "name", "phone", "updated_at",
+    ],
+    "fido txn list --fields id,sms_s": ["id,sms_sid", "id,sms_status"],
   ]
 
   func testBash() throws {
@@ -114,6 +119,9 @@ final class CompletionBehaviourTests: XCTestCase {
       "fido txn add --type ": ["credit", "debit"],
       "fido -o ": ["csv", "json", "ndjson", "table", "tsv"],
       "fido completion ": ["bash", "fish", "zsh"],
+      "fido user get x --fields ": [
+        "balance", "created_at", "currency", "email", "id", "name", "phone", "updated_at",
+      ],
     ]
     var script = """
       zmodload zsh/zpty

@@ -385,7 +385,7 @@ final class ParserTests: XCTestCase {
   func testEmptyAndOddArguments() throws {
     XCTAssertEqual(
       usageError([""]),
-      "unknown command '' (expected one of user, txn, analytics, sms, audit, db, doctor, completion, help, version)"
+      "unknown command '' (expected one of user, txn, analytics, sms, audit, db, doctor, whoami, profile, completion, help, version)"
     )
     XCTAssertEqual(try parse("user", "get", "").positionals, [""])
     assertUsage(["--=x"], "unknown option '--' for 'fido'")

@@ -1,6 +1,7 @@
 /// fido's resolved settings. Each comes from, in order: its flag, the
 /// environment, the env file (`--env-file`, else `FIDO_ENV_FILE`), the
-/// default. Descriptions, debug output and mirrors never show the URI's
+/// profile (`--profile`, else `FIDO_PROFILE`: a section of `ConfigFile`),
+/// the default. Descriptions, debug output and mirrors never show the URI's
 /// password or the Twilio auth token.
 public struct Config: Sendable, Equatable {
   public static let defaultURI = "mongodb://127.0.0.1:27017"
@@ -31,6 +32,12 @@ public struct Config: Sendable, Equatable {
   /// One-line warnings about the settings themselves, for stderr (without
   /// the `fido: warning: ` prefix): a password in `--uri`.
   public var warnings: [String] = []
+  /// The profile in use (`--profile`, else `FIDO_PROFILE`), if any.
+  public var profile: String?
+  /// The profile says `protected = true`: destructive prompts ask for the database name.
+  public var protected: Bool = false
+  /// The config file the profile came from.
+  public var configFile: String?
 
   /// Where the MongoDB URI came from, in precedence order.
   public enum URIOrigin: Sendable, Equatable {
@@ -40,8 +47,8 @@ public struct Config: Sendable, Equatable {
     case environment
     /// `MONGO_URI` in the env file.
     case envFile
-    // Profiles (DESIGN, "Profiles") add `case profile(String)`: the active
-    // section's MONGO_URI, a URI someone chose (so no "make server" hint).
+    /// The active profile's MONGO_URI: a URI someone chose (no "make server" hint).
+    case profile(String)
     /// Nothing named one: `Config.defaultURI`.
     case `default`
   }
@@ -86,18 +93,58 @@ public struct Config: Sendable, Equatable {
     } else if let path = environment["FIDO_ENV_FILE"], !path.isEmpty {
       envFilePath = path
     }
-    if let envFilePath { fileValues = try EnvFile.load(path: envFilePath) }
+    if let envFilePath {
+      fileValues = try EnvFile.load(path: envFilePath)
+      try refuseExposedSecret(in: fileValues, path: envFilePath, what: "env file")
+    }
 
-    /// The environment value, else the env file's, with where it came from.
-    func setting(_ name: String) -> (value: String, origin: String, fromFile: Bool)? {
-      if let v = environment[name], !v.isEmpty { return (v, name, false) }
+    // The profile: --profile, else FIDO_PROFILE (environment, then env file).
+    var profileValues: [String: String] = [:]
+    var profile: ConfigFile.Profile? = nil
+    var configPath: String? = nil
+    let profileName =
+      flags["profile"]
+      ?? [environment["FIDO_PROFILE"], fileValues["FIDO_PROFILE"]].compactMap { $0 }.first {
+        !$0.isEmpty
+      }
+    if let profileName {
+      guard let path = ConfigFile.path(environment: environment) else {
+        throw .config(
+          "profile \(CoreText.quoted(profileName)) needs a config file: set FIDO_CONFIG or HOME")
+      }
+      guard let file = try ConfigFile.load(path: path) else {
+        throw .config(
+          "profile \(CoreText.quoted(profileName)) needs the config file \(CoreText.quoted(path)), which does not exist; create it with a [\(profileName)] section, or set FIDO_CONFIG"
+        )
+      }
+      guard let found = file.profile(profileName) else {
+        let known = file.profiles.map(\.name)
+        throw .config(
+          "unknown profile \(CoreText.quoted(profileName)) in config file \(CoreText.quoted(path)); "
+            + (known.isEmpty
+              ? "it defines no profiles" : "known profiles: " + known.joined(separator: ", ")))
+      }
+      profile = found
+      profileValues = found.values
+      configPath = path
+    }
+
+    /// The environment value, else the env file's, else the profile's, with where it came from.
+    func setting(_ name: String) -> (value: String, origin: String, source: URIOrigin)? {
+      if let v = environment[name], !v.isEmpty { return (v, name, .environment) }
       if let v = fileValues[name], !v.isEmpty, let envFilePath {
-        return (v, "\(name) in env file \(CoreText.quoted(envFilePath))", true)
+        return (v, "\(name) in env file \(CoreText.quoted(envFilePath))", .envFile)
+      }
+      if let v = profileValues[name], !v.isEmpty, let profile {
+        return (v, "\(name) in profile \(CoreText.quoted(profile.name))", .profile(profile.name))
       }
       return nil
     }
 
     var config = Config(envFile: envFilePath)
+    config.profile = profile?.name
+    config.protected = profile?.protected ?? false
+    config.configFile = configPath
 
     // uri
     if let v = flags["uri"] {
@@ -110,10 +157,8 @@ public struct Config: Sendable, Equatable {
       }
     } else if let s = setting("MONGO_URI") {
       config.uri = try checkedURI(s.value, origin: s.origin)
-      config.uriOrigin = s.fromFile ? .envFile : .environment
+      config.uriOrigin = s.source
     }
-    // A profile's MONGO_URI, once profiles exist, is resolved here too and sets
-    // `uriOrigin = .profile(name)`; only a URI nothing chose stays `.default`.
 
     // db
     if let v = flags["db"] {
@@ -201,14 +246,58 @@ public struct Config: Sendable, Equatable {
     switch uriOrigin {
     case .default:
       return
-        "no MongoDB URI is set (--uri, MONGO_URI, env file), so fido tried the default; start a local server with 'make server' in fido's source tree, or set MONGO_URI"
-    case .option, .environment, .envFile:
+        "no MongoDB URI is set (--uri, MONGO_URI, env file, profile), so fido tried the default; start a local server with 'make server' in fido's source tree, or set MONGO_URI"
+    case .option, .environment, .envFile, .profile:
       return MongoError.defaultUnreachableFix
     }
   }
 
   /// The URI with its password and secret query options replaced by `****`.
   public var redactedURI: String { Config.redact(uri: uri) }
+
+  /// The hosts of the URI (`db1.example.net:27017,db2.example.net`), without
+  /// userinfo: what a destructive prompt names.
+  public var hosts: String {
+    var rest = Substring(uri)
+    if let scheme = rest.firstRange(of: "://") { rest = rest[scheme.upperBound...] }
+    let end = rest.firstIndex { $0 == "/" || $0 == "?" } ?? rest.endIndex
+    var authority = rest[..<end]
+    if let at = authority.lastIndex(of: "@") {
+      authority = authority[authority.index(after: at)...]
+    }
+    return authority.isEmpty ? "?" : String(authority)
+  }
+
+  /// A Twilio account SID shown masked: `AC…7f3a`.
+  public static func maskedSID(_ sid: String) -> String {
+    sid.count > 6 ? String(sid.prefix(2)) + "…" + String(sid.suffix(4)) : "****"
+  }
+
+  /// A file holding a secret (a MONGO_URI with a password, TWILIO_AUTH_TOKEN)
+  /// must be readable by its owner only: else exit 78 with the `chmod` that fixes it.
+  static func refuseExposedSecret(in values: [String: String], path: String, what: String)
+    throws(FidoError)
+  {
+    var secrets: [String] = []
+    if let uri = values["MONGO_URI"], uriHasPassword(uri) { secrets.append("a MONGO_URI password") }
+    if let token = values["TWILIO_AUTH_TOKEN"], !token.isEmpty {
+      secrets.append("TWILIO_AUTH_TOKEN")
+    }
+    guard !secrets.isEmpty, CoreFile.readableByOthers(path: path) else { return }
+    throw .config(
+      "\(what) \(CoreText.quoted(path)) holds \(secrets.joined(separator: " and ")) and other users can read it; run: chmod 600 \(CoreText.quoted(path, limit: 4096))"
+    )
+  }
+
+  /// `scheme://user:password@…` with a non-empty password.
+  static func uriHasPassword(_ uri: String) -> Bool {
+    guard let scheme = uri.firstRange(of: "://") else { return false }
+    let rest = uri[scheme.upperBound...]
+    guard let at = rest.lastIndex(of: "@") else { return false }
+    let userinfo = rest[..<at]
+    guard let colon = userinfo.firstIndex(of: ":") else { return false }
+    return userinfo.index(after: colon) < userinfo.endIndex
+  }
 
   /// `mongodb://user:****@host/?authMechanismProperties=****`: safe to print
   /// or log, even when the string is malformed (`URIRedaction`). Works on
@@ -281,7 +370,7 @@ extension Config: CustomStringConvertible, CustomDebugStringConvertible, CustomR
   public var description: String {
     "Config(uri: \(redactedURI), uriOrigin: \(uriOrigin), db: \(db), output: \(output?.rawValue ?? "auto"), quiet: \(quiet), "
       + "noColor: \(noColor), timeoutMS: \(timeoutMS), verbose: \(verbose), currency: \(currency.code), "
-      + "twilio: \(twilio.map(\.description) ?? "off"), twilioBase: \(Config.redact(uri: twilioBase)), envFile: \(envFile ?? "none"))"
+      + "twilio: \(twilio.map(\.description) ?? "off"), twilioBase: \(Config.redact(uri: twilioBase)), envFile: \(envFile ?? "none"), profile: \(profile ?? "none"))"
   }
   public var debugDescription: String { description }
   public var customMirror: Mirror {

@@ -44,11 +44,13 @@ public enum EnvFile {
 
   private static func isSpace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 }
 
-  private static func parseLine(_ line: [UInt8], path: String, number: Int) throws(FidoError) -> (
-    String, String
-  )? {
+  /// One line: nil for a blank or comment line. `what` names the file in
+  /// errors (`env file`, `config file`).
+  static func parseLine(
+    _ line: [UInt8], path: String, number: Int, what: String = "env file"
+  ) throws(FidoError) -> (String, String)? {
     func bad(_ hint: String = "") -> FidoError {
-      .config("env file \(CoreText.quoted(path)) line \(number): expected KEY=VALUE\(hint)")
+      .config("\(what) \(CoreText.quoted(path)) line \(number): expected KEY=VALUE\(hint)")
     }
     var i = 0
     let n = line.count

@@ -1,25 +1,31 @@
 extension Render {
+  /// The narrowest a free-text column is cut to: its header, at least this.
+  static let minimumCut = 6
+  /// The width a free-text column keeps when deciding which columns fit.
+  static let readableCut = 16
+
   /// Aligned columns separated by two spaces; numeric columns right-aligned;
-  /// no trailing spaces. With `maxWidth`, the widest columns are shortened
-  /// with `…` until the table fits (down to a few characters each).
+  /// no trailing spaces. With `maxWidth`, the widest `cuttable` columns
+  /// (all when nil) are shortened with `…` until the table fits, each down to
+  /// its header's width (at least `minimumCut`); other columns are never cut.
   static func layoutTable(
-    header: [String]?, rows: [[String]], rightAlign: [Bool], maxWidth: Int?, color: Bool
+    header: [String]?, rows: [[String]], rightAlign: [Bool], cuttable: [Bool]? = nil,
+    maxWidth: Int?, color: Bool
   ) -> String {
     let cols = max(header?.count ?? 0, rows.map(\.count).max() ?? 0)
     guard cols > 0 else { return "" }
-    var widths = [Int](repeating: 0, count: cols)
-    if let header {
-      for (c, h) in header.enumerated() { widths[c] = max(widths[c], displayWidth(h)) }
-    }
-    for row in rows {
-      for (c, cell) in row.enumerated() { widths[c] = max(widths[c], displayWidth(cell)) }
-    }
+    var widths = naturalWidths(header: header, rows: rows, columns: cols)
     if let maxWidth {
-      let minimum = 6
+      let floors = (0..<cols).map { c in
+        cuttable.map { c < $0.count && $0[c] } ?? true
+          ? min(
+            widths[c], max(minimumCut, header.map { c < $0.count ? displayWidth($0[c]) : 0 } ?? 0))
+          : widths[c]
+      }
       var total = widths.reduce(0, +) + 2 * (cols - 1)
       while total > maxWidth {
         guard
-          let widest = widths.indices.filter({ widths[$0] > minimum }).max(by: {
+          let widest = widths.indices.filter({ widths[$0] > floors[$0] }).max(by: {
             widths[$0] < widths[$1]
           })
         else { break }
@@ -46,10 +52,46 @@ extension Render {
     return out
   }
 
+  static func naturalWidths(header: [String]?, rows: [[String]], columns cols: Int) -> [Int] {
+    var widths = [Int](repeating: 0, count: cols)
+    if let header {
+      for (c, h) in header.enumerated() where c < cols {
+        widths[c] = max(widths[c], displayWidth(h))
+      }
+    }
+    for row in rows {
+      for (c, cell) in row.enumerated() where c < cols {
+        widths[c] = max(widths[c], displayWidth(cell))
+      }
+    }
+    return widths
+  }
+
+  /// The columns (indices, in table order) a table keeps on a terminal
+  /// `maxWidth` wide: the least important (`priority`, most important
+  /// first) are left out while even the cut-down table would not fit. At
+  /// least one column stays.
+  static func fittingColumns(
+    header: [String], rows: [[String]], cuttable: [Bool], priority: [Int], maxWidth: Int
+  ) -> [Int] {
+    let widths = naturalWidths(header: header, rows: rows, columns: header.count)
+    // A column is worth keeping only if its free text stays readable.
+    let floors = header.indices.map { c in
+      cuttable[c] ? min(widths[c], max(readableCut, displayWidth(header[c]))) : widths[c]
+    }
+    var kept = priority
+    while kept.count > 1, kept.map({ floors[$0] }).reduce(0, +) + 2 * (kept.count - 1) > maxWidth {
+      kept.removeLast()
+    }
+    return kept.sorted()
+  }
+
   /// A single object as `key  value` lines. Nested objects are flattened
   /// with `_`; an array of objects (the credit score factors) becomes an
   /// aligned block of rows under its key.
-  static func keyValueTable(_ o: OutObject, options: RenderOptions) -> String {
+  /// With `options.width`, values of the `text` keys (and free text inside
+  /// an array of objects) are cut to fit; other values never are.
+  static func keyValueTable(_ o: OutObject, options: RenderOptions, text: Set<String>) -> String {
     let flat = flatten(o)
     let keyWidth = flat.map { displayWidth($0.key) }.max() ?? 0
     let valueWidth = options.width.map { max(10, $0 - keyWidth - 2) }
@@ -65,7 +107,7 @@ extension Render {
         let right = rightAligned(rows, columns: rows.map(\.count).max() ?? 0)
         let block = layoutTable(
           header: nil, rows: rows.map { $0.map(tableText) }, rightAlign: right,
-          maxWidth: valueWidth, color: false)
+          cuttable: right.map { !$0 }, maxWidth: valueWidth, color: false)
         lines = block.split(separator: "\n", omittingEmptySubsequences: false).dropLast().map(
           String.init)
       } else if case .array(let items) = value {
@@ -73,7 +115,7 @@ extension Render {
       } else {
         lines = [tableText(value)]
       }
-      if let valueWidth { lines = lines.map { truncate($0, to: valueWidth) } }
+      if let valueWidth, text.contains(key) { lines = lines.map { truncate($0, to: valueWidth) } }
       for (i, text) in lines.enumerated() {
         let k =
           i == 0 ? pad(key, to: keyWidth, right: false) : String(repeating: " ", count: keyWidth)

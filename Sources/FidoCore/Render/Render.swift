@@ -3,12 +3,17 @@ public enum Render {
   /// Writes one object (get/create/update/delete/analytics):
   /// json → 2-space indented; ndjson → one compact line; csv → header and
   /// row; tsv → one row; table → a two-column key/value list with nested
-  /// objects flattened with `_`; quiet → just its id.
-  public static func object(_ o: OutObject, options: RenderOptions, sink: TextSink) {
+  /// objects flattened with `_`; quiet → just its id. With `options.fields`
+  /// only those fields, in that order (quiet still prints the id). In a
+  /// table wider than `options.width`, only `schema`'s free-text values are cut.
+  public static func object(
+    _ object: OutObject, options: RenderOptions, sink: TextSink, schema: OutSchema? = nil
+  ) {
     if options.quiet {
-      if let id = quietID(o) { sink.write(id + "\n") }
+      if let id = quietID(object) { sink.write(id + "\n") }
       return
     }
+    let o = options.fields.map { project(object, fields: $0) } ?? object
     switch options.format {
     case .json:
       var out: [UInt8] = []
@@ -27,8 +32,25 @@ public enum Render {
     case .tsv:
       sink.write(tsvRow(flatten(o).map { fieldText($0.value) }))
     case .table:
-      sink.write(keyValueTable(o, options: options))
+      sink.write(keyValueTable(o, options: options, text: schema?.text ?? []))
     }
+  }
+
+  /// Only `fields`, in that order, each under the name given: a top-level
+  /// key (`sms`, the whole object) or a flattened one (`sms_status`). A
+  /// field the object lacks is null.
+  public static func project(_ o: OutObject, fields: [String]) -> OutObject {
+    var flat: [(key: String, value: OutValue)]? = nil
+    var out = OutObject()
+    for name in fields {
+      if let v = o[name] {
+        out.append(name, v)
+        continue
+      }
+      if flat == nil { flat = flatten(o) }
+      out.append(name, flat?.first { $0.key == name }?.value ?? .null)
+    }
+    return out
   }
 
   /// The JSON error object written to stderr with `-o json`/`-o ndjson`:
@@ -76,12 +98,16 @@ public enum Render {
     }
   }
 
-  /// The value as a table cell: money `GHS 1,234.50`, null `-`, control
-  /// characters shown as escapes so a value cannot break the row.
+  /// The value as a table cell: money `GHS 1,234.50`, null `-`, times to
+  /// the second (`2023-08-18T15:30:00Z`: the milliseconds are in the other
+  /// formats), control characters shown as escapes so a value cannot break
+  /// the row.
   public static func tableText(_ v: OutValue) -> String {
     switch v {
     case .null, .nullObject: "-"
     case .money(let m): m.display
+    case .date(let ms):
+      FidoDate.format(ms).replacing(/\.[0-9]{3}Z$/, with: "Z")
     default: visible(fieldText(v))
     }
   }

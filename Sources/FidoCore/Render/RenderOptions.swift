@@ -7,13 +7,18 @@ public struct RenderOptions: Sendable {
   public var color: Bool
   /// The terminal width; tables wider than this shorten their widest columns with `…`.
   public var width: Int?
+  /// `--fields`: the fields to print, in this order (checked against the
+  /// command's `OutSchema`); nil prints every field.
+  public var fields: [String]?
 
   public init(
-    format: OutputFormat = .table, quiet: Bool = false, color: Bool = false, width: Int? = nil
+    format: OutputFormat = .table, quiet: Bool = false, color: Bool = false, width: Int? = nil,
+    fields: [String]? = nil
   ) {
     self.format = format
     self.quiet = quiet
     self.color = color
     self.width = width
+    self.fields = fields
   }
 }

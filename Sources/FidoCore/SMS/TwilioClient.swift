@@ -118,6 +118,33 @@ public final class TwilioClient {
     return .failed(reason: "message lookup: more than \(Self.maxLookupPages) pages of messages")
   }
 
+  public enum AccountCheck: Sendable, Equatable {
+    /// Twilio accepted the credentials; the account's status (`active`, `suspended`…).
+    case ok(status: String)
+    case unauthorized(reason: String)
+    case failed(reason: String)
+  }
+
+  /// `doctor`: one authenticated `GET …/Accounts/{Sid}.json`, so a wrong
+  /// token shows before an alert is lost to it.
+  public func checkAccount() -> AccountCheck {
+    let path = "/2010-04-01/Accounts/\(FormURLEncoding.percentEncode(config.accountSID)).json"
+    let request = HTTPRequest(
+      method: .get, url: url(path), headers: [(name: "Accept", value: "application/json")])
+    switch exchange(request) {
+    case .failure(let error): return .failed(reason: error.message)
+    case .success(let response):
+      let json = try? JSONValue.parse(response.body)
+      if Self.isAuthFailure(status: response.status, code: json?["code"]?.intValue) {
+        return .unauthorized(reason: Self.describe(response.status, json))
+      }
+      guard response.status == 200 else {
+        return .failed(reason: Self.describe(response.status, json))
+      }
+      return .ok(status: json?["status"]?.stringValue ?? "unknown")
+    }
+  }
+
   // MARK: - Classification
 
   /// The create's answer in outbox terms; see `SendOutcome` for the rules.
@@ -215,8 +242,9 @@ public final class TwilioClient {
     request.password = config.authToken
     request.connectTimeoutMS = config.timeoutMS
     request.timeoutMS = config.timeoutMS
-    let shownPath = messagesPath.replacing(
-      config.accountSID, with: config.accountSID.prefix(6) + "…")
+    let path = request.url.firstRange(of: "/2010-04-01").map { request.url[$0.lowerBound...] } ?? ""
+    let shownPath = (path.split(separator: "?", maxSplits: 1).first.map(String.init) ?? "")
+      .replacing(config.accountSID, with: config.accountSID.prefix(6) + "…")
     emit("twilio: → \(request.method.rawValue) \(shownPath)")
     let clock = ContinuousClock()
     let start = clock.now

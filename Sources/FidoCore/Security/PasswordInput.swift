@@ -12,14 +12,13 @@ public enum PasswordInput {
       end -= 1
       if end > 0 && bytes[end - 1] == 0x0D { end -= 1 }
     }
-    let message =
-      "password must be 8–1024 characters of UTF-8 text on stdin (one trailing newline is removed)"
+    let rule = "use \(minLength)–\(maxLength) characters (one trailing newline is removed)"
     guard let count = scalarCount(bytes[..<end]) else {
-      throw .invalidData("password is not valid UTF-8 text: \(message)")
+      throw .invalidData("the password is not valid UTF-8 text; \(rule)")
     }
     guard (minLength...maxLength).contains(count) else {
       throw .invalidData(
-        count < minLength ? "password is too short: \(message)" : "password is too long: \(message)"
+        "the password is too \(count < minLength ? "short" : "long") (\(count) characters); \(rule)"
       )
     }
     return Array(bytes[..<end])

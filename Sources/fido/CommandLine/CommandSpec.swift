@@ -1,3 +1,5 @@
+import FidoCore
+
 /// Every runnable command. The table's leaves name one; `Fido.run` maps each to
 /// its handler with an exhaustive switch, so a leaf without a handler does not compile.
 enum CommandID: String, CaseIterable, Sendable {
@@ -8,6 +10,8 @@ enum CommandID: String, CaseIterable, Sendable {
   case auditList, auditVerify
   case dbInit, dbCheck, dbMigrateLegacy
   case doctor
+  case whoami
+  case profileList
   case completion
   case help
   case version
@@ -22,6 +26,8 @@ enum CompletionKind: Sendable, Equatable {
   case values([String])
   /// User emails from the database (hidden `fido __complete emails PREFIX`).
   case emails
+  /// A comma-separated list of the command's field names (`--fields`).
+  case fields
 }
 
 struct OptionSpec: Sendable {
@@ -101,11 +107,15 @@ struct CommandSpec: Sendable {
   /// Groups of option long names of which at most one may be given,
   /// e.g. `[["phone", "no-phone"]]`.
   var mutuallyExclusive: [[String]]
+  /// The fields of the objects the command prints (what `--fields` accepts
+  /// and completes); nil when it prints none.
+  var schema: OutSchema?
 
   init(
     _ name: String, abstract: String, discussion: String = "", examples: [String] = [],
     positionals: [PositionalSpec] = [], options: [OptionSpec] = [], children: [CommandSpec] = [],
-    id: CommandID? = nil, hidden: Bool = false, mutuallyExclusive: [[String]] = []
+    id: CommandID? = nil, hidden: Bool = false, mutuallyExclusive: [[String]] = [],
+    schema: OutSchema? = nil
   ) {
     self.name = name
     self.abstract = abstract
@@ -117,6 +127,7 @@ struct CommandSpec: Sendable {
     self.id = id
     self.hidden = hidden
     self.mutuallyExclusive = mutuallyExclusive
+    self.schema = schema
   }
 }
 

@@ -38,7 +38,8 @@ enum CommandTable {
   private static let passwordStdin = OptionSpec(
     "password-stdin",
     help:
-      "Read the password from stdin (all of it, one trailing newline removed, 8-1024 characters)")
+      "Read the password from stdin (all of it, one trailing newline removed, 8-1024 characters); on a terminal, prompt twice without echo"
+  )
 
   // MARK: - Global options
 
@@ -55,11 +56,20 @@ enum CommandTable {
       allowed: OutputFormat.allCases.map(\.rawValue)),
     OptionSpec("quiet", short: "q", help: "Print only ids, one per line"),
     OptionSpec(
+      "fields", value: "LIST",
+      help:
+        "Comma-separated fields to print, in that order, in every format (nested: sms_status)",
+      completion: .fields),
+    OptionSpec(
       "no-color", help: "No ANSI colour (there is never colour when not a terminal)",
       env: "NO_COLOR"),
     OptionSpec(
       "env-file", value: "PATH", help: "Load KEY=VALUE settings from this file",
       env: "FIDO_ENV_FILE", completion: .file),
+    OptionSpec(
+      "profile", value: "NAME",
+      help: "Settings from this section of the config file (see 'fido profile list')",
+      env: "FIDO_PROFILE"),
     OptionSpec(
       "timeout", value: "SECONDS",
       help: "Server selection and per-operation time limit, also for each Twilio request",
@@ -114,13 +124,17 @@ enum CommandTable {
             env: "FIDO_CURRENCY", default: Currency.ghs.code),
           passwordStdin,
         ],
-        id: .userCreate),
+        id: .userCreate, schema: .user),
       CommandSpec(
         "list", abstract: "List users in creation order",
-        discussion: "Use --after with the last id of one page to get the next page.",
+        discussion: """
+          Use --after with the last id of one page to get the next page; on a terminal, \
+          a list cut by --limit says so on stderr with that id.
+          """,
         examples: [
           "fido user list --name-contains ama -o json",
           "fido user list --limit 0 -q",
+          "fido user list --fields id,email,balance -o csv",
         ],
         options: [
           OptionSpec("email", value: "EMAIL", help: "Only the user with this email"),
@@ -129,13 +143,13 @@ enum CommandTable {
           limit("users"),
           after,
         ],
-        id: .userList),
+        id: .userList, schema: .user),
       CommandSpec(
         "get", abstract: "Show one user",
         discussion: "An unknown user is not found (exit 3).",
         examples: ["fido user get ama@example.com -o json"],
         positionals: [user],
-        id: .userGet),
+        id: .userGet, schema: .user),
       CommandSpec(
         "update", abstract: "Change a user's name, email, phone or password",
         discussion: "Prints the updated user (-q: its id). Only the options given change.",
@@ -153,7 +167,7 @@ enum CommandTable {
           passwordStdin,
         ],
         id: .userUpdate,
-        mutuallyExclusive: [["phone", "no-phone"]]),
+        mutuallyExclusive: [["phone", "no-phone"]], schema: .user),
       CommandSpec(
         "delete", abstract: "Delete a user",
         discussion: """
@@ -170,7 +184,7 @@ enum CommandTable {
           OptionSpec("cascade", help: "Also delete the user's transactions"),
           yes("the user"),
         ],
-        id: .userDelete),
+        id: .userDelete, schema: .user),
     ])
 
   // MARK: - txn
@@ -225,7 +239,7 @@ enum CommandTable {
             help: "Idempotency key, 1-128 printable characters, scoped to the user"),
           OptionSpec("no-sms", help: "Record the transaction without an SMS (status skipped)"),
         ],
-        id: .txnAdd),
+        id: .txnAdd, schema: .transaction),
       CommandSpec(
         "list", abstract: "List a user's transactions, newest first",
         discussion:
@@ -244,12 +258,12 @@ enum CommandTable {
           limit("transactions"),
           after,
         ],
-        id: .txnList),
+        id: .txnList, schema: .transaction),
       CommandSpec(
         "get", abstract: "Show one transaction with its SMS status",
         examples: ["fido txn get 64df1c2a9b1e8a0012345679 -o json"],
         positionals: [txn],
-        id: .txnGet),
+        id: .txnGet, schema: .transaction),
       CommandSpec(
         "update", abstract: "Correct a transaction's amount, type or date",
         discussion: """
@@ -263,7 +277,7 @@ enum CommandTable {
           OptionSpec("type", value: "TYPE", help: "New type", allowed: types),
           OptionSpec("date", value: "DATE", help: "New date"),
         ],
-        id: .txnUpdate),
+        id: .txnUpdate, schema: .transaction),
       CommandSpec(
         "delete", abstract: "Delete a transaction and reverse its effect on the balance",
         discussion: """
@@ -273,7 +287,7 @@ enum CommandTable {
         examples: ["fido txn delete 64df1c2a9b1e8a0012345679 --yes"],
         positionals: [txn],
         options: [yes("the transaction")],
-        id: .txnDelete),
+        id: .txnDelete, schema: .transaction),
       CommandSpec(
         "import", abstract: "Import transactions from NDJSON or CSV",
         discussion: """
@@ -289,7 +303,8 @@ enum CommandTable {
           reason, says on stderr which ones ('written 2 of 3 batches: lines 1-20000'); a \
           batch whose user was deleted meanwhile is not written (exit 3). Imported \
           transactions get SMS status skipped unless --sms queues them. The summary (read, \
-          inserted, skipped) goes to stdout. FILE is a regular file, or a FIFO or device read \
+          inserted, skipped, dry_run) goes to stdout, and a sentence saying the same to \
+          stderr. FILE is a regular file, or a FIFO or device read \
           once as a stream like stdin; a directory, a missing or unreadable file, or a read \
           that fails is exit 66 naming the file (and line). A line longer than 1 MiB is a bad \
           line, and reading stops there.
@@ -314,7 +329,7 @@ enum CommandTable {
             help: "Lines per atomic batch, 1-\(ImportOptions.maxBatchSize)",
             default: String(ImportOptions.defaultBatchSize)),
         ],
-        id: .txnImport),
+        id: .txnImport, schema: .importSummary),
     ])
 
   // MARK: - analytics, sms, db, doctor
@@ -334,7 +349,7 @@ enum CommandTable {
     ],
     positionals: [user],
     options: [since, until],
-    id: .analytics)
+    id: .analytics, schema: .analytics)
 
   static let smsCommands = CommandSpec(
     "sms", abstract: "List and resend SMS alerts",
@@ -355,7 +370,7 @@ enum CommandTable {
             allowed: ["pending", "failed", "sent", "skipped"]),
           limit("alerts"),
         ],
-        id: .smsList),
+        id: .smsList, schema: .sms),
       CommandSpec(
         "retry", abstract: "Resend pending alerts whose next attempt is due",
         discussion: """
@@ -363,11 +378,16 @@ enum CommandTable {
           goes to its user's phone as it is now; one whose user has no phone any more \
           (or was deleted) becomes skipped (no phone) and is not sent. Exits 0 when \
           it ran (whatever stays pending), 77 when Twilio refuses the credentials and \
-          78 when SMS is not configured.
+          78 when SMS is not configured. The record (claimed, sent, failed, pending) \
+          goes to stdout, a sentence saying the same to stderr.
           """,
         examples: ["fido sms retry --limit 500"],
-        options: [limit("alerts")],
-        id: .smsRetry),
+        options: [
+          OptionSpec(
+            "limit", value: "N", help: "Resend at most N due alerts; 0 means all",
+            default: String(defaultLimit))
+        ],
+        id: .smsRetry, schema: .retrySummary),
     ])
 
   static let auditCommands = CommandSpec(
@@ -406,7 +426,7 @@ enum CommandTable {
           limit("entries"),
           after,
         ],
-        id: .auditList),
+        id: .auditList, schema: .auditEntry),
       CommandSpec(
         "verify", abstract: "Check every history chain against the records",
         discussion: """
@@ -423,7 +443,7 @@ enum CommandTable {
             "user", value: "USER", help: "Only this user's chain (id or email)",
             completion: .emails)
         ],
-        id: .auditVerify),
+        id: .auditVerify, schema: .auditProblem),
     ])
 
   static let dbCommands = CommandSpec(
@@ -433,7 +453,7 @@ enum CommandTable {
       CommandSpec(
         "init", abstract: "Create or update the indexes (idempotent)",
         examples: ["fido db init --uri mongodb://db.internal:27017 --db fido"],
-        id: .dbInit),
+        id: .dbInit, schema: .index),
       CommandSpec(
         "check", abstract: "Recompute balances and statistics from transactions",
         discussion: """
@@ -448,7 +468,7 @@ enum CommandTable {
           """,
         examples: ["fido db check", "fido db check --repair"],
         options: [OptionSpec("repair", help: "Fix the drift found")],
-        id: .dbCheck),
+        id: .dbCheck, schema: .drift),
       CommandSpec(
         "migrate-legacy",
         abstract: "Copy the old FastAPI service's users and transactions into fido",
@@ -507,8 +527,46 @@ enum CommandTable {
 
   static let doctorCommand = CommandSpec(
     "doctor", abstract: "Check the connection, server version, topology, indexes and SMS settings",
+    discussion: """
+      Reports every section, even when MongoDB cannot be reached, and checks the \
+      Twilio credentials with one authenticated request for the account. Exits 0 \
+      when all is well; else with the first problem's status: 69 or 77 when MongoDB \
+      is unreachable or refuses the login, 1 when indexes are missing (run 'fido db \
+      init'), 78 when the SMS settings are malformed, 77 when Twilio refuses the \
+      credentials, 69 when Twilio cannot be reached.
+      """,
     examples: ["fido doctor --env-file .env"],
-    id: .doctor)
+    id: .doctor, schema: .doctor)
+
+  static let whoamiCommand = CommandSpec(
+    "whoami", abstract: "Show the profile, server, database and Twilio account in use",
+    discussion: """
+      Prints the profile, the config file, the URI without its password, the \
+      database, the server's version (asked of the server) and the Twilio account \
+      (masked). Exits 0 only when the server answers (69 when it cannot be reached, \
+      77 when it refuses the login), after printing what it knows.
+      """,
+    examples: ["fido whoami", "fido --profile prod whoami"],
+    id: .whoami, schema: .whoami)
+
+  static let profileCommands = CommandSpec(
+    "profile", abstract: "List the profiles of the config file",
+    discussion: """
+      The config file is $FIDO_CONFIG, else $XDG_CONFIG_HOME/fido/config, else \
+      ~/.config/fido/config: [NAME] sections of KEY=VALUE lines (MONGO_URI, \
+      MONGO_DB_NAME, TWILIO_*, FIDO_*) and 'protected = true', which makes \
+      destructive prompts ask for the database name. --profile NAME or FIDO_PROFILE \
+      picks one; flags, the environment and the env file override it. A config or \
+      env file holding a secret must not be readable by other users (exit 78; \
+      chmod 600 FILE).
+      """,
+    examples: ["fido profile list"],
+    children: [
+      CommandSpec(
+        "list", abstract: "List the profiles, marking the active one",
+        examples: ["fido profile list -o json"],
+        id: .profileList, schema: .profile)
+    ])
 
   // MARK: - completion, help, version, __complete
 
@@ -530,7 +588,8 @@ enum CommandTable {
   /// The visible top-level command names, for `fido help COMMAND` completion.
   /// A table test checks it matches `root`.
   static let topLevelNames = [
-    "user", "txn", "analytics", "sms", "audit", "db", "doctor", "completion", "help", "version",
+    "user", "txn", "analytics", "sms", "audit", "db", "doctor", "whoami", "profile", "completion",
+    "help", "version",
   ]
 
   static let helpCommand = CommandSpec(
@@ -573,8 +632,8 @@ enum CommandTable {
     ],
     children: [
       userCommands, txnCommands, analyticsCommand, smsCommands, auditCommands, dbCommands,
-      doctorCommand,
-      completionCommand, helpCommand, versionCommand, completeCommand,
+      doctorCommand, whoamiCommand, profileCommands, completionCommand, helpCommand,
+      versionCommand, completeCommand,
     ])
 
   // MARK: - Lookup

@@ -32,47 +32,81 @@ enum CompleteCommand {
   }
 }
 
+/// `fido doctor`: every section is reported, whatever fails; then the exit
+/// status names the first problem: 69/77 MongoDB unreachable or refusing,
+/// 1 indexes missing, 78 SMS settings malformed, 77 Twilio refusing the
+/// credentials, 69 Twilio unreachable; 0 when all is well.
 enum Doctor {
   static func run(_ ctx: Context) throws(FidoError) {
     let config = try ctx.config()
     var report = OutObject()
+    var problems: [FidoError] = []
     report.append("uri", .string(config.redactedURI))
     report.append("database", .string(config.db))
-    let store = try ctx.store()
-    let started = ctx.clock()
-    let server = try store.serverReport()
-    report.append("connection", .string("ok (\(ctx.clock() - started) ms)"))
-    report.append("server_version", .string(server.version))
-    report.append("topology", .string(server.topology))
-    report.append("transactions", .bool(server.transactions))
-    report.append("indexes", .string(try store.indexReport()))
-    if let twilio = config.twilio,
-      case .failure(let problem) = Result(catching: { () throws(FidoError) in
+    do {
+      let store = try ctx.store()
+      let started = ctx.clock()
+      let server = try store.serverReport()
+      report.append("connection", .string("ok (\(ctx.clock() - started) ms)"))
+      report.append("server_version", .string(server.version))
+      report.append("topology", .string(server.topology))
+      report.append("transactions", .bool(server.transactions))
+      let indexes = try store.indexReport()
+      report.append("indexes", .string(indexes))
+      if !indexes.hasPrefix("all ") {
+        problems.append(.failure("indexes are missing; run 'fido db init'"))
+      }
+    } catch {
+      report.append("connection", .string("failed: \(error.message)"))
+      for key in ["server_version", "topology", "transactions", "indexes"] {
+        report.append(key, .null)
+      }
+      problems.append(error)
+    }
+    report.append("twilio_api_base", .string(Config.redact(uri: config.twilioBase)))
+    if let twilio = config.twilio {
+      do {
         try SMSSender.checkSettings(twilio, timeoutMS: config.timeoutMS)
-      })
-    {
-      report.append("sms", .string("misconfigured: \(problem.message)"))
-      report.append("twilio_api_base", .string(Config.redact(uri: twilio.apiBase)))
-      report.append("twilio_reachable", .null)
-    } else if let twilio = config.twilio {
-      report.append(
-        "sms",
-        .string(
-          "configured (account \(String(twilio.accountSID.prefix(6)))…, sender \(twilio.from ?? twilio.messagingServiceSID ?? "?"))"
-        ))
-      report.append("twilio_api_base", .string(Config.redact(uri: twilio.apiBase)))
-      report.append(
-        "twilio_reachable",
-        .string(
-          HTTPProbe.reachability(
-            of: twilio.apiBase, timeoutMS: min(config.timeoutMS, 5000), clock: ctx.clock)))
+        report.append(
+          "sms",
+          .string(
+            "configured (account \(Config.maskedSID(twilio.accountSID)), sender \(twilio.from ?? twilio.messagingServiceSID ?? "?"))"
+          ))
+        let client = TwilioClient(
+          TwilioConfig(twilio, timeoutMS: min(config.timeoutMS, 5000)), log: ctx.diagnostics())
+        let started = ctx.clock()
+        switch client.checkAccount() {
+        case .ok(let status):
+          report.append(
+            "twilio_account",
+            .string("ok: credentials accepted, account \(status) (\(ctx.clock() - started) ms)"))
+        case .unauthorized(let reason):
+          report.append("twilio_account", .string("refused: \(reason)"))
+          problems.append(
+            .unauthorized(
+              "Twilio refused the credentials (\(reason)); fix TWILIO_ACCOUNT_SID/TWILIO_AUTH_TOKEN"
+            ))
+        case .failed(let reason):
+          report.append("twilio_account", .string("unreachable: \(reason)"))
+          problems.append(.unavailable("cannot check the Twilio account: \(reason)"))
+        }
+      } catch {
+        report.append("sms", .string("misconfigured: \(error.message)"))
+        report.append("twilio_account", .null)
+        problems.append(error)
+      }
     } else {
       report.append(
         "sms", .string("not configured (set TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_FROM)")
       )
-      report.append("twilio_api_base", .string(Config.redact(uri: config.twilioBase)))
-      report.append("twilio_reachable", .null)
+      report.append("twilio_account", .null)
     }
     try ctx.emit(report)
+    if let first = problems.first {
+      for other in problems.dropFirst() {
+        ctx.io.err.write("fido: error: \(CoreText.escaped(other.message))\n")
+      }
+      throw first
+    }
   }
 }

@@ -38,11 +38,34 @@ extension Invocation {
 
 extension Context {
   /// `--password-stdin`: all of stdin, one trailing newline removed, hashed.
+  /// On a terminal: a prompt without echo, asked twice (the two must match).
   func passwordHashFromStdin() throws(FidoError) -> String? {
     guard invocation.flag("password-stdin") else { return nil }
-    if io.stdinIsTTY { io.err.write("Password (input is not hidden; end with Ctrl-D): ") }
-    var password = try PasswordInput.fromStdin(io.readAllStdin())
+    var password = io.stdinIsTTY ? try passwordFromTerminal() : try io.readAllStdin()
     defer { PasswordHasher.wipe(&password) }
-    return try PasswordHasher.hash(password)
+    var checked = try PasswordInput.fromStdin(password)
+    defer { PasswordHasher.wipe(&checked) }
+    return try PasswordHasher.hash(checked)
+  }
+
+  private func passwordFromTerminal() throws(FidoError) -> [UInt8] {
+    guard var first = HiddenPrompt.read(prompt: "New password: ", io: io) else {
+      throw .invalidData("no password was typed; nothing was changed")
+    }
+    // Checked before the second prompt: a short password is not worth retyping.
+    do {
+      var ok = try PasswordInput.fromStdin(first)
+      PasswordHasher.wipe(&ok)
+    } catch {
+      PasswordHasher.wipe(&first)
+      throw error
+    }
+    var second = HiddenPrompt.read(prompt: "Repeat the password: ", io: io) ?? []
+    defer { PasswordHasher.wipe(&second) }
+    guard first == second else {
+      PasswordHasher.wipe(&first)
+      throw .invalidData("the two passwords differ; nothing was changed, run the command again")
+    }
+    return first
   }
 }

@@ -1,3 +1,5 @@
+import FidoCore
+
 /// `fido completion bash`: a bash completion script rendered from the table.
 /// It needs no bash-completion helpers; `complete -F _fido fido` registers it.
 enum BashCompletion {
@@ -84,6 +86,16 @@ enum BashCompletion {
           COMPREPLY=($(compgen -f -- "$1"))
       }
 
+      # Completes the last of comma-separated field names $2 from the words $1.
+      \(fn)_fields() {
+          local head=${2%"${2##*,}"} f
+          COMPREPLY=()
+          for f in $1; do
+              [[ $head$f == "$2"* ]] && COMPREPLY+=("$head$f")
+          done
+          compopt -o nospace 2>/dev/null
+      }
+
       \(fn)_emails() {
           local line
           COMPREPLY=()
@@ -101,6 +113,16 @@ enum BashCompletion {
     func addValueCase(_ patterns: [String], _ completion: CompletionKind) {
       guard let action = action(completion, word: "\"$3\"", fn: fn) else { return }
       valueCases.append((patterns, action))
+    }
+    // --fields completes the names of the command's fields (before the catch-all globals).
+    for option in model.globals where option.completion == .fields {
+      for node in model.nodes {
+        guard let schema = node.spec.schema else { continue }
+        let patterns = optionWords([option]).map {
+          "\"\(node.path.joined(separator: " "))|\($0)\""
+        }
+        valueCases.append((patterns, "\(fn)_fields \(words(schema.selectors)) \"$3\""))
+      }
     }
     for option in model.globals where option.kind == .value {
       addValueCase(optionWords([option]).map { "*\"|\($0)\"" }, option.completion)
@@ -216,6 +238,7 @@ enum BashCompletion {
     case .file: "\(fn)_files \(word)"
     case .values(let values): "\(fn)_words \(words(values)) \(word)"
     case .emails: "\(fn)_emails \(word)"
+    case .fields: nil  // per command, in the value cases
     }
   }
 

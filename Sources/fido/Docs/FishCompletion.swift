@@ -1,3 +1,5 @@
+import FidoCore
+
 /// `fido completion fish`: `complete` lines rendered from the table, guarded
 /// by the command path typed so far.
 enum FishCompletion {
@@ -106,6 +108,14 @@ enum FishCompletion {
           test "$state[1]" = "$argv[1]"; and test "$state[2]" = "$argv[2]"
       end
 
+      # Field names after what the current comma-separated word already holds.
+      function \(fn)_fields
+          set -l head (string replace -r -- '[^,]*$' '' (commandline -ct))
+          for f in $argv
+              echo $head$f
+          end
+      end
+
       function \(fn)_emails
           \(model.emailsCommand(prefix: "(commandline -ct)"))
       end
@@ -129,6 +139,13 @@ enum FishCompletion {
       for option in node.options {
         out += completeLine(option, condition: condition, program: program, fn: fn) + "\n"
       }
+      if let schema = node.spec.schema {
+        for option in model.globals where option.completion == .fields {
+          let names = schema.selectors.joined(separator: " ")
+          out +=
+            "complete -c \(program) -n \(quote(condition)) -l \(quote(option.long)) -x -a \(quote("(\(fn)_fields \(names))")) -d \(quote(option.help))\n"
+        }
+      }
       guard !node.isGroup else { continue }
       for (index, positional) in node.spec.positionals.enumerated() {
         let guardText = positional.variadic ? condition : "\(fn)_arg \(path) \(index)"
@@ -138,6 +155,7 @@ enum FishCompletion {
         case .file: line += " -F"
         case .values(let values): line += " -a \(quote(values.joined(separator: " ")))"
         case .emails: line += " -a \(quote("(\(fn)_emails)"))"
+        case .fields: continue
         }
         out += line + " -d \(quote(positional.help))\n"
       }
@@ -158,6 +176,7 @@ enum FishCompletion {
       case .file: line += " -r -F"
       case .values(let values): line += " -x -a \(quote(values.joined(separator: " ")))"
       case .emails: line += " -x -a \(quote("(\(fn)_emails)"))"
+      case .fields: line += " -x"
       }
     }
     return line + " -d \(quote(option.help))"

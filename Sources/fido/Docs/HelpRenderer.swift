@@ -41,6 +41,17 @@ enum HelpRenderer {
     let options = command.options.filter { !$0.hidden }
     if !options.isEmpty { sections.append("Options:\n" + optionTable(options)) }
 
+    if let schema = command.schema {
+      var units = schema.fields.map { field in
+        (field.parts.isEmpty
+          ? field.name : field.name + "{" + field.parts.joined(separator: ",") + "}") + ","
+      }
+      units[units.count - 1].removeLast()
+      sections.append(
+        "Fields (--fields; nested as sms or sms_status):\n"
+          + wrapUnits(units, width: width, firstPrefix: "  ", indent: 2))
+    }
+
     let visibleGlobals = globals.filter { !$0.hidden }
     if names.count == 1 {
       sections.append("Global options:\n" + optionTable(visibleGlobals))

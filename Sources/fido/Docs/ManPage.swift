@@ -78,7 +78,7 @@ enum ManPage {
       show the options of any command; without a command, fido prints its usage
       on stderr and exits 2.
       Settings are taken from the flag, then the environment, then the env file,
-      then the default.
+      then the profile, then the default.
       .SH GLOBAL OPTIONS
 
       """
@@ -108,6 +108,35 @@ enum ManPage {
       Any other line, or a named file that cannot be read or is not a regular
       file (a FIFO, a device), is a configuration error (exit 78) naming the
       file and line.
+      .TP
+      .I ~/.config/fido/config
+      The config file of profiles
+      .RB ( $FIDO_CONFIG ,
+      else
+      .IR $XDG_CONFIG_HOME/fido/config ):
+      .I [NAME]
+      sections of the env file's
+      .I KEY=VALUE
+      lines
+      .RB ( MONGO_URI ,
+      .BR MONGO_DB_NAME ,
+      .BR TWILIO_* ,
+      .BR FIDO_* )
+      and
+      .BR "protected = true" ,
+      which makes a destructive prompt ask for the database name to be typed.
+      .B \\-\\-profile
+      or
+      .B FIDO_PROFILE
+      picks a section; settings come from the flag, then the environment, then
+      the env file, then the profile, then the default.
+      An unknown profile is a configuration error listing the known ones.
+      A config or env file holding a secret (a password in
+      .BR MONGO_URI ,
+      .BR TWILIO_AUTH_TOKEN )
+      that other users can read is refused (exit 78) with the
+      .B chmod 600
+      that fixes it.
       .SH EXIT STATUS
       \(exitStatus())
       .SH OUTPUT FORMATS
@@ -186,6 +215,31 @@ enum ManPage {
       times are RFC 3339 UTC with milliseconds; ids are hex strings.
       .B \\-q
       prints only ids, one per line.
+      .PP
+      .B \\-\\-fields
+      chooses the fields, in that order, in every format: a top-level field
+      .RB ( sms ,
+      the whole object) or a nested one
+      .RB ( sms_status );
+      each command lists its fields below.
+      .B \\-q
+      still prints only ids.
+      .PP
+      A table fits the terminal (the width of stdout's window, else
+      .BR COLUMNS ):
+      free text (names, emails, keys, errors) is cut with
+      .BR \\[u2026] ,
+      ids, money, dates and counts never are, and without
+      .B \\-\\-fields
+      the least important columns are left out until it fits (a single
+      user's
+      .B txn list
+      leaves out
+      .B user_id
+      and
+      .BR full_name ,
+      which every row repeats).
+      Tables show times to the second; the other formats carry milliseconds.
       .PP
       Errors go to stderr as
       .BR "fido: error: ..." ;
@@ -386,6 +440,14 @@ enum ManPage {
       }
       for option in child.options where !option.hidden {
         out += optionItem(option)
+      }
+      if let schema = child.schema {
+        let names = schema.fields.map { field in
+          field.parts.isEmpty
+            ? field.name : field.name + "{" + field.parts.joined(separator: ",") + "}"
+        }
+        out +=
+          ".PP\nFields for\n.BR \\-\\-fields :\n" + names.map(code).joined(separator: ",\n") + ".\n"
       }
       if !child.examples.isEmpty {
         out += ".PP\n" + (child.examples.count == 1 ? "Example:" : "Examples:") + "\n"

@@ -1,3 +1,5 @@
+import FidoCore
+
 /// `fido completion zsh`: a `#compdef` function rendered from the table, one
 /// `_arguments` function per command. Works from `$fpath` (as `_fido`) and
 /// when sourced.
@@ -78,7 +80,7 @@ enum ZshCompletion {
       return out + lines.joined(separator: "\n") + "\n"
     }
     for positional in node.spec.positionals {
-      let action = action(positional.completion, model: model)
+      let action = action(positional.completion, in: node.spec, model: model)
       let colons = positional.optional ? "::" : ":"
       let spec = (positional.variadic ? "*:" : colons) + positional.name + ":" + action
       specs.append(spec.shellQuoted)
@@ -100,7 +102,9 @@ enum ZshCompletion {
     let description = "[" + escapeDescription(option.help) + "]"
     var argument = ""
     if option.kind == .value {
-      argument = ":" + (option.valueName ?? "VALUE") + ":" + action(option.completion, model: model)
+      argument =
+        ":" + (option.valueName ?? "VALUE") + ":"
+        + action(option.completion, in: command, model: model)
     }
     let longName = "--" + option.long + (option.kind == .value ? "=" : "")
     guard let short = option.short else {
@@ -113,12 +117,16 @@ enum ZshCompletion {
     ]
   }
 
-  static func action(_ completion: CompletionKind, model: CompletionModel) -> String {
+  static func action(_ completion: CompletionKind, in command: CommandSpec, model: CompletionModel)
+    -> String
+  {
     switch completion {
     case .none: " "
     case .file: "_files"
     case .values(let values): "(" + values.joined(separator: " ") + ")"
     case .emails: model.functionName([]) + "_emails"
+    case .fields:
+      command.schema.map { "_values -s , field " + $0.selectors.joined(separator: " ") } ?? " "
     }
   }
 

@@ -34,7 +34,7 @@ enum AuditList {
 enum AuditVerify {
   static func run(_ ctx: Context) throws(FidoError) {
     let user = try historyUser(ctx)
-    let out = try ctx.listRenderer(columns: ["user_id", "problem", "recorded", "live"])
+    let out = try ctx.listRenderer(schema: .auditProblem)
     var users: [String] = []
     let found = try ctx.store().verifyAudit(user: user) { (problem) throws(FidoError) in
       if users.last != problem.userID.hex { users.append(problem.userID.hex) }

@@ -23,7 +23,7 @@ enum DBCheck {
   static func run(_ ctx: Context) throws(FidoError) {
     let repair = ctx.invocation.flag("repair")
     let store = try ctx.store()
-    let out = try ctx.listRenderer()
+    let out = try ctx.listRenderer(schema: .drift(repair: repair))
     let now = ctx.clock()
     var repaired = 0
     var left = 0
@@ -91,7 +91,12 @@ enum DBCheck {
       if let history { parts.append(history) }
       throw .failure(parts.joined(separator: "; "))
     }
-    if repaired > 0 { ctx.io.err.write("fido: repaired \(repaired) drifted figure(s)\n") }
+    if repair {
+      ctx.summary(
+        drifts == 0
+          ? "db check: no drift found; nothing to repair"
+          : "db check: repaired \(repaired) of \(plural(drifts, "drifted figure"))")
+    }
     if adopted > 0 {
       ctx.io.err.write(
         "fido: recorded \(adopted) change(s) made outside fido in history (action repair)\n")

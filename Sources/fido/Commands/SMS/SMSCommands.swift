@@ -4,13 +4,13 @@ enum SMSList {
   static func run(_ ctx: Context) throws(FidoError) {
     let inv = ctx.invocation
     let status = inv.value("status").flatMap(SMSState.Status.init(rawValue:))
-    let limit = try inv.limit()
+    let page = ListPage(limit: try inv.limit())
     let store = try ctx.store()
     let out = try ctx.listRenderer()
-    try store.listSMS(status: status, limit: limit) { (t) throws(FidoError) in
-      try out.write(t.smsOut)
+    try store.listSMS(status: status, limit: page.queryLimit) { (t) throws(FidoError) in
+      if page.admit(id: t.id.hex) { try out.write(t.smsOut) }
     }
-    try out.finish()
+    try ctx.finishList(out, page, what: "alerts", pagesWithAfter: false)
   }
 }
 
@@ -34,6 +34,12 @@ enum SMSRetry {
         ("failed", .int(Int64(summary.failed))), ("skipped", .int(Int64(summary.skipped))),
         ("pending", .int(Int64(summary.stillPending))),
       ]))
+    ctx.summary(
+      summary.claimed == 0
+        ? "sms retry: no alert was due"
+        : "sms retry: \(plural(summary.claimed, "due alert")): \(summary.sent) sent, "
+          + "\(summary.failed) failed for good, \(summary.skipped) skipped, "
+          + "\(summary.stillPending) still pending")
     if let reason = summary.unauthorized {
       throw .unauthorized(
         "Twilio refused the credentials (\(reason)); fix TWILIO_ACCOUNT_SID/TWILIO_AUTH_TOKEN and run 'fido sms retry' again"

@@ -54,18 +54,20 @@ enum TxnList {
     let until = try inv.date("until", now: now, endOfDay: true)
     let type = try inv.value("type").map { (t) throws(FidoError) in try TxnType.parse(t) }
     let after = try inv.objectID("after", what: "transaction id")
-    let limit = try inv.limit()
+    let page = ListPage(limit: try inv.limit())
     let store = try ctx.store()
     let user: ObjectID
     switch ref {
     case .id(let id): user = id
     case .email: user = try store.user(ref).id
     }
-    let out = try ctx.listRenderer()
+    // One user's list: the table leaves out the columns every row repeats.
+    let out = try ctx.listRenderer(tableOmits: ["user_id", "full_name"])
     try store.listTransactions(
-      TxnFilter(user: user, since: since, until: until, type: type, after: after, limit: limit)
-    ) { (t) throws(FidoError) in try out.write(t.out) }
-    try out.finish()
+      TxnFilter(
+        user: user, since: since, until: until, type: type, after: after, limit: page.queryLimit)
+    ) { (t) throws(FidoError) in if page.admit(id: t.id.hex) { try out.write(t.out) } }
+    try ctx.finishList(out, page, what: "transactions")
   }
 }
 

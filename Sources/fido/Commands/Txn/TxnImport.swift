@@ -56,6 +56,17 @@ enum TxnImport {
     var out = summary.out
     out.append("dry_run", .bool(inv.flag("dry-run")))
     try ctx.emit(out)
+    let took = elapsedText(ms: ctx.clock() - started)
+    if inv.flag("dry-run") {
+      ctx.summary(
+        "txn import: checked \(plural(summary.read, "line")): all valid; nothing written (--dry-run) in \(took)"
+      )
+    } else if !summary.interrupted {
+      var sentence =
+        "txn import: imported \(plural(summary.inserted, "transaction")) of \(summary.read) read"
+      if summary.skipped > 0 { sentence += ", \(summary.skipped) already stored (skipped)" }
+      ctx.summary(sentence + " in \(took)")
+    }
     if summary.interrupted {
       let written = importer.written
       let rest =

@@ -27,15 +27,18 @@ enum UserCreate {
 enum UserList {
   static func run(_ ctx: Context) throws(FidoError) {
     let inv = ctx.invocation
+    let page = ListPage(limit: try inv.limit())
     let filter = UserFilter(
       email: try inv.value("email").map { (e) throws(FidoError) in try Email.normalize(e) },
       nameContains: inv.value("name-contains"),
       after: try inv.objectID("after", what: "user id"),
-      limit: try inv.limit())
+      limit: page.queryLimit)
     let store = try ctx.store()
     let out = try ctx.listRenderer()
-    try store.listUsers(filter) { (u) throws(FidoError) in try out.write(u.out) }
-    try out.finish()
+    try store.listUsers(filter) { (u) throws(FidoError) in
+      if page.admit(id: u.id.hex) { try out.write(u.out) }
+    }
+    try ctx.finishList(out, page, what: "users")
   }
 }
 

@@ -1,0 +1,157 @@
+/// The fields an object prints, known before any object exists: what
+/// `--fields` accepts, the CSV header of an empty list, and how a table on a
+/// narrow terminal chooses and cuts its columns.
+///
+/// A field is a top-level key (`sms`) or, for a nested object, one of its
+/// flattened keys (`sms_status`). `columns` are the flattened keys in order
+/// (the CSV/TSV columns).
+public struct OutSchema: Sendable, Equatable {
+  public struct Field: Sendable, Equatable {
+    public var name: String
+    /// The nested object's keys; empty for a plain value.
+    public var parts: [String]
+    public var columns: [String] { parts.isEmpty ? [name] : parts.map { name + "_" + $0 } }
+  }
+
+  public var fields: [Field]
+  /// Free-text columns (names, emails, keys, errors): the ones a table on a
+  /// narrow terminal cuts with `…`. Ids, money, dates and counts are never cut.
+  public var text: Set<String>
+  /// Table columns by importance, most important first: on a narrow terminal a
+  /// table without `--fields` leaves out the least important until it fits.
+  /// Columns not listed come last.
+  public var priority: [String]
+
+  /// `spec` is DESIGN.md's notation: `id, user_id, sms{status, sid}`.
+  public init(_ spec: String, text: [String] = [], priority: [String] = []) {
+    var fields: [Field] = []
+    var rest = Substring(spec)
+    while !rest.isEmpty {
+      rest = rest.drop { $0 == " " || $0 == "," }
+      guard !rest.isEmpty else { break }
+      let name = rest.prefix { $0 != "," && $0 != "{" }.trimmingSpaces()
+      rest = rest.drop { $0 != "," && $0 != "{" }
+      var parts: [String] = []
+      if rest.first == "{" {
+        let inner = rest.dropFirst().prefix { $0 != "}" }
+        parts = inner.split(separator: ",").map { $0.trimmingSpaces() }
+        rest = rest.drop { $0 != "}" }.dropFirst()
+      }
+      fields.append(Field(name: name, parts: parts))
+    }
+    self.fields = fields
+    self.text = Set(text)
+    self.priority = priority
+  }
+
+  /// The flattened keys, in order: CSV/TSV columns.
+  public var columns: [String] { fields.flatMap(\.columns) }
+
+  /// Every name `--fields` accepts: each column, and each nested object's name.
+  public var selectors: [String] {
+    fields.flatMap { $0.parts.isEmpty ? [$0.name] : [$0.name] + $0.columns }
+  }
+
+  /// `--fields LIST` checked against the schema: comma-separated names, in
+  /// the order given, each once. Unknown, empty or repeated names are usage
+  /// errors listing the valid ones.
+  public func select(_ list: String, command: String) throws(FidoError) -> [String] {
+    let valid = selectors.joined(separator: ",")
+    var chosen: [String] = []
+    for raw in list.split(separator: ",", omittingEmptySubsequences: false) {
+      let name = raw.trimmingSpaces()
+      guard !name.isEmpty else {
+        throw .usage(
+          "'--fields' has an empty field name in \(CoreText.quoted(list)); valid fields: \(valid)")
+      }
+      guard selectors.contains(name) else {
+        throw .usage(
+          "unknown field \(CoreText.quoted(name)) for '\(command)'; valid fields: \(valid)")
+      }
+      guard !chosen.contains(name) else {
+        throw .usage("field \(CoreText.quoted(name)) is given twice in '--fields'; give it once")
+      }
+      chosen.append(name)
+    }
+    return chosen
+  }
+
+  /// The flattened columns `fields` stand for (`sms` → `sms_status`, …).
+  public func columns(of fields: [String]) -> [String] {
+    fields.flatMap { name in self.fields.first { $0.name == name }?.columns ?? [name] }
+  }
+}
+
+extension Substring {
+  fileprivate func trimmingSpaces() -> String {
+    String(drop { $0 == " " }.reversed().drop { $0 == " " }.reversed())
+  }
+}
+
+extension OutSchema {
+  public static let user = OutSchema(
+    "id, name, email, phone, currency, balance, created_at, updated_at",
+    text: ["name", "email"],
+    priority: ["id", "name", "email", "balance", "phone", "created_at", "currency", "updated_at"])
+
+  public static let transaction = OutSchema(
+    "id, user_id, full_name, amount, currency, type, date, key, created_at, updated_at, "
+      + "sms{status, sid, attempts, last_error}",
+    text: ["full_name", "key", "sms_last_error"],
+    priority: [
+      "id", "amount", "type", "date", "sms_status", "key", "full_name", "user_id",
+      "sms_attempts", "sms_last_error", "created_at", "currency", "sms_sid", "updated_at",
+    ])
+
+  public static let sms = OutSchema(
+    "transaction_id, user_id, to, status, attempts, last_error, sid, next_attempt_at, updated_at",
+    text: ["last_error"],
+    priority: [
+      "transaction_id", "status", "to", "attempts", "next_attempt_at", "last_error", "user_id",
+      "sid", "updated_at",
+    ])
+
+  public static let analytics = OutSchema(
+    "user_id, name, currency, balance, window{since, until}, transaction_count, credit_count, "
+      + "debit_count, total_amount, credit_total, debit_total, average_transaction_value, "
+      + "busiest_day{date, count}, highest_amount_day{date, amount}, first_transaction_at, "
+      + "last_transaction_at, credit_score{value, scale, formula, factors}",
+    text: ["name", "credit_score_formula"])
+
+  /// `db check`'s drift; `--repair` adds `repaired` (`driftRepaired`).
+  public static let drift = OutSchema("user_id, figure, stored, expected, repaired")
+  static let driftReport = OutSchema("user_id, figure, stored, expected")
+
+  /// What a command prints: `drift` with `--repair`, else without `repaired`.
+  public static func drift(repair: Bool) -> OutSchema { repair ? drift : driftReport }
+
+  public static let doctor = OutSchema(
+    "uri, database, connection, server_version, topology, transactions, indexes, "
+      + "twilio_api_base, sms, twilio_account")
+
+  public static let importSummary = OutSchema("read, inserted, skipped, dry_run")
+
+  public static let retrySummary = OutSchema("claimed, sent, failed, skipped, pending")
+
+  public static let index = OutSchema("collection, index, unique")
+
+  public static let whoami = OutSchema(
+    "profile, config_file, uri, database, server_version, twilio_account")
+
+  /// `audit list`'s entries (`before`/`after` as compact JSON outside JSON formats).
+  public static let auditEntry = OutSchema(
+    "id, at, user_id, action, target{collection, id}, actor{os_user, host, fido_version, profile}, "
+      + "before, after, seq, prev, hash",
+    text: ["before", "after", "actor_os_user", "actor_host"],
+    priority: [
+      "at", "action", "user_id", "target_id", "before", "after", "seq", "id", "target_collection",
+    ])
+
+  /// `audit verify`'s problems.
+  public static let auditProblem = OutSchema(
+    "user_id, problem, recorded, live", text: ["recorded", "live"])
+
+  public static let profile = OutSchema(
+    "name, active, protected, database, uri",
+    priority: ["name", "active", "protected", "database", "uri"])
+}
