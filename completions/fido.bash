@@ -7,7 +7,7 @@ _fido_children() {
         "") echo 'user txn analytics sms db doctor completion help version' ;;
         "user") echo 'create list get update delete' ;;
         "txn") echo 'add list get update delete import' ;;
-        "sms") echo 'list retry' ;;
+        "sms") echo 'list retry sync worker' ;;
         "db") echo 'init check' ;;
     esac
 }
@@ -28,6 +28,8 @@ _fido_options() {
         "analytics") echo "--since --until $globals" ;;
         "sms list") echo "--status --limit $globals" ;;
         "sms retry") echo "--limit $globals" ;;
+        "sms sync") echo "--limit $globals" ;;
+        "sms worker") echo "--interval --once $globals" ;;
         "db check") echo "--repair $globals" ;;
         *) echo "$globals" ;;
     esac
@@ -36,7 +38,7 @@ _fido_options() {
 # Succeeds when option $2 of the command at path $1 takes a value.
 _fido_takes_value() {
     case "$1|$2" in
-        *"|--uri"|*"|--db"|*"|-o"|*"|--output"|*"|--env-file"|*"|--timeout"|"user create|--name"|"user create|--email"|"user create|--phone"|"user create|--balance"|"user create|--currency"|"user list|--email"|"user list|--name-contains"|"user list|--limit"|"user list|--after"|"user update|--name"|"user update|--email"|"user update|--phone"|"txn add|--user"|"txn add|--amount"|"txn add|--type"|"txn add|--date"|"txn add|--key"|"txn list|--user"|"txn list|--since"|"txn list|--until"|"txn list|--type"|"txn list|--limit"|"txn list|--after"|"txn update|--amount"|"txn update|--type"|"txn update|--date"|"txn import|--format"|"txn import|--batch-size"|"analytics|--since"|"analytics|--until"|"sms list|--status"|"sms list|--limit"|"sms retry|--limit") return 0 ;;
+        *"|--uri"|*"|--db"|*"|-o"|*"|--output"|*"|--env-file"|*"|--timeout"|"user create|--name"|"user create|--email"|"user create|--phone"|"user create|--balance"|"user create|--currency"|"user list|--email"|"user list|--name-contains"|"user list|--limit"|"user list|--after"|"user update|--name"|"user update|--email"|"user update|--phone"|"txn add|--user"|"txn add|--amount"|"txn add|--type"|"txn add|--date"|"txn add|--key"|"txn list|--user"|"txn list|--since"|"txn list|--until"|"txn list|--type"|"txn list|--limit"|"txn list|--after"|"txn update|--amount"|"txn update|--type"|"txn update|--date"|"txn import|--format"|"txn import|--batch-size"|"analytics|--since"|"analytics|--until"|"sms list|--status"|"sms list|--limit"|"sms retry|--limit"|"sms sync|--limit"|"sms worker|--interval") return 0 ;;
     esac
     return 1
 }
@@ -77,7 +79,7 @@ _fido_value() {
         "txn list|--type") _fido_words 'credit debit' "$3" ;;
         "txn update|--type") _fido_words 'credit debit' "$3" ;;
         "txn import|--format") _fido_words 'ndjson csv' "$3" ;;
-        "sms list|--status") _fido_words 'pending failed sent skipped' "$3" ;;
+        "sms list|--status") _fido_words 'pending failed sent skipped delivered undelivered' "$3" ;;
     esac
 }
 

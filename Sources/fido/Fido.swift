@@ -63,6 +63,8 @@ enum Fido {
     case .analytics: try AnalyticsCommand.run(ctx)
     case .smsList: try SMSList.run(ctx)
     case .smsRetry: try SMSRetry.run(ctx)
+    case .smsSync: try SMSSync.run(ctx)
+    case .smsWorker: try SMSWorkerCommand.run(ctx)
     case .dbInit: try DBInit.run(ctx)
     case .dbCheck: try DBCheck.run(ctx)
     case .doctor: try Doctor.run(ctx)

@@ -10,6 +10,9 @@ public struct User: Sendable, Equatable {
   public var createdAt: Int64
   public var updatedAt: Int64
   public var stats: UserStats
+  /// The phone that unsubscribed from SMS (Twilio 21610 on a send to it),
+  /// from `sms_opt_out.phone`. It applies only while it is still `phone`.
+  public var optedOutPhone: String?
 
   init(_ doc: Document) throws(FidoError) {
     guard let id = doc["_id"]?.objectIDValue else {
@@ -29,7 +32,11 @@ public struct User: Sendable, Equatable {
     createdAt = doc["created_at"]?.dateValue ?? Int64(id.timestamp) * 1000
     updatedAt = doc["updated_at"]?.dateValue ?? createdAt
     stats = UserStats(doc["stats"]?.documentValue ?? [:])
+    optedOutPhone = doc["sms_opt_out"]?.documentValue?["phone"]?.stringValue
   }
+
+  /// Whether the user's current phone has unsubscribed from SMS.
+  public var phoneOptedOut: Bool { phone != nil && optedOutPhone == phone }
 
   public var balanceMoney: Money { Money(minor: balance, currency: currency) }
 

@@ -4,7 +4,7 @@ enum CommandID: String, CaseIterable, Sendable {
   case userCreate, userList, userGet, userUpdate, userDelete
   case txnAdd, txnList, txnGet, txnUpdate, txnDelete, txnImport
   case analytics
-  case smsList, smsRetry
+  case smsList, smsRetry, smsSync, smsWorker
   case dbInit, dbCheck
   case doctor
   case completion
