@@ -38,9 +38,11 @@ public final class SMSWorker {
   public static let maxBackoffMS: Int64 = 60_000
   /// Delivery statuses fetched per pass, so sends never wait long behind syncs.
   public static let syncBatch: Int64 = 100
-  /// A message just created is `queued` at Twilio: the running worker first
-  /// asks about it this long after the send.
+  /// A message just created is `queued` at Twilio: the worker first asks
+  /// about it this long after the send.
   public static let firstSyncAfterMS: Int64 = 10_000
+  /// How long a running worker's pass spends on delivery checks at most.
+  public static let syncSliceMS: Int64 = 1000
 
   private var stream: MongoChangeStream?
   /// When to try opening a change stream again after one failed.
@@ -48,6 +50,9 @@ public final class SMSWorker {
   private var twilioBackoffMS: Int64 = 0
   private var twilioPausedUntil: Int64 = 0
   private var mongoBackoffMS: Int64 = 0
+  /// The last pass stopped syncing at its batch or time limit: the next
+  /// pass follows at once (sends first, so they never wait behind syncs).
+  private var moreToSync = false
 
   public init(
     store: FidoStore, settings: TwilioSettings, timeoutMS: Int64, intervalMS: Int64,
@@ -95,7 +100,7 @@ public final class SMSWorker {
       if once { break }
       if twilioPausedUntil > now() {
         sleep(until: twilioPausedUntil)
-      } else {
+      } else if !moreToSync {
         waitForWork(until: now() + intervalMS)
       }
     }
@@ -105,6 +110,7 @@ public final class SMSWorker {
 
   private func pass(once: Bool) throws(FidoError) {
     totals.passes += 1
+    moreToSync = false
     guard twilioPausedUntil <= now() else { return }
     let sends = try sender.retryDue(
       limit: 0, now: now, shouldStop: shouldStop, stopOnTrouble: true
@@ -123,11 +129,21 @@ public final class SMSWorker {
     }
     if sends.claimed > 0 { twilioBackoffMS = 0 }
     if shouldStop() { return }
+    // A running worker syncs for at most a second or a batch at a time, so a
+    // new alert waits at most that long behind delivery checks.
+    let syncUntil = now() + Self.syncSliceMS
+    var timeUp = false
     let syncs = try sender.syncDue(
       limit: once ? 0 : Self.syncBatch, now: now,
       pollDelay: { txn, at in SMSSender.workerPollDelay(sentAt: txn.sms.sentAt, now: at) },
-      minAgeMillis: once ? 0 : Self.firstSyncAfterMS, shouldStop: shouldStop
+      minAgeMillis: Self.firstSyncAfterMS,
+      shouldStop: {
+        if self.shouldStop() { return true }
+        if !once && self.now() >= syncUntil { timeUp = true }
+        return timeUp
+      }
     ) { report in self.logSync(report) }
+    moreToSync = !once && (timeUp || Int64(syncs.checked) >= Self.syncBatch)
     if let reason = syncs.unauthorized {
       if once {
         throw .unauthorized(
