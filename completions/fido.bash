@@ -7,7 +7,7 @@ _fido_children() {
         "") echo 'user txn analytics sms audit db doctor whoami profile completion help version' ;;
         "user") echo 'create list get update delete' ;;
         "txn") echo 'add list get update delete import' ;;
-        "sms") echo 'list retry' ;;
+        "sms") echo 'list retry sync worker' ;;
         "audit") echo 'list verify' ;;
         "db") echo 'init check migrate-legacy' ;;
         "profile") echo 'list' ;;
@@ -30,6 +30,8 @@ _fido_options() {
         "analytics") echo "--since --until $globals" ;;
         "sms list") echo "--status --limit $globals" ;;
         "sms retry") echo "--limit $globals" ;;
+        "sms sync") echo "--limit $globals" ;;
+        "sms worker") echo "--interval --once $globals" ;;
         "audit list") echo "--user --txn --since --until --limit --after $globals" ;;
         "audit verify") echo "--user $globals" ;;
         "db check") echo "--repair $globals" ;;
@@ -41,7 +43,7 @@ _fido_options() {
 # Succeeds when option $2 of the command at path $1 takes a value.
 _fido_takes_value() {
     case "$1|$2" in
-        *"|--uri"|*"|--db"|*"|-o"|*"|--output"|*"|--fields"|*"|--env-file"|*"|--profile"|*"|--timeout"|"user create|--name"|"user create|--email"|"user create|--phone"|"user create|--balance"|"user create|--currency"|"user list|--email"|"user list|--name-contains"|"user list|--limit"|"user list|--after"|"user update|--name"|"user update|--email"|"user update|--phone"|"txn add|--user"|"txn add|--amount"|"txn add|--type"|"txn add|--date"|"txn add|--key"|"txn list|--user"|"txn list|--since"|"txn list|--until"|"txn list|--type"|"txn list|--limit"|"txn list|--after"|"txn update|--amount"|"txn update|--type"|"txn update|--date"|"txn import|--format"|"txn import|--batch-size"|"analytics|--since"|"analytics|--until"|"sms list|--status"|"sms list|--limit"|"sms retry|--limit"|"audit list|--user"|"audit list|--txn"|"audit list|--since"|"audit list|--until"|"audit list|--limit"|"audit list|--after"|"audit verify|--user"|"db migrate-legacy|--from-db"|"db migrate-legacy|--currency"|"db migrate-legacy|--balance-is"|"db migrate-legacy|--batch-size") return 0 ;;
+        *"|--uri"|*"|--db"|*"|-o"|*"|--output"|*"|--fields"|*"|--env-file"|*"|--profile"|*"|--timeout"|"user create|--name"|"user create|--email"|"user create|--phone"|"user create|--balance"|"user create|--currency"|"user list|--email"|"user list|--name-contains"|"user list|--limit"|"user list|--after"|"user update|--name"|"user update|--email"|"user update|--phone"|"txn add|--user"|"txn add|--amount"|"txn add|--type"|"txn add|--date"|"txn add|--key"|"txn list|--user"|"txn list|--since"|"txn list|--until"|"txn list|--type"|"txn list|--limit"|"txn list|--after"|"txn update|--amount"|"txn update|--type"|"txn update|--date"|"txn import|--format"|"txn import|--batch-size"|"analytics|--since"|"analytics|--until"|"sms list|--status"|"sms list|--limit"|"sms retry|--limit"|"sms sync|--limit"|"sms worker|--interval"|"audit list|--user"|"audit list|--txn"|"audit list|--since"|"audit list|--until"|"audit list|--limit"|"audit list|--after"|"audit verify|--user"|"db migrate-legacy|--from-db"|"db migrate-legacy|--currency"|"db migrate-legacy|--balance-is"|"db migrate-legacy|--batch-size") return 0 ;;
     esac
     return 1
 }
@@ -113,7 +115,7 @@ _fido_value() {
         "txn list|--type") _fido_words 'credit debit' "$3" ;;
         "txn update|--type") _fido_words 'credit debit' "$3" ;;
         "txn import|--format") _fido_words 'ndjson csv' "$3" ;;
-        "sms list|--status") _fido_words 'pending failed sent skipped' "$3" ;;
+        "sms list|--status") _fido_words 'pending failed sent skipped delivered undelivered' "$3" ;;
         "audit list|--user") _fido_emails "$3" ;;
         "audit verify|--user") _fido_emails "$3" ;;
         "db migrate-legacy|--balance-is") _fido_words 'opening current' "$3" ;;

@@ -4,14 +4,14 @@
 # The command path is written like "fido/user/create".
 function __fido_child -a path word
     switch "$path/$word"
-        case 'fido/user' 'fido/user/create' 'fido/user/list' 'fido/user/get' 'fido/user/update' 'fido/user/delete' 'fido/txn' 'fido/txn/add' 'fido/txn/list' 'fido/txn/get' 'fido/txn/update' 'fido/txn/delete' 'fido/txn/import' 'fido/analytics' 'fido/sms' 'fido/sms/list' 'fido/sms/retry' 'fido/audit' 'fido/audit/list' 'fido/audit/verify' 'fido/db' 'fido/db/init' 'fido/db/check' 'fido/db/migrate-legacy' 'fido/doctor' 'fido/whoami' 'fido/profile' 'fido/profile/list' 'fido/completion' 'fido/help' 'fido/version'
+        case 'fido/user' 'fido/user/create' 'fido/user/list' 'fido/user/get' 'fido/user/update' 'fido/user/delete' 'fido/txn' 'fido/txn/add' 'fido/txn/list' 'fido/txn/get' 'fido/txn/update' 'fido/txn/delete' 'fido/txn/import' 'fido/analytics' 'fido/sms' 'fido/sms/list' 'fido/sms/retry' 'fido/sms/sync' 'fido/sms/worker' 'fido/audit' 'fido/audit/list' 'fido/audit/verify' 'fido/db' 'fido/db/init' 'fido/db/check' 'fido/db/migrate-legacy' 'fido/doctor' 'fido/whoami' 'fido/profile' 'fido/profile/list' 'fido/completion' 'fido/help' 'fido/version'
             echo "$path/$word"
     end
 end
 
 function __fido_takes_value -a path option
     switch "$path:$option"
-        case '*:--uri' '*:--db' '*:-o' '*:--output' '*:--fields' '*:--env-file' '*:--profile' '*:--timeout' 'fido/user/create:--name' 'fido/user/create:--email' 'fido/user/create:--phone' 'fido/user/create:--balance' 'fido/user/create:--currency' 'fido/user/list:--email' 'fido/user/list:--name-contains' 'fido/user/list:--limit' 'fido/user/list:--after' 'fido/user/update:--name' 'fido/user/update:--email' 'fido/user/update:--phone' 'fido/txn/add:--user' 'fido/txn/add:--amount' 'fido/txn/add:--type' 'fido/txn/add:--date' 'fido/txn/add:--key' 'fido/txn/list:--user' 'fido/txn/list:--since' 'fido/txn/list:--until' 'fido/txn/list:--type' 'fido/txn/list:--limit' 'fido/txn/list:--after' 'fido/txn/update:--amount' 'fido/txn/update:--type' 'fido/txn/update:--date' 'fido/txn/import:--format' 'fido/txn/import:--batch-size' 'fido/analytics:--since' 'fido/analytics:--until' 'fido/sms/list:--status' 'fido/sms/list:--limit' 'fido/sms/retry:--limit' 'fido/audit/list:--user' 'fido/audit/list:--txn' 'fido/audit/list:--since' 'fido/audit/list:--until' 'fido/audit/list:--limit' 'fido/audit/list:--after' 'fido/audit/verify:--user' 'fido/db/migrate-legacy:--from-db' 'fido/db/migrate-legacy:--currency' 'fido/db/migrate-legacy:--balance-is' 'fido/db/migrate-legacy:--batch-size'
+        case '*:--uri' '*:--db' '*:-o' '*:--output' '*:--fields' '*:--env-file' '*:--profile' '*:--timeout' 'fido/user/create:--name' 'fido/user/create:--email' 'fido/user/create:--phone' 'fido/user/create:--balance' 'fido/user/create:--currency' 'fido/user/list:--email' 'fido/user/list:--name-contains' 'fido/user/list:--limit' 'fido/user/list:--after' 'fido/user/update:--name' 'fido/user/update:--email' 'fido/user/update:--phone' 'fido/txn/add:--user' 'fido/txn/add:--amount' 'fido/txn/add:--type' 'fido/txn/add:--date' 'fido/txn/add:--key' 'fido/txn/list:--user' 'fido/txn/list:--since' 'fido/txn/list:--until' 'fido/txn/list:--type' 'fido/txn/list:--limit' 'fido/txn/list:--after' 'fido/txn/update:--amount' 'fido/txn/update:--type' 'fido/txn/update:--date' 'fido/txn/import:--format' 'fido/txn/import:--batch-size' 'fido/analytics:--since' 'fido/analytics:--until' 'fido/sms/list:--status' 'fido/sms/list:--limit' 'fido/sms/retry:--limit' 'fido/sms/sync:--limit' 'fido/sms/worker:--interval' 'fido/audit/list:--user' 'fido/audit/list:--txn' 'fido/audit/list:--since' 'fido/audit/list:--until' 'fido/audit/list:--limit' 'fido/audit/list:--after' 'fido/audit/verify:--user' 'fido/db/migrate-legacy:--from-db' 'fido/db/migrate-legacy:--currency' 'fido/db/migrate-legacy:--balance-is' 'fido/db/migrate-legacy:--batch-size'
             return 0
     end
     return 1
@@ -54,6 +54,10 @@ function __fido_value_letters -a path
         case 'fido/sms/list'
             echo o
         case 'fido/sms/retry'
+            echo o
+        case 'fido/sms/sync'
+            echo o
+        case 'fido/sms/worker'
             echo o
         case 'fido/audit'
             echo o
@@ -184,7 +188,7 @@ complete -c fido -l 'version' -d 'Print fido\'s version and exit'
 complete -c fido -n '__fido_at fido' -a 'user' -d 'Create, list, show, update and delete users'
 complete -c fido -n '__fido_at fido' -a 'txn' -d 'Record, list, correct and import transactions'
 complete -c fido -n '__fido_at fido' -a 'analytics' -d 'Show a user\'s transaction analytics and credit score'
-complete -c fido -n '__fido_at fido' -a 'sms' -d 'List and resend SMS alerts'
+complete -c fido -n '__fido_at fido' -a 'sms' -d 'List, resend and track SMS alerts'
 complete -c fido -n '__fido_at fido' -a 'audit' -d 'Show and verify the history of every change'
 complete -c fido -n '__fido_at fido' -a 'db' -d 'Create indexes, check statistics, take over the old service\'s data'
 complete -c fido -n '__fido_at fido' -a 'doctor' -d 'Check the connection, server version, topology, indexes and SMS settings'
@@ -292,15 +296,24 @@ complete -c fido -n '__fido_arg fido/analytics 0' -a '(__fido_emails)' -d 'The u
 # fido sms
 complete -c fido -n '__fido_at fido/sms' -a 'list' -d 'List SMS alerts'
 complete -c fido -n '__fido_at fido/sms' -a 'retry' -d 'Resend pending alerts whose next attempt is due'
+complete -c fido -n '__fido_at fido/sms' -a 'sync' -d 'Record delivery status from Twilio for sent alerts'
+complete -c fido -n '__fido_at fido/sms' -a 'worker' -d 'Send and sync alerts until stopped'
 
 # fido sms list
-complete -c fido -n '__fido_at fido/sms/list' -l 'status' -x -a 'pending failed sent skipped' -d 'Only alerts with this status'
+complete -c fido -n '__fido_at fido/sms/list' -l 'status' -x -a 'pending failed sent skipped delivered undelivered' -d 'Only alerts with this status'
 complete -c fido -n '__fido_at fido/sms/list' -l 'limit' -x -d 'Show at most N alerts; 0 means all'
 complete -c fido -n '__fido_at fido/sms/list' -l 'fields' -x -a '(__fido_fields transaction_id user_id to status attempts last_error sid next_attempt_at updated_at)' -d 'Comma-separated fields to print, in that order, in every format (nested: sms_status)'
 
 # fido sms retry
 complete -c fido -n '__fido_at fido/sms/retry' -l 'limit' -x -d 'Resend at most N due alerts; 0 means all'
 complete -c fido -n '__fido_at fido/sms/retry' -l 'fields' -x -a '(__fido_fields claimed sent failed skipped pending)' -d 'Comma-separated fields to print, in that order, in every format (nested: sms_status)'
+
+# fido sms sync
+complete -c fido -n '__fido_at fido/sms/sync' -l 'limit' -x -d 'Fetch at most N messages; 0 means all'
+
+# fido sms worker
+complete -c fido -n '__fido_at fido/sms/worker' -l 'interval' -x -d 'Seconds between passes without a change stream (0.1 to 3600)'
+complete -c fido -n '__fido_at fido/sms/worker' -l 'once' -d 'Do one pass and exit'
 
 # fido audit
 complete -c fido -n '__fido_at fido/audit' -a 'list' -d 'List history entries, newest first'

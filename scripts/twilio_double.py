@@ -29,11 +29,28 @@ Control (JSON, no auth):
        {"drop": true, "record_as_sent": true}     store it, close silently
        {"status": 201, "body": {...}}        answer exactly this JSON
        {"list_status": 500}                  the next list request fails
+       {"fetch_status": 429, "retry_after": 1}   the next fetch fails (any status)
      Create entries apply, in order, to the creates that pass authentication;
-     list entries to list requests.
+     list entries to list requests; fetch entries to fetch requests.
+  POST /_double/deliveries   delivery scripts: a list of
+       {"to": "+233…", "statuses": ["sent", "undelivered"],
+        "error_code": 30003, "error_message": "…"}
+     A message created to `to` (a rule without "to" matches any number; the
+     first matching rule wins; rules stay until reset) starts `queued` and
+     each fetch moves it one step along `statuses`, staying on the last.
+     `error_code`/`error_message` appear once it is undelivered or failed.
+     With {"sid": "SM…", ...} instead of "to", the script applies to that
+     stored message. Without a script a message stays `queued`.
+  POST /_double/opt_out   {"numbers": ["+233…"]}: creates to these numbers
+     answer 400 / 21610 (replied STOP) until {"numbers": [...], "start": true}.
   GET  /_double/requests  recorded create requests (?all=1: every API request)
   GET  /_double/messages  stored messages
   POST /_double/reset     forget messages, requests and programs
+
+`ValidityPeriod`, when given, must be an integer from 1 to 36000 (Twilio's
+API); anything else answers 400 (code 20001, as the double does for other
+malformed parameters). `--port N` reuses a port (tests restart the double
+there to simulate an outage).
 
 Credentials are compared in constant time and never printed. Recorded
 requests do keep their headers, Authorization included: tests read them.
@@ -105,6 +122,10 @@ class State:
         self.requests = []
         self.create_program = []
         self.list_program = []
+        self.fetch_program = []
+        self.delivery_rules = []
+        self.opted_out = set()
+        self.scripts = {}  # sid -> {"statuses": [...], "step": n, "error_code", "error_message"}
 
     def error_body(self, status, code=None, **fields):
         code = code if code is not None else DEFAULT_CODE.get(status)
@@ -254,10 +275,45 @@ class Handler(BaseHTTPRequestHandler):
                 for entry in entries:
                     if "list_status" in entry:
                         self.state.list_program.append(entry)
+                    elif "fetch_status" in entry:
+                        self.state.fetch_program.append(entry)
                     else:
                         self.state.create_program.append(entry)
             return self.send_json(200, {"queued": len(entries)})
+        if path == "/_double/deliveries":
+            try:
+                body = json.loads(raw or b"[]")
+            except ValueError:
+                return self.send_json(400, {"error": "deliveries must be JSON"})
+            rules = body if isinstance(body, list) else [body]
+            if not all(isinstance(r, dict) and isinstance(r.get("statuses"), list) for r in rules):
+                return self.send_json(400, {"error": "each rule needs a statuses list"})
+            with self.state.lock:
+                for rule in rules:
+                    if "sid" in rule:
+                        self.state.scripts[rule["sid"]] = self.script(rule)
+                    else:
+                        self.state.delivery_rules.append(rule)
+            return self.send_json(200, {"rules": len(rules)})
+        if path == "/_double/opt_out":
+            try:
+                body = json.loads(raw or b"{}")
+            except ValueError:
+                return self.send_json(400, {"error": "opt_out must be JSON"})
+            numbers = body.get("numbers", []) if isinstance(body, dict) else []
+            with self.state.lock:
+                if body.get("start"):
+                    self.state.opted_out.difference_update(numbers)
+                else:
+                    self.state.opted_out.update(numbers)
+                current = sorted(self.state.opted_out)
+            return self.send_json(200, {"opted_out": current})
         self.send_json(404, {"error": "unknown control endpoint"})
+
+    @staticmethod
+    def script(rule):
+        return {"statuses": list(rule["statuses"]), "step": 0,
+                "error_code": rule.get("error_code"), "error_message": rule.get("error_message")}
 
     # ---- API
 
@@ -280,6 +336,10 @@ class Handler(BaseHTTPRequestHandler):
         error = self.validate(form)
         if error:
             return self.send_json(400, error)
+        with self.state.lock:
+            unsubscribed = to in self.state.opted_out
+        if unsubscribed:
+            return self.send_json(400, self.state.error_body(400, 21610, to=to))
         faulty = entry.get("drop") or "hang_ms" in entry
         message = self.store(account, form) if entry.get("record_as_sent") or not faulty else None
         if entry.get("drop"):
@@ -316,6 +376,12 @@ class Handler(BaseHTTPRequestHandler):
             return err(400, 21602)
         if len(body) > 1600:
             return err(400, 21617)
+        validity = form.get("ValidityPeriod")
+        if validity is not None and not (
+            re.fullmatch(r"[0-9]{1,5}", validity) and 1 <= int(validity) <= 36000
+        ):
+            return {"code": 20001, "message": "Invalid ValidityPeriod: %s" % validity,
+                    "more_info": "https://www.twilio.com/docs/errors/20001", "status": 400}
         return None
 
     def store(self, account, form):
@@ -348,6 +414,10 @@ class Handler(BaseHTTPRequestHandler):
         }
         with self.state.lock:
             self.state.messages.append(message)
+            for rule in self.state.delivery_rules:
+                if rule.get("to") in (None, message["to"]):
+                    self.state.scripts[sid] = self.script(rule)
+                    break
         return message
 
     def list_messages(self, account, url, query):
@@ -411,10 +481,33 @@ class Handler(BaseHTTPRequestHandler):
         if not self.admitted(account):
             return
         with self.state.lock:
+            entry = self.state.fetch_program.pop(0) if self.state.fetch_program else None
             found = [m for m in self.state.messages if m["sid"] == sid]
+            if entry is None and found:
+                self.advance(found[0])
+                found = [dict(found[0])]
+        if entry:
+            status = entry["fetch_status"]
+            headers = []
+            if "retry_after" in entry:
+                headers.append(("Retry-After", str(entry["retry_after"])))
+            return self.send_json(status, self.state.error_body(status, entry.get("code")), headers)
         if not found:
             return self.send_json(404, self.state.error_body(404))
         self.send_json(200, found[0])
+
+    def advance(self, message):
+        """One step of the message's delivery script (the lock is held)."""
+        script = self.state.scripts.get(message["sid"])
+        if not script or not script["statuses"]:
+            return
+        status = script["statuses"][min(script["step"], len(script["statuses"]) - 1)]
+        script["step"] += 1
+        message["status"] = status
+        message["date_updated"] = now_rfc2822()
+        if status in ("undelivered", "failed"):
+            message["error_code"] = script["error_code"]
+            message["error_message"] = script["error_message"]
 
 
 def main():

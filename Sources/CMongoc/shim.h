@@ -62,7 +62,8 @@
   X(uri_new_with_error) X(uri_set_appname) X(uri_set_option_as_bool) X(uri_set_option_as_int32) \
   X(write_concern_copy) X(write_concern_destroy) X(write_concern_get_w)                         \
   X(write_concern_get_wmajority) X(write_concern_get_wtag) X(write_concern_get_wtimeout)        \
-  X(write_concern_new) X(write_concern_set_wmajority)
+  X(write_concern_new) X(write_concern_set_wmajority)                                             \
+  X(collection_watch) X(change_stream_next) X(change_stream_error_document) X(change_stream_destroy)
 
 #define FIDO_MONGOC_FIELD(name) __typeof__(mongoc_##name) *_Nonnull name;
 typedef struct fido_mongoc_api {

@@ -71,6 +71,8 @@ enum Fido {
     case .smsRetry: try SMSRetry.run(ctx)
     case .auditList: try AuditList.run(ctx)
     case .auditVerify: try AuditVerify.run(ctx)
+    case .smsSync: try SMSSync.run(ctx)
+    case .smsWorker: try SMSWorkerCommand.run(ctx)
     case .dbInit: try DBInit.run(ctx)
     case .dbCheck: try DBCheck.run(ctx)
     case .dbMigrateLegacy: try DBMigrateLegacy.run(ctx)

@@ -238,7 +238,8 @@ final class SMSCommandTests: XCTestCase {
     XCTAssertEqual(headers["Authorization"], "Basic \(basic)")
     XCTAssertEqual(headers["Content-Type"], "application/x-www-form-urlencoded")
     XCTAssertEqual(
-      request["form"] as? [String: String], ["To": phone, "From": from, "Body": expectedBody])
+      request["form"] as? [String: String],
+      ["To": phone, "From": from, "Body": expectedBody, "ValidityPeriod": "3600"])
 
     let stored = try messages()
     XCTAssertEqual(stored.count, 1)
@@ -417,7 +418,7 @@ final class SMSCommandTests: XCTestCase {
     let first = try pendingCredit(user, status: 503)
     XCTAssertEqual(
       try creates().last?["form"] as? [String: String],
-      ["To": phone, "From": from, "Body": expectedBody])
+      ["To": phone, "From": from, "Body": expectedBody, "ValidityPeriod": "3600"])
     XCTAssertEqual(run(["user", "update", user, "--phone", newPhone]).status, 0)
     makeDue()
     var summary = retry()
@@ -426,7 +427,7 @@ final class SMSCommandTests: XCTestCase {
     XCTAssertEqual(try creates().count, 2)
     XCTAssertEqual(
       try creates().last?["form"] as? [String: String],
-      ["To": newPhone, "From": from, "Body": expectedBody])
+      ["To": newPhone, "From": from, "Body": expectedBody, "ValidityPeriod": "3600"])
     let sent = try messages()
     XCTAssertEqual(sent.map { $0["to"] as? String }, [newPhone])
     var doc = try XCTUnwrap(storedSMS()[first])

@@ -114,4 +114,41 @@ final class StandaloneTests: XCTestCase {
     XCTAssertEqual(fido.run(["db", "check"]).status, 0)
     XCTAssertEqual(fido.object(["user", "get", u])["balance"] as? String, "15.00")
   }
+
+  /// No change streams on a standalone server: the worker says so and polls
+  /// every --interval, so a queued alert still goes out within two intervals.
+  func testTheSMSWorkerPollsWithoutAChangeStream() throws {
+    let double = try TwilioDouble()
+    defer { double.stop() }
+    let sms = [
+      "TWILIO_ACCOUNT_SID": TwilioDouble.accountSID, "TWILIO_AUTH_TOKEN": TwilioDouble.authToken,
+      "TWILIO_FROM": "+15005550006", "TWILIO_API_BASE": double.baseURL,
+    ]
+    let u =
+      fido.object([
+        "user", "create", "--name", "S", "--email", "s@example.com", "--phone", "+233241234567",
+      ])["id"] as! String
+    let worker = try SMSDeliveryTests.Worker(
+      binary: fido.binary, args: ["sms", "worker", "--interval", "0.5", "-o", "ndjson"],
+      env: fido.environment.merging(sms) { $1 })
+    defer { if worker.process.isRunning { _ = worker.stop() } }
+    func watchEvent() -> [String: Any]? {
+      worker.events.first { $0["event"] as? String == "watch" }
+    }
+    let deadline = Date().addingTimeInterval(10)
+    while watchEvent() == nil && Date() < deadline { usleep(50_000) }
+    XCTAssertEqual(watchEvent()?["change_stream"] as? Bool, false, worker.stderr)
+
+    let added = fido.run(
+      ["txn", "add", "--user", u, "--amount", "3", "--type", "credit", "-q"],
+      env: sms.merging(["FIDO_SMS_MODE": "queue"]) { $1 })
+    XCTAssertEqual(added.status, 0, added.stderr)
+    let start = Date()
+    while try double.messages().isEmpty && Date().timeIntervalSince(start) < 5 { usleep(20_000) }
+    XCTAssertEqual(try double.messages().count, 1, worker.stderr)
+    XCTAssertLessThan(Date().timeIntervalSince(start), 1.0, "within two --interval of 0.5 s")
+    XCTAssertEqual(worker.stop(), 0, worker.stderr)
+    XCTAssertEqual(
+      fido.mongoPython("print(db.transactions.find_one()['sms']['status'])"), "sent")
+  }
 }

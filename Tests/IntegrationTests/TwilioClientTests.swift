@@ -59,7 +59,7 @@ final class TwilioClientTests: XCTestCase {
     XCTAssertTrue(raw.hasPrefix("To=%2B233241234567&From=%2B15017122661&Body="), raw)
     XCTAssertFalse(raw.contains(TwilioDouble.authToken))
     let form = try XCTUnwrap(request["form"] as? [String: String])
-    XCTAssertEqual(form, ["To": to, "From": from, "Body": text])
+    XCTAssertEqual(form, ["To": to, "From": from, "Body": text, "ValidityPeriod": "3600"])
     XCTAssertEqual(stored.first?["body"] as? String, text)
   }
 
@@ -69,7 +69,8 @@ final class TwilioClientTests: XCTestCase {
     let sid = try XCTUnwrap(try double.messages().first?["sid"] as? String)
     XCTAssertEqual(outcome, .sent(sid: sid, status: "accepted"))
     let form = try XCTUnwrap(try double.requests().first?["form"] as? [String: String])
-    XCTAssertEqual(form, ["To": to, "MessagingServiceSid": service, "Body": "hello"])
+    XCTAssertEqual(
+      form, ["To": to, "MessagingServiceSid": service, "Body": "hello", "ValidityPeriod": "3600"])
   }
 
   func testAnInvalidNumberIsPermanent21211() throws {

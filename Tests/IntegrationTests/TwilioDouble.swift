@@ -19,14 +19,16 @@ final class TwilioDouble {
     case control(String)
   }
 
-  init() throws {
+  /// `port` 0: an ephemeral port. A given port is reused (to bring the
+  /// double back where a stopped one was, simulating an outage).
+  init(port requested: Int = 0) throws {
     let script = URL(fileURLWithPath: #filePath)
       .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
       .appendingPathComponent("scripts/twilio_double.py")
     let output = Pipe()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
     process.arguments = [
-      "python3", script.path, "--port", "0", "--account-sid", Self.accountSID,
+      "python3", script.path, "--port", String(requested), "--account-sid", Self.accountSID,
       "--auth-token", Self.authToken,
     ]
     process.standardInput = input
@@ -55,6 +57,24 @@ final class TwilioDouble {
   /// Queues scripted answers (see the script's docstring).
   func program(_ entries: [[String: Any]]) throws {
     _ = try control(.post, "/_double/program", body: entries)
+  }
+
+  /// Delivery scripts: each rule `["to": phone, "statuses": [...], "error_code": 30003]`
+  /// (or `"sid"` for a stored message) moves a message one status per fetch.
+  func deliveries(_ rules: [[String: Any]]) throws {
+    _ = try control(.post, "/_double/deliveries", body: rules)
+  }
+
+  /// Numbers whose creates answer 21610 (replied STOP); `start` removes them again.
+  func optOut(_ numbers: [String], start: Bool = false) throws {
+    _ = try control(.post, "/_double/opt_out", body: ["numbers": numbers, "start": start])
+  }
+
+  /// Recorded fetches of one message (`GET …/Messages/{Sid}.json`).
+  func fetches() throws -> [[String: Any]] {
+    try allRequests().filter {
+      $0["method"] as? String == "GET" && ($0["path"] as? String ?? "").contains("/Messages/")
+    }
   }
 
   /// Recorded create requests: method, path, headers, raw_body, form.

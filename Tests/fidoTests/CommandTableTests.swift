@@ -166,7 +166,11 @@ final class CommandTableTests: XCTestCase {
     XCTAssertEqual(try command("completion").positionals.first?.allowed, ["bash", "zsh", "fish"])
     XCTAssertEqual(
       try option(try command("sms", "list"), "status").allowed,
-      ["pending", "failed", "sent", "skipped"])
+      ["pending", "failed", "sent", "skipped", "delivered", "undelivered"])
+    // Every stored status can be listed, and nothing else.
+    XCTAssertEqual(
+      Set(try option(try command("sms", "list"), "status").allowed ?? []),
+      Set(SMSState.Status.allCases.map(\.rawValue)))
     XCTAssertEqual(try option(try command("user", "delete"), "yes").short, "y")
     for path in [["user", "get"], ["user", "update"], ["user", "delete"], ["analytics"]] {
       XCTAssertEqual(CommandTable.find(path: path)?.positionals.first?.completion, .emails)

@@ -63,8 +63,15 @@ final class CompletionBehaviourTests: XCTestCase {
     "fido txn add --type ": ["credit", "debit"],
     "fido -o ": ["csv", "json", "ndjson", "table", "tsv"],
     "fido user list -qo ": ["csv", "json", "ndjson", "table", "tsv"],
-    "fido sms list --status ": ["failed", "pending", "sent", "skipped"],
+    "fido sms list --status ": [
+      "delivered", "failed", "pending", "sent", "skipped", "undelivered",
+    ],
     "fido txn import --format ": ["csv", "ndjson"],
+    "fido sms ": ["list", "retry", "sync", "worker"],
+    "fido sms worker --": [
+      "--db", "--env-file", "--help", "--interval", "--no-color", "--once", "--output", "--quiet",
+      "--timeout", "--uri", "--verbose", "--version",
+    ],
     "fido completion ": ["bash", "fish", "zsh"],
     "fido user create --n": ["--name", "--no-color"],
     "fido user delete u --y": ["--yes"],

@@ -317,7 +317,8 @@ final class ParserTests: XCTestCase {
     assertUsage(
       ["txn", "imprt", "f"], "unknown command 'imprt' for 'fido txn' (did you mean 'import'?)")
     assertUsage(
-      ["sms", "x"], "unknown command 'x' for 'fido sms' (expected one of list, retry)")
+      ["sms", "x"], "unknown command 'x' for 'fido sms' (expected one of list, retry, sync, worker)"
+    )
     // Hidden commands are never suggested.
     XCTAssertFalse(usageError(["__compleet"])?.contains("__complete") ?? true)
   }
@@ -338,7 +339,7 @@ final class ParserTests: XCTestCase {
       "'-o' must be one of table, json, ndjson, csv, tsv (got 'yaml')")
     assertUsage(
       ["sms", "list", "--status="],
-      "'--status' must be one of pending, failed, sent, skipped (got '')")
+      "'--status' must be one of pending, failed, sent, skipped, delivered, undelivered (got '')")
   }
 
   func testMissingAndUnexpectedArguments() {

@@ -38,6 +38,24 @@ public struct Config: Sendable, Equatable {
   public var protected: Bool = false
   /// The config file the profile came from.
   public var configFile: String?
+  /// `FIDO_SMS_VALIDITY`: the `ValidityPeriod` every create carries, in seconds.
+  public var smsValiditySeconds: Int = Config.defaultSMSValiditySeconds
+  /// `FIDO_SMS_MODE`: whether `txn add` sends the alert itself or leaves it
+  /// pending for `fido sms worker`.
+  public var smsMode: SMSMode = .send
+
+  /// Twilio's default `ValidityPeriod` is 36000 s (10 h); an alert that late
+  /// misleads more than it helps, so fido asks for one hour.
+  public static let defaultSMSValiditySeconds = 3600
+  /// The range Twilio's API accepts for `ValidityPeriod`.
+  public static let smsValidityRange = 1...36000
+
+  public enum SMSMode: String, Sendable, Equatable, CaseIterable {
+    /// `txn add` sends the alert before it returns (the default).
+    case send
+    /// `txn add` records the alert as pending; a worker sends it.
+    case queue
+  }
 
   /// Where the MongoDB URI came from, in precedence order.
   public enum URIOrigin: Sendable, Equatable {
@@ -212,6 +230,24 @@ public struct Config: Sendable, Equatable {
       while base.hasSuffix("/") { base.removeLast() }
       config.twilioBase = base
     }
+    if let s = setting("FIDO_SMS_VALIDITY") {
+      let digits = s.value.utf8.allSatisfy { $0 >= 0x30 && $0 <= 0x39 }
+      guard digits, s.value.utf8.count <= 6, let n = Int(s.value), smsValidityRange.contains(n)
+      else {
+        throw .config(
+          "invalid \(s.origin) \(CoreText.quoted(s.value)): use whole seconds from \(smsValidityRange.lowerBound) to \(smsValidityRange.upperBound) (Twilio's ValidityPeriod), e.g. 3600"
+        )
+      }
+      config.smsValiditySeconds = n
+    }
+    if let s = setting("FIDO_SMS_MODE") {
+      guard let mode = SMSMode(rawValue: s.value) else {
+        throw .config(
+          "invalid \(s.origin) \(CoreText.quoted(s.value)): use send (txn add sends) or queue (fido sms worker sends)"
+        )
+      }
+      config.smsMode = mode
+    }
     if let sid = setting("TWILIO_ACCOUNT_SID"), let token = setting("TWILIO_AUTH_TOKEN") {
       guard TwilioConfig.isSID(sid.value, prefix: "AC") else {
         throw .config("SMS settings: \(sid.origin) must be AC followed by 32 hex digits")
@@ -233,7 +269,7 @@ public struct Config: Sendable, Equatable {
       config.twilio = TwilioSettings(
         accountSID: sid.value, authToken: token.value, from: from?.value,
         messagingServiceSID: service?.value,
-        apiBase: config.twilioBase)
+        apiBase: config.twilioBase, validitySeconds: config.smsValiditySeconds)
     }
     return config
   }
@@ -370,7 +406,8 @@ extension Config: CustomStringConvertible, CustomDebugStringConvertible, CustomR
   public var description: String {
     "Config(uri: \(redactedURI), uriOrigin: \(uriOrigin), db: \(db), output: \(output?.rawValue ?? "auto"), quiet: \(quiet), "
       + "noColor: \(noColor), timeoutMS: \(timeoutMS), verbose: \(verbose), currency: \(currency.code), "
-      + "twilio: \(twilio.map(\.description) ?? "off"), twilioBase: \(Config.redact(uri: twilioBase)), envFile: \(envFile ?? "none"), profile: \(profile ?? "none"))"
+      + "twilio: \(twilio.map(\.description) ?? "off"), twilioBase: \(Config.redact(uri: twilioBase)), envFile: \(envFile ?? "none"), profile: \(profile ?? "none"), "
+      + "smsValiditySeconds: \(smsValiditySeconds), smsMode: \(smsMode.rawValue))"
   }
   public var debugDescription: String { description }
   public var customMirror: Mirror {
@@ -382,6 +419,7 @@ extension Config: CustomStringConvertible, CustomDebugStringConvertible, CustomR
         "timeoutMS": timeoutMS, "verbose": verbose, "currency": currency.code,
         "twilio": twilio as Any,
         "twilioBase": Config.redact(uri: twilioBase), "envFile": envFile as Any,
+        "smsValiditySeconds": smsValiditySeconds, "smsMode": smsMode.rawValue,
       ], displayStyle: .struct)
   }
 }

@@ -14,7 +14,11 @@ public enum TxnType: String, Sendable, CaseIterable {
 
 /// The SMS notification a transaction carries (the outbox entry).
 public struct SMSState: Sendable, Equatable {
-  public enum Status: String, Sendable, CaseIterable { case pending, sent, failed, skipped }
+  /// `sent`: Twilio accepted it. `delivered` / `undelivered`: what Twilio
+  /// later said of it (`fido sms sync`, `fido sms worker`); both are final.
+  public enum Status: String, Sendable, CaseIterable {
+    case pending, sent, failed, skipped, delivered, undelivered
+  }
   public var status: Status
   public var sid: String?
   public var attempts: Int64
@@ -25,6 +29,12 @@ public struct SMSState: Sendable, Equatable {
   public var updatedAt: Int64?
   /// Set after an unclear send: the next attempt looks the message up first.
   public var ambiguousSince: Int64?
+  /// When Twilio accepted it; delivery is synced for 72 hours after.
+  public var sentAt: Int64?
+  /// When its delivery status is due to be fetched again (sent only).
+  public var nextSyncAt: Int64?
+  /// Twilio's `error_code` for an undelivered message.
+  public var errorCode: Int64?
 
   init(_ doc: Document) {
     status = doc["status"]?.stringValue.flatMap(Status.init(rawValue:)) ?? .skipped
@@ -36,14 +46,26 @@ public struct SMSState: Sendable, Equatable {
     nextAttemptAt = doc["next_attempt_at"]?.dateValue
     updatedAt = doc["updated_at"]?.dateValue
     ambiguousSince = doc["ambiguous_since"]?.dateValue
+    sentAt = doc["sent_at"]?.dateValue
+    nextSyncAt = doc["next_sync_at"]?.dateValue
+    errorCode = doc["error_code"]?.int64Value
   }
 
   /// Why a new transaction's alert is `skipped`, or nil to queue it: the
   /// caller's opt-out first (`--no-sms`, an import without `--sms`), then a
-  /// user without a phone, then SMS not configured.
-  public static func skipReason(optOut: String?, phone: String?, smsConfigured: Bool) -> String? {
-    optOut ?? (phone == nil ? "user has no phone" : smsConfigured ? nil : "SMS not configured")
+  /// user without a phone, then a phone that unsubscribed (Twilio 21610),
+  /// then SMS not configured.
+  public static func skipReason(
+    optOut: String?, phone: String?, smsConfigured: Bool, phoneOptedOut: Bool = false
+  ) -> String? {
+    if let optOut { return optOut }
+    if phone == nil { return "user has no phone" }
+    if phoneOptedOut { return optedOutReason }
+    return smsConfigured ? nil : "SMS not configured"
   }
+
+  /// The reason of an alert skipped because its phone unsubscribed (replied STOP).
+  public static let optedOutReason = "opted_out"
 
   init(status: Status, to: String?, lastError: String?, nextAttemptAt: Int64?, now: Int64) {
     self.status = status

@@ -13,6 +13,9 @@ public struct User: Sendable, Equatable {
   /// The end of the user's history chain (`audit_head`, `audit_seq`).
   public var auditHead: String?
   public var auditSeq: Int64
+  /// The phone that unsubscribed from SMS (Twilio 21610 on a send to it),
+  /// from `sms_opt_out.phone`. It applies only while it is still `phone`.
+  public var optedOutPhone: String?
 
   init(_ doc: Document) throws(FidoError) {
     guard let id = doc["_id"]?.objectIDValue else {
@@ -34,7 +37,11 @@ public struct User: Sendable, Equatable {
     stats = UserStats(doc["stats"]?.documentValue ?? [:])
     auditHead = doc["audit_head"]?.stringValue
     auditSeq = doc["audit_seq"]?.int64Value ?? 0
+    optedOutPhone = doc["sms_opt_out"]?.documentValue?["phone"]?.stringValue
   }
+
+  /// Whether the user's current phone has unsubscribed from SMS.
+  public var phoneOptedOut: Bool { phone != nil && optedOutPhone == phone }
 
   public var balanceMoney: Money { Money(minor: balance, currency: currency) }
 

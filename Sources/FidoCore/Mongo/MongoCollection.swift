@@ -34,7 +34,7 @@ public final class MongoCollection {
     self.name = name
   }
 
-  private func withCollection<R>(_ body: (OpaquePointer) throws(MongoError) -> R) throws(MongoError)
+  func withCollection<R>(_ body: (OpaquePointer) throws(MongoError) -> R) throws(MongoError)
     -> R
   {
     guard let collection = api.client_get_collection(client.handle, db, name) else {

@@ -17,6 +17,9 @@
 /// "Alerts"), not the number stored when the transaction was recorded: a
 /// phone changed since then gets the alert, a phone removed (or the user
 /// deleted) turns it `skipped` (`no phone`) without a request to Twilio.
+/// A send refused with 21610 (the recipient replied STOP) marks that phone
+/// opted out on the user: later alerts to it are `skipped` (`opted_out`)
+/// until the phone changes.
 public final class SMSSender {
   let store: FidoStore
   let client: TwilioClient
@@ -63,8 +66,9 @@ public final class SMSSender {
     for n in 1...3 {
       let recorded = txn.sms.to
       let userID = txn.userID
-      let result = try attempt(txn, now: now()) { () throws(FidoError) -> String? in
-        n == 1 ? recorded : try store.currentPhone(of: userID)
+      let result = try attempt(txn, now: now()) { () throws(FidoError) -> SMSTarget in
+        if n == 1, let recorded { return .phone(recorded) }
+        return try store.currentPhone(of: userID)
       }
       txn = try store.recordSMS(txn.id, result, owner: nil, now: now())
       guard txn.sms.status == .pending, case .retry(let delay, _) = result.kind,
@@ -86,34 +90,201 @@ public final class SMSSender {
     public var stillPending = 0
     /// Twilio refused the credentials: `sms retry` exits 77.
     public var unauthorized: String?
+    /// The pass stopped early because Twilio could not be reached or asked
+    /// to slow down (the worker backs off); `sms retry` goes on regardless.
+    public var twilioTrouble: String?
+  }
+
+  /// One alert's send as `retryDue` reports it to `each`.
+  public struct SendReport: Sendable {
+    public var transaction: Transaction
+    /// Whether the attempt ran into Twilio trouble (unreachable, 5xx, 429).
+    public var twilioTrouble: Bool
   }
 
   /// `sms retry`: claims due notifications one at a time with an atomic
   /// conditional update (a lease), sends each once, records the outcome.
-  public func retryDue(limit: Int64, now: () -> Int64) throws(FidoError) -> RetrySummary {
+  /// `shouldStop` is asked before each claim; `stopOnTrouble` ends the pass
+  /// at the first attempt that found Twilio unreachable, overloaded or
+  /// refusing the credentials (the worker's backoff).
+  public func retryDue(
+    limit: Int64, now: () -> Int64, shouldStop: () -> Bool = { false },
+    stopOnTrouble: Bool = false, each: (SendReport) -> Void = { _ in }
+  ) throws(FidoError) -> RetrySummary {
     var summary = RetrySummary()
     let owner = ObjectIDGenerator().next(nowMs: now()).hex
     while limit == 0 || Int64(summary.claimed) < limit {
+      if shouldStop() { break }
       guard let txn = try store.claimDueSMS(owner: owner, leaseMillis: leaseMillis, now: now())
       else { break }
       summary.claimed += 1
       // One find by _id per claimed alert, just before its send (the claim is
       // a findAndModify on `transactions`, which cannot read `users`).
       let userID = txn.userID
-      let result = try attempt(txn, now: now()) { () throws(FidoError) -> String? in
+      let result = try attempt(txn, now: now()) { () throws(FidoError) -> SMSTarget in
         try store.currentPhone(of: userID)
       }
-      let after = try store.recordSMS(txn.id, result, owner: owner, now: now())
+      let after = try recordHeld(txn.id, result, owner: owner, now: now)
       switch after.sms.status {
-      case .sent: summary.sent += 1
+      case .sent, .delivered, .undelivered: summary.sent += 1
       case .failed: summary.failed += 1
       case .skipped: summary.skipped += 1
       case .pending: summary.stillPending += 1
       }
+      each(SendReport(transaction: after, twilioTrouble: result.twilioTrouble))
       if case .unauthorized(let reason) = result.kind {
         summary.unauthorized = reason
         break
       }
+      if stopOnTrouble && result.twilioTrouble {
+        summary.twilioTrouble = after.sms.lastError ?? "Twilio trouble"
+        break
+      }
+    }
+    return summary
+  }
+
+  /// Records an attempt on an alert this process holds. Once Twilio may have
+  /// the message, losing the record would let the lease lapse and another
+  /// sender send it again; so a MongoDB outage here is waited out (with
+  /// backoff, up to the lease's end) rather than thrown at once.
+  private func recordHeld(_ id: ObjectID, _ result: SMSAttempt, owner: String, now: () -> Int64)
+    throws(FidoError) -> Transaction
+  {
+    let giveUpAt = now() + leaseMillis / 2
+    var wait: Int64 = 250
+    while true {
+      do {
+        return try store.recordSMS(id, result, owner: owner, now: now())
+      } catch {
+        guard case .unavailable = error, now() + wait < giveUpAt else { throw error }
+        sleepMillis(wait)
+        wait = min(wait * 2, 10_000)
+      }
+    }
+  }
+
+  // MARK: - Delivery status
+
+  public struct SyncSummary: Sendable {
+    /// Messages fetched (one GET each).
+    public var checked = 0
+    public var delivered = 0
+    public var undelivered = 0
+    /// Still on their way (queued, sending, sent, …): fetched again later.
+    public var inFlight = 0
+    /// Fetches that failed (or that Twilio did not know); fetched again later
+    /// unless Twilio has no such message.
+    public var errors = 0
+    /// Twilio refused the credentials: `sms sync` exits 77.
+    public var unauthorized: String?
+    /// The pass stopped at a 429 or an unreachable Twilio.
+    public var twilioTrouble: String?
+  }
+
+  /// One fetch as `syncDue` reports it.
+  public struct SyncReport: Sendable {
+    public var transaction: Transaction
+    /// Twilio's status for the message, when the fetch got one.
+    public var twilioStatus: String?
+    /// `.delivered` or `.undelivered` when that was recorded, else nil.
+    public var recorded: SMSState.Status?
+    /// Why the fetch gave no status.
+    public var error: String?
+  }
+
+  /// Twilio statuses that mean the message reached the handset.
+  static let deliveredStatuses: Set<String> = ["delivered", "read"]
+  /// Twilio statuses that mean it never will.
+  static let undeliveredStatuses: Set<String> = ["undelivered", "failed", "canceled"]
+
+  /// How long until a message still in flight is fetched again by the
+  /// worker: a tenth of its age, from 15 s up to 30 minutes, so fresh
+  /// messages are checked often and old ones cost a few GETs an hour.
+  public static func workerPollDelay(sentAt: Int64?, now: Int64) -> Int64 {
+    let age = now - (sentAt ?? now)
+    return min(max(age / 10, 15_000), 1_800_000)
+  }
+
+  /// `sms sync` and the worker: fetches the delivery status of sent alerts
+  /// that are due (`next_sync_at` before the pass began, sent in the last 72
+  /// hours and at least `minAgeMillis` ago), one GET per message, at most
+  /// `limit` (0: all), and records
+  /// `delivered` or `undelivered` (with Twilio's error code and message).
+  /// A message still in flight is due again after `pollDelay`. A 429 or an
+  /// unreachable Twilio ends the pass: that alert is due again after the
+  /// backoff (at least Retry-After), the rest stay due.
+  public func syncDue(
+    limit: Int64, now: () -> Int64, pollDelay: (Transaction, Int64) -> Int64,
+    minAgeMillis: Int64 = 0, shouldStop: () -> Bool = { false },
+    each: (SyncReport) -> Void = { _ in }
+  ) throws(FidoError) -> SyncSummary {
+    var summary = SyncSummary()
+    let passStart = now()
+    // Longer than one fetch can take: a syncer that dies leaves it due again.
+    let lease = 30_000 + timeoutMS
+    while limit == 0 || Int64(summary.checked) < limit {
+      if shouldStop() { break }
+      guard
+        let txn = try store.claimSyncableSMS(
+          dueBefore: passStart, minAgeMillis: minAgeMillis, leaseMillis: lease, now: now())
+      else { break }
+      guard let sid = txn.sms.sid else {
+        try store.recordSync(txn.id, sid: "", .abandon(reason: "no message sid"), now: now())
+        continue
+      }
+      summary.checked += 1
+      var report = SyncReport(transaction: txn)
+      let fetched = client.fetch(sid: sid)
+      let record: FidoStore.SyncRecord
+      var stop = false
+      switch fetched {
+      case .message(let status, let code, let message):
+        report.twilioStatus = status
+        if Self.deliveredStatuses.contains(status) {
+          record = .delivered
+          report.recorded = .delivered
+          summary.delivered += 1
+        } else if Self.undeliveredStatuses.contains(status) {
+          let text =
+            code.map { "Twilio error \($0): \(message ?? status)" }
+            ?? "Twilio status \(status)\(message.map { ": " + $0 } ?? "")"
+          record = .undelivered(code: code.map(Int64.init), message: text)
+          report.recorded = .undelivered
+          summary.undelivered += 1
+        } else {
+          record = .again(at: now() + pollDelay(txn, now()))
+          summary.inFlight += 1
+        }
+      case .notFound(let reason):
+        record = .abandon(reason: "Twilio has no message \(sid) (\(reason)); delivery unknown")
+        report.error = reason
+        summary.errors += 1
+      case .rateLimited(let reason, let retryAfter):
+        record = .again(at: now() + backoff(1, retryAfter))
+        report.error = reason
+        summary.errors += 1
+        summary.twilioTrouble = reason
+        stop = true
+      case .failed(let reason):
+        record = .again(at: now() + backoff(1, nil))
+        report.error = reason
+        summary.errors += 1
+        summary.twilioTrouble = reason
+        stop = true
+      case .unauthorized(let reason):
+        record = .again(at: now())
+        report.error = reason
+        summary.errors += 1
+        summary.unauthorized = reason
+        stop = true
+      }
+      try store.recordSync(txn.id, sid: sid, record, now: now())
+      if let recorded = report.recorded {
+        report.transaction.sms.status = recorded
+      }
+      each(report)
+      if stop { break }
     }
     return summary
   }
@@ -123,9 +294,10 @@ public final class SMSSender {
 
   /// One attempt: a lookup first when an earlier outcome was ambiguous (at
   /// the number that send went to), then a send to `currentPhone()`, which is
-  /// read only when a send is about to happen; nil skips the alert.
+  /// read only when a send is about to happen; no phone, or a phone that
+  /// opted out, skips the alert.
   func attempt(
-    _ txn: Transaction, now: Int64, currentPhone: () throws(FidoError) -> String?
+    _ txn: Transaction, now: Int64, currentPhone: () throws(FidoError) -> SMSTarget
   ) throws(FidoError) -> SMSAttempt {
     guard let body = txn.sms.body else {
       return SMSAttempt(kind: .failed(reason: "no message text stored"), ambiguous: false)
@@ -143,19 +315,31 @@ public final class SMSSender {
           kind: .retry(
             delayMs: backoff(txn.sms.attempts + 1, nil),
             reason: "lookup after an unclear send failed: \(reason)"),
-          ambiguous: true)
+          ambiguous: true, twilioTrouble: true)
       case .unauthorized(let reason):
-        return SMSAttempt(kind: .unauthorized(reason: reason), ambiguous: true)
+        return SMSAttempt(kind: .unauthorized(reason: reason), ambiguous: true, twilioTrouble: true)
       }
     }
-    guard let to = try currentPhone() else {
+    let to: String
+    switch try currentPhone() {
+    case .noPhone:
       return SMSAttempt(kind: .skipped(reason: Self.noPhoneReason), ambiguous: false)
+    case .optedOut:
+      return SMSAttempt(kind: .skipped(reason: SMSState.optedOutReason), ambiguous: false)
+    case .phone(let phone): to = phone
     }
     let attemptNo = txn.sms.attempts + 1
     var result = send(txn, to: to, body: body, attemptNo: attemptNo, now: now, isTaken: isTaken)
     result.to = to
+    if case .failed = result.kind, result.optedOut {
+      try store.markOptedOut(
+        user: txn.userID, phone: to, reason: "Twilio error \(Self.unsubscribedCode)", now: now)
+    }
     return result
   }
+
+  /// Twilio's error for a send to a number that replied STOP.
+  public static let unsubscribedCode = 21610
 
   /// One create request to `to`, and a lookup there if its outcome is unclear.
   private func send(
@@ -169,7 +353,7 @@ public final class SMSSender {
       // An earlier unclear send may still be at Twilio: keep looking it up.
       return SMSAttempt(
         kind: .retry(delayMs: backoff(attemptNo, retryAfter), reason: reason),
-        ambiguous: txn.sms.ambiguousSince != nil)
+        ambiguous: txn.sms.ambiguousSince != nil, twilioTrouble: true)
     case .ambiguous(let reason):
       // Twilio may have the message: look it up before any resend.
       switch client.lookup(
@@ -181,15 +365,18 @@ public final class SMSSender {
           kind: .retry(
             delayMs: backoff(attemptNo, nil),
             reason: "unclear outcome (\(reason)); will look it up before resending"),
-          ambiguous: true, ambiguousAt: txn.sms.ambiguousSince ?? now)
+          ambiguous: true, ambiguousAt: txn.sms.ambiguousSince ?? now, twilioTrouble: true)
       }
     case .permanent(let code, let reason):
-      return SMSAttempt(
+      var result = SMSAttempt(
         kind: .failed(reason: code.map { "Twilio error \($0): \(reason)" } ?? reason),
         ambiguous: false)
+      result.optedOut = code == Self.unsubscribedCode
+      return result
     case .unauthorized(let reason):
       return SMSAttempt(
-        kind: .unauthorized(reason: reason), ambiguous: txn.sms.ambiguousSince != nil)
+        kind: .unauthorized(reason: reason), ambiguous: txn.sms.ambiguousSince != nil,
+        twilioTrouble: true)
     }
   }
 
@@ -212,6 +399,11 @@ struct SMSAttempt {
   /// Twilio may hold the message: later attempts look it up first.
   var ambiguous: Bool
   var ambiguousAt: Int64? = nil
+  /// Twilio was unreachable, answered 5xx or 429, or refused the
+  /// credentials: a worker backs off before its next send.
+  var twilioTrouble = false
+  /// Twilio refused the send with 21610: the number unsubscribed.
+  var optedOut = false
   /// The number a create request went to (the user's phone at the time),
   /// recorded as `sms.to` so a later lookup asks about that number.
   var to: String? = nil

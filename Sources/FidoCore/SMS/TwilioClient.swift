@@ -28,8 +28,9 @@ public final class TwilioClient {
   }
 
   /// Creates one SMS: `POST {base}/2010-04-01/Accounts/{SID}/Messages.json`
-  /// with the form fields `To`, `From` and/or `MessagingServiceSid`, `Body`.
-  /// Assumes a config that passed `validate()`.
+  /// with the form fields `To`, `From` and/or `MessagingServiceSid`, `Body`
+  /// and `ValidityPeriod` (so Twilio drops it rather than deliver it hours
+  /// late). Assumes a config that passed `validate()`.
   public func send(to: String, body: String) -> SendOutcome {
     var form = [("To", to)]
     if let from = config.from, !from.isEmpty { form.append(("From", from)) }
@@ -37,6 +38,7 @@ public final class TwilioClient {
       form.append(("MessagingServiceSid", service))
     }
     form.append(("Body", body))
+    form.append(("ValidityPeriod", String(config.settings.validitySeconds)))
     let request = HTTPRequest(
       method: .post, url: url(messagesPath),
       headers: [
@@ -145,6 +147,56 @@ public final class TwilioClient {
     }
   }
 
+  /// What a fetch of one message says about its delivery.
+  public enum FetchResult: Sendable, Equatable {
+    /// Twilio answered with the message: its `status`, and `error_code` and
+    /// `error_message` when it has them.
+    case message(status: String, errorCode: Int?, errorMessage: String?)
+    /// 429 / 20429: not processed; ask again after `retryAfterSeconds` if given.
+    case rateLimited(reason: String, retryAfterSeconds: Int?)
+    /// Twilio has no such message (404): it will not have one later either.
+    case notFound(reason: String)
+    case unauthorized(reason: String)
+    /// Transport error, 5xx, or an answer without a status: try again later.
+    case failed(reason: String)
+  }
+
+  /// `GET {base}/2010-04-01/Accounts/{SID}/Messages/{Sid}.json`: one request.
+  public func fetch(sid: String) -> FetchResult {
+    guard Self.isMessageSID(sid) else { return .notFound(reason: "not a message sid") }
+    let path =
+      "/2010-04-01/Accounts/\(FormURLEncoding.percentEncode(config.accountSID))/Messages/\(sid).json"
+    let request = HTTPRequest(
+      method: .get, url: url(path), headers: [(name: "Accept", value: "application/json")])
+    switch exchange(request) {
+    case .failure(let error): return .failed(reason: "message fetch: " + error.message)
+    case .success(let response): return Self.result(ofFetch: response)
+    }
+  }
+
+  static func result(ofFetch response: HTTPResponse) -> FetchResult {
+    let json = try? JSONValue.parse(response.body)
+    let code = json?["code"]?.intValue
+    if isAuthFailure(status: response.status, code: code) {
+      return .unauthorized(reason: describe(response.status, json))
+    }
+    if response.status == 429 || code == 20429 {
+      return .rateLimited(
+        reason: describe(response.status, json),
+        retryAfterSeconds: Backoff.retryAfterSeconds(response.headers["Retry-After"]))
+    }
+    if response.status == 404 { return .notFound(reason: describe(response.status, json)) }
+    guard response.status == 200, let json, let status = json["status"]?.stringValue,
+      !status.isEmpty
+    else {
+      return .failed(reason: "message fetch: " + describe(response.status, json))
+    }
+    let message = json["error_message"]?.stringValue
+    return .message(
+      status: status, errorCode: json["error_code"]?.intValue,
+      errorMessage: (message?.isEmpty ?? true) ? nil : message)
+  }
+
   // MARK: - Classification
 
   /// The create's answer in outbox terms; see `SendOutcome` for the rules.
@@ -242,9 +294,10 @@ public final class TwilioClient {
     request.password = config.authToken
     request.connectTimeoutMS = config.timeoutMS
     request.timeoutMS = config.timeoutMS
-    let path = request.url.firstRange(of: "/2010-04-01").map { request.url[$0.lowerBound...] } ?? ""
-    let shownPath = (path.split(separator: "?", maxSplits: 1).first.map(String.init) ?? "")
-      .replacing(config.accountSID, with: config.accountSID.prefix(6) + "…")
+    // The path without the query (a lookup's To= is a customer's number).
+    var path = String(request.url.dropFirst(url("").count).prefix { $0 != "?" })
+    if path.isEmpty { path = messagesPath }
+    let shownPath = path.replacing(config.accountSID, with: config.accountSID.prefix(6) + "…")
     emit("twilio: → \(request.method.rawValue) \(shownPath)")
     let clock = ContinuousClock()
     let start = clock.now

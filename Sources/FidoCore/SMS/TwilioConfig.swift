@@ -53,6 +53,9 @@ public struct TwilioConfig: Sendable {
       throw .config("TWILIO_MESSAGING_SERVICE_SID must be MG followed by 32 hex digits")
     }
     guard timeoutMS > 0 else { throw .config("the Twilio timeout must be positive") }
+    guard Config.smsValidityRange.contains(settings.validitySeconds) else {
+      throw .config("FIDO_SMS_VALIDITY must be whole seconds from 1 to 36000")
+    }
     try Self.validateBase(apiBase)
   }
 

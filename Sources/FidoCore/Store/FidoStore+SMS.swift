@@ -25,14 +25,35 @@ extension FidoStore {
     }
   }
 
-  /// The phone an alert of `user` goes to now: the user's current phone, nil
-  /// when it was removed or the user deleted. One find by `_id` (the phone
-  /// only), made just before a send.
-  func currentPhone(of user: ObjectID) throws(FidoError) -> String? {
+  /// The phone an alert of `user` goes to now: the user's current phone,
+  /// `.noPhone` when it was removed or the user deleted, `.optedOut` when
+  /// that phone unsubscribed (Twilio 21610). One find by `_id` (the phone
+  /// and its opt-out only), made just before a send.
+  func currentPhone(of user: ObjectID) throws(FidoError) -> SMSTarget {
     let doc = try mongo { () throws(MongoError) in
-      try users.findOne(["_id": .objectID(user)], projection: ["phone": 1])
+      try users.findOne(["_id": .objectID(user)], projection: ["phone": 1, "sms_opt_out": 1])
     }
-    return doc?["phone"]?.stringValue
+    guard let phone = doc?["phone"]?.stringValue else { return .noPhone }
+    if doc?["sms_opt_out"]?.documentValue?["phone"]?.stringValue == phone {
+      return .optedOut(phone)
+    }
+    return .phone(phone)
+  }
+
+  /// Twilio refused a send to `phone` with 21610 (the recipient replied
+  /// STOP): records the opt-out on the user, tied to that number, so later
+  /// alerts are skipped until the phone changes. Nothing happens when the
+  /// user's phone is no longer `phone`.
+  func markOptedOut(user: ObjectID, phone: String, reason: String, now: Int64) throws(FidoError) {
+    _ = try mongo { () throws(MongoError) in
+      try users.updateOne(
+        ["_id": .objectID(user), "phone": .string(phone)],
+        update: [
+          "$set": [
+            "sms_opt_out": ["phone": .string(phone), "at": .date(now), "reason": .string(reason)]
+          ]
+        ])
+    }
   }
 
   /// Claims one due pending notification for `owner` until the lease ends.
@@ -71,6 +92,9 @@ extension FidoStore {
       set["sms.sid"] = .string(sid)
       set["sms.last_error"] = .null
       set["sms.next_attempt_at"] = .null
+      // Its delivery status can be fetched from now on (`sms sync`, the worker).
+      set["sms.sent_at"] = .date(now)
+      set["sms.next_sync_at"] = .date(now)
       inc["sms.attempts"] = 1
     case .retry(let delay, let reason):
       set["sms.status"] = "pending"
@@ -109,5 +133,91 @@ extension FidoStore {
     if let doc { return try Transaction(doc) }
     // The claim was lost (lease expired and taken over): report the stored state.
     return try transaction(id)
+  }
+}
+
+/// Where an alert goes when it is about to be sent.
+enum SMSTarget: Equatable {
+  case phone(String)
+  /// The user has no phone any more, or was deleted.
+  case noPhone
+  /// The user's phone unsubscribed (Twilio 21610).
+  case optedOut(String)
+}
+
+// MARK: - Delivery status
+
+extension FidoStore {
+  /// How long after its send an alert's delivery status is still fetched.
+  public static let syncWindowMillis: Int64 = 72 * 3_600_000
+
+  /// Claims one sent alert whose delivery status is due to be fetched: sent
+  /// less than 72 hours before `now` (and at least `minAgeMillis` before
+  /// it), `next_sync_at` before `dueBefore`.
+  /// The claim moves `next_sync_at` `leaseMillis` ahead, so concurrent
+  /// syncers fetch different alerts, and a syncer that dies leaves the alert
+  /// due again once that time has passed.
+  func claimSyncableSMS(dueBefore: Int64, minAgeMillis: Int64, leaseMillis: Int64, now: Int64)
+    throws(FidoError) -> Transaction?
+  {
+    let filter: Document = [
+      "sms.status": "sent",
+      "sms.next_sync_at": ["$lt": .date(dueBefore)],
+      "sms.sent_at": [
+        "$gte": .date(now - Self.syncWindowMillis), "$lte": .date(now - minAgeMillis),
+      ],
+    ]
+    let update: BSONValue = ["$set": ["sms.next_sync_at": .date(now + leaseMillis)]]
+    let doc = try mongo { () throws(MongoError) in
+      try transactions.findOneAndUpdate(
+        filter, update: update, sort: ["sms.next_sync_at": 1], returnNew: true)
+    }
+    return try doc.map { (d) throws(FidoError) in try Transaction(d) }
+  }
+
+  /// What a fetch of a sent alert's message came to.
+  enum SyncRecord {
+    /// Final: `delivered`, or `undelivered` with Twilio's error code and message.
+    case delivered
+    case undelivered(code: Int64?, message: String)
+    /// Not final yet, or the fetch failed: fetch again at `at`.
+    case again(at: Int64)
+    /// Twilio has no such message: stop fetching it, saying why.
+    case abandon(reason: String)
+  }
+
+  /// Records a sync's result, only while the alert is still `sent` with that
+  /// sid. Returns false when it was not (another syncer got there first).
+  @discardableResult
+  func recordSync(_ id: ObjectID, sid: String, _ record: SyncRecord, now: Int64) throws(FidoError)
+    -> Bool
+  {
+    var set: Document = [:]
+    var unset: Document = [:]
+    switch record {
+    case .delivered:
+      set = ["sms.status": "delivered", "sms.updated_at": .date(now), "sms.last_error": .null]
+      unset = ["sms.next_sync_at": ""]
+    case .undelivered(let code, let message):
+      set = [
+        "sms.status": "undelivered", "sms.updated_at": .date(now),
+        "sms.last_error": .string(message),
+        "sms.error_code": code.map { .int64($0) } ?? .null,
+      ]
+      unset = ["sms.next_sync_at": ""]
+    case .again(let at):
+      set = ["sms.next_sync_at": .date(at)]
+    case .abandon(let reason):
+      set = ["sms.last_error": .string(reason), "sms.updated_at": .date(now)]
+      unset = ["sms.next_sync_at": ""]
+    }
+    var update: Document = ["$set": .document(set)]
+    if !unset.isEmpty { update["$unset"] = .document(unset) }
+    let result = try mongo { () throws(MongoError) in
+      try transactions.updateOne(
+        ["_id": .objectID(id), "sms.status": "sent", "sms.sid": .string(sid)],
+        update: .document(update))
+    }
+    return result.matched > 0
   }
 }

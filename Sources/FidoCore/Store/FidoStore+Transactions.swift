@@ -8,6 +8,9 @@ public struct NewTransaction: Sendable {
   public var key: String?
   /// Why no SMS will be sent (`--no-sms`, no phone, SMS not configured); nil queues one.
   public var smsSkipReason: String?
+  /// `FIDO_SMS_MODE=queue`: the alert is left pending for `fido sms worker`,
+  /// so it is inserted without the lease `txn add` holds while it sends.
+  public var queueSMS = false
   public init(
     user: User, amount: Int64, type: TxnType, date: Int64?, key: String?, smsSkipReason: String?
   ) {
@@ -79,7 +82,7 @@ extension FidoStore {
     var smsDoc = sms.document
     // `txn add` holds the notification it is about to send, so a concurrent
     // `sms retry` leaves it alone (and picks it up if this process dies).
-    if sms.status == .pending {
+    if sms.status == .pending && !new.queueSMS {
       smsDoc["lease_until"] = .date(now + SMSSender.leaseMillis(timeoutMS: config.timeoutMS))
     }
     let doc = Self.transactionDocument(

@@ -167,6 +167,9 @@ extension FidoStore {
     if let email = changes.email { set["email"] = .string(email) }
     if let phone = changes.phone {
       if let phone { set["phone"] = .string(phone) } else { unset["phone"] = "" }
+      // A phone given again (or removed) ends an SMS opt-out (Twilio 21610):
+      // the operator says this is the number to use now.
+      unset["sms_opt_out"] = ""
     }
     if let hash = changes.passwordHash { set["password_hash"] = .string(hash) }
     let missing = FidoError.notFound("no user \(ref.description); list users with 'fido user list'")

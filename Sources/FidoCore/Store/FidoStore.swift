@@ -124,6 +124,11 @@ public final class FidoStore {
         "key": ["sms.status": 1, "sms.next_attempt_at": 1],
         "name": "sms_status_1_sms_next_attempt_at_1",
       ],
+      // Delivery sync: sent alerts by the time their status is next fetched.
+      [
+        "key": ["sms.status": 1, "sms.next_sync_at": 1],
+        "name": "sms_status_1_sms_next_sync_at_1",
+      ],
     ]
     public static var all: [(collection: String, specs: [Document])] {
       [

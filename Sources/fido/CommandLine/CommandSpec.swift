@@ -6,7 +6,7 @@ enum CommandID: String, CaseIterable, Sendable {
   case userCreate, userList, userGet, userUpdate, userDelete
   case txnAdd, txnList, txnGet, txnUpdate, txnDelete, txnImport
   case analytics
-  case smsList, smsRetry
+  case smsList, smsRetry, smsSync, smsWorker
   case auditList, auditVerify
   case dbInit, dbCheck, dbMigrateLegacy
   case doctor

@@ -352,13 +352,17 @@ enum CommandTable {
     id: .analytics, schema: .analytics)
 
   static let smsCommands = CommandSpec(
-    "sms", abstract: "List and resend SMS alerts",
+    "sms", abstract: "List, resend and track SMS alerts",
     discussion: """
-      Each transaction's alert is pending, sent, failed (a permanent Twilio error) or \
-      skipped (--no-sms, no phone, or SMS not configured). Pending alerts are retried \
-      with a backoff from a few seconds, doubling, capped at one hour.
+      Each transaction's alert is pending, sent (Twilio accepted it), delivered, \
+      undelivered (with Twilio's error code), failed (a permanent Twilio error) or \
+      skipped (--no-sms, no phone, a phone that replied STOP: opted_out, or SMS not \
+      configured). Pending alerts are retried with a backoff from a few seconds, \
+      doubling, capped at one hour. Every request asks Twilio to drop a message it \
+      could not send within FIDO_SMS_VALIDITY seconds (default 3600). With \
+      FIDO_SMS_MODE=queue, txn add leaves the alert pending for 'fido sms worker'.
       """,
-    examples: ["fido sms list --status pending"],
+    examples: ["fido sms list --status pending", "fido sms worker --interval 5"],
     children: [
       CommandSpec(
         "list", abstract: "List SMS alerts",
@@ -367,7 +371,7 @@ enum CommandTable {
         options: [
           OptionSpec(
             "status", value: "STATUS", help: "Only alerts with this status",
-            allowed: ["pending", "failed", "sent", "skipped"]),
+            allowed: ["pending", "failed", "sent", "skipped", "delivered", "undelivered"]),
           limit("alerts"),
         ],
         id: .smsList, schema: .sms),
@@ -388,6 +392,49 @@ enum CommandTable {
             default: String(defaultLimit))
         ],
         id: .smsRetry, schema: .retrySummary),
+      CommandSpec(
+        "sync", abstract: "Record delivery status from Twilio for sent alerts",
+        discussion: """
+          Fetches each sent alert's message from Twilio (one request per message, \
+          oldest due first) and records delivered, or undelivered with Twilio's error \
+          code and message (30003 unreachable, 30005 unknown number, 30006 landline, \
+          30007 filtered, ...). A message still on its way stays sent and is fetched \
+          again next time; an alert is synced for 72 hours after it was sent. A 429 \
+          ends the run (that alert waits at least its Retry-After). Prints a summary; \
+          exits 0 when it ran, 77 when Twilio refuses the credentials and 78 when SMS \
+          is not configured.
+          """,
+        examples: ["fido sms sync", "fido sms sync --limit 1000 -o json"],
+        options: [
+          OptionSpec(
+            "limit", value: "N", help: "Fetch at most N messages; 0 means all",
+            default: String(defaultLimit))
+        ],
+        id: .smsSync),
+      CommandSpec(
+        "worker", abstract: "Send and sync alerts until stopped",
+        discussion: """
+          Sends due pending alerts as they appear (woken by a change stream on replica \
+          sets and sharded clusters, else polling every --interval) and records their \
+          delivery status as sms sync does. Several workers, sms retry and txn add may \
+          run at once: no alert is sent twice. While MongoDB or Twilio is unreachable \
+          it backs off (1 s doubling to a minute) and carries on. On SIGINT or SIGTERM \
+          it finishes the send in hand and exits 0. Logs one line per action on \
+          stderr (JSON lines with -o ndjson or -o json); prints nothing on stdout. \
+          --once does one pass (every due send and sync) and exits, for cron.
+          """,
+        examples: [
+          "fido sms worker", "fido sms worker --interval 2 -o ndjson",
+          "fido sms worker --once",
+        ],
+        options: [
+          OptionSpec(
+            "interval", value: "SECONDS",
+            help: "Seconds between passes without a change stream (0.1 to 3600)",
+            default: "5"),
+          OptionSpec("once", help: "Do one pass and exit"),
+        ],
+        id: .smsWorker),
     ])
 
   static let auditCommands = CommandSpec(

@@ -126,11 +126,18 @@ enum HelpRenderer {
     return spec.optional ? "[" + text + "]" : text
   }
 
+  /// Allowed values longer than this, joined, are shown by the value's
+  /// name in a synopsis (`[--status STATUS]`) and listed in the option's help.
+  static let inlineAllowedLimit = 40
+
   /// `--name NAME`, `[--phone E164]`, `--type credit|debit`, `[--yes]`.
   static func optionUnit(_ spec: OptionSpec, bracketed: Bool = true) -> String {
     var text = "--" + spec.long
     if spec.kind == .value {
-      text += " " + (spec.allowed?.joined(separator: "|") ?? spec.valueName ?? "VALUE")
+      let allowed = spec.allowed?.joined(separator: "|")
+      text +=
+        " "
+        + ((allowed?.count ?? .max) <= inlineAllowedLimit ? allowed! : spec.valueName ?? "VALUE")
     }
     return spec.required || !bracketed ? text : "[" + text + "]"
   }
@@ -163,10 +170,17 @@ enum HelpRenderer {
   static func optionHelp(_ spec: OptionSpec) -> [String] {
     var units = words(spec.help)
     if spec.required { units.append("[required]") }
-    if let allowed = spec.allowed { units.append("[one of: \(allowed.joined(separator: ", "))]") }
+    if let allowed = spec.allowed { units += oneOf(allowed) }
     if let env = spec.env { units.append("[env: \(env)]") }
     if let value = spec.defaultValue { units.append("[default: \(value)]") }
     return units
+  }
+
+  /// `[one of: a, b]` as one unit; a longer list may break between values.
+  static func oneOf(_ allowed: [String]) -> [String] {
+    let unit = "[one of: \(allowed.joined(separator: ", "))]"
+    guard unit.count > inlineAllowedLimit else { return [unit] }
+    return words(unit)
   }
 
   /// Split on the UTF-8 bytes: space and newline are ASCII, so the pieces are

@@ -506,7 +506,8 @@ enum ManPage {
     var body = text(sentence(option.help))
     if option.required { body += "\nRequired." }
     if let allowed = option.allowed {
-      body += "\nOne of " + allowed.map { "\\fB\(code($0))\\fR" }.joined(separator: ", ") + "."
+      body +=
+        "\n" + fill("One of " + allowed.map { "\\fB\(code($0))\\fR" }.joined(separator: ", ") + ".")
     }
     if let value = option.defaultValue { body += "\nDefault: \\fB\(code(value))\\fR." }
     if let env = option.env { body += "\nEnvironment: \\fB\(code(env))\\fR." }
@@ -558,6 +559,14 @@ enum ManPage {
     add(
       "TMPDIR",
       "Where \\fBtxn import\\fR spools stdin or a FIFO (default \\fB/tmp\\fR). The file is unlinked as soon as it is created, so no exit leaves it behind."
+    )
+    add(
+      "FIDO_SMS_VALIDITY",
+      "Seconds Twilio may hold an alert before it gives up on it (its ValidityPeriod), 1 to 36000. Default: 3600."
+    )
+    add(
+      "FIDO_SMS_MODE",
+      "\\fBsend\\fR (default): \\fBtxn add\\fR sends the alert itself. \\fBqueue\\fR: it records the alert as pending for \\fBfido sms worker\\fR."
     )
     return out
   }

@@ -20,13 +20,14 @@ enum TxnAdd {
     let amount = try Money.minorUnits(inv.value("amount") ?? "", currency: user.currency)
     let skip = SMSState.skipReason(
       optOut: inv.flag("no-sms") ? "--no-sms" : nil, phone: user.phone,
-      smsConfigured: config.twilio != nil)
-    let result = try store.addTransaction(
-      NewTransaction(
-        user: user, amount: amount, type: type, date: date, key: key, smsSkipReason: skip), now: now
-    )
+      smsConfigured: config.twilio != nil, phoneOptedOut: user.phoneOptedOut)
+    var new = NewTransaction(
+      user: user, amount: amount, type: type, date: date, key: key, smsSkipReason: skip)
+    // FIDO_SMS_MODE=queue: the alert stays pending for `fido sms worker`.
+    new.queueSMS = config.smsMode == .queue
+    let result = try store.addTransaction(new, now: now)
     var txn = result.transaction
-    if result.created, txn.sms.status == .pending, let twilio = config.twilio {
+    if result.created, txn.sms.status == .pending, !new.queueSMS, let twilio = config.twilio {
       txn = try SMSSender(
         store: store, settings: twilio, timeoutMS: config.timeoutMS, log: ctx.diagnostics()
       )
