@@ -69,8 +69,8 @@ final class CompletionBehaviourTests: XCTestCase {
     "fido txn import --format ": ["csv", "ndjson"],
     "fido sms ": ["list", "retry", "sync", "worker"],
     "fido sms worker --": [
-      "--db", "--env-file", "--help", "--interval", "--no-color", "--once", "--output", "--quiet",
-      "--timeout", "--uri", "--verbose", "--version",
+      "--db", "--env-file", "--fields", "--help", "--interval", "--no-color", "--once", "--output",
+      "--profile", "--quiet", "--timeout", "--uri", "--verbose", "--version",
     ],
     "fido completion ": ["bash", "fish", "zsh"],
     "fido user create --n": ["--name", "--no-color"],
