@@ -2,9 +2,13 @@
 # `make bench`: benchmarks (not timed tests). Builds the C floors into
 # bench/bin, starts its own SecantusDB under .fido-data/bench, seeds it, runs
 # every figure with its contenders alternated, and writes the table to
-# bench/out/results.md. Stops only the server it started.
-#   BENCH_RUNS=20 BENCH_HEAVY_RUNS=3 BENCH_IMPORT_LINES=10000 BENCH_LEGACY_TRANSACTIONS=100000 \
-#     BENCH_ONLY=one_shot,txn_add bench/run.sh
+# bench/out/results.md, the curves to bench/out/curves.json and their charts
+# to bench/out/*.svg (bench/charts.py). Stops only the server it started.
+# Sizes and repeats (defaults in bench.py):
+#   BENCH_RUNS=20 BENCH_HEAVY_RUNS=3 BENCH_IMPORT_LINES=10000 BENCH_BATCH=10000
+#   BENCH_LIST_LINES=100000 BENCH_CURVE_IMPORT=1000,10000,100000 BENCH_CURVE_AUDIT=100,10000
+#   BENCH_CONC_TXNS=10 BENCH_ONLY=startup,one_shot,txn_add,bulk_import,import_parallel,concurrency,curves_all,round_trip_table
+#   BENCH_LEGACY_TRANSACTIONS=100000 BENCH_SMS_ALERTS=200
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -16,14 +20,18 @@ fido=${FIDO_BIN:-$(swift build -c release --show-bin-path)/fido}
 
 mkdir -p bench/bin bench/out
 flags=$(pkg-config --cflags --libs libmongoc-1.0)
-for p in floor_get floor_insert floor_bulk; do
+for p in floor_get floor_insert floor_bulk floor_add floor_import; do
   if [ ! -x bench/bin/$p ] || [ bench/c/$p.c -nt bench/bin/$p ] || [ bench/c/common.h -nt bench/bin/$p ]; then
-    gcc -O2 -Wall -o bench/bin/$p bench/c/$p.c $flags
+    gcc -O2 -Wall -o bench/bin/$p bench/c/$p.c $flags -lpthread
   fi
 done
 # --no-as-needed: keep the libraries although noop calls nothing in them.
 gcc -O2 -Wall -o bench/bin/noop_mongoc bench/c/noop.c -Wl,--no-as-needed $flags
 gcc -O2 -Wall -o bench/bin/noop_mongoc_curl bench/c/noop.c -Wl,--no-as-needed $flags $(pkg-config --libs libcurl)
+
+# The start-up reference: a Swift hello world built as fido is.
+swift build -c release --static-swift-stdlib --package-path bench/hello >/dev/null
+export BENCH_HELLO=$root/bench/hello/.build/release/hello
 
 dir=.fido-data/bench/run-$$
 rm -rf "$dir"
@@ -31,3 +39,4 @@ scripts/server.sh start "$dir"
 trap 'scripts/server.sh stop "'"$dir"'"; rm -rf "'"$dir"'"' EXIT
 "$venv/bin/python" bench/bench.py --fido "$fido" --uri "$(scripts/server.sh uri "$dir")" \
   --work "$dir/work" --bin bench/bin --out bench/out/results.md "$@"
+"$venv/bin/python" bench/charts.py bench/out/curves.json bench/out
