@@ -48,7 +48,10 @@ final class PasswordTests: XCTestCase {
       "$scrypt$ln=15,r=8,p=1,p=1$\(parts[2])$\(parts[3])",
       "$scrypt$ln=40,r=8,p=1$\(parts[2])$\(parts[3])", "$scrypt$ln=15,r=8,p=1$!!!$\(parts[3])",
       "$scrypt$ln=15,r=8,p=1$\(parts[2])$\(parts[3])=",
-      "$scrypt$ln=15,r=8,p=1$\(parts[2])$\(parts[3].dropLast(8))x",
+      // The key with its first character changed (so its first byte is
+      // other): a hash of the right shape that does not match. (A hash cut
+      // short is a shorter key, which scrypt's output verifies by prefix.)
+      "$scrypt$ln=15,r=8,p=1$\(parts[2])$\(parts[3].first == "A" ? "B" : "A")\(parts[3].dropFirst())",
       good + "$extra",
     ]
     for phc in cases { XCTAssertFalse(try PasswordHasher.verify(pw, phc: phc), phc) }

@@ -367,7 +367,9 @@ extension FidoStore {
     var filter = Self.guardedFilter(user, effect)
     var update = try Self.userUpdate(effect, now: now, user: user)
     if let audit {
-      filter.append(contentsOf: audit.filter)
+      // The history terms pin the same figures the guard bounds: both must
+      // hold, and one document cannot carry a key twice.
+      filter = ["$and": [.document(filter), .document(audit.filter)]]
       var set = update["$set"]?.documentValue ?? [:]
       set.append(contentsOf: audit.set)
       update["$set"] = .document(set)

@@ -52,7 +52,9 @@ enum DBCheck {
     // History: every chain is verified the way 'fido audit verify' does; a
     // repair adopts the records where only they differ from history (a
     // `repair` entry keeps what history said) and leaves damaged chains.
-    let adopted = repair ? try store.adoptHistory(now: now) : 0
+    // Not while a figure cannot be stored: history would adopt records that
+    // fido cannot recompute.
+    let adopted = repair && unrepairable == 0 ? try store.adoptHistory(now: now) : 0
     var users: [String] = []
     let remaining = try store.verifyAudit { (problem) throws(FidoError) in
       if users.last != problem.userID.hex { users.append(problem.userID.hex) }
