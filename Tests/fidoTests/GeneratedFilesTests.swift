@@ -65,6 +65,15 @@ final class GeneratedFilesTests: XCTestCase {
     XCTAssertEqual(codes, ExitStatus.all.map(\.codes))
   }
 
+  /// The README's credit-score formula has the weights of `CreditScore.weights`.
+  func testTheREADMECreditScoreFormulaMatchesTheWeights() throws {
+    let readme = try String(
+      contentsOf: TestSupport.repoRoot.appendingPathComponent("README.md"), encoding: .utf8)
+    let terms = CreditScore.weights.map { "\($0.text)·\($0.name)" }.joined(separator: " + ")
+    XCTAssertTrue(readme.contains("`value = 1 + 4 × (\(terms))`"), terms)
+    XCTAssertEqual(CreditScore.weights.reduce(0) { $0 + $1.hundredths }, 100)
+  }
+
   func testTheManPageNamesEveryCommandAndOption() throws {
     let man = TestSupport.manPage().replacing("\\-", with: "-").replacing("\\&", with: "")
     func walk(_ spec: CommandSpec, _ names: [String]) {

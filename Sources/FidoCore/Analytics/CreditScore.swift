@@ -24,6 +24,34 @@
 /// gives the same score, and every factor is shown with its weight.
 public enum CreditScore {
   public static let formula = "1 + 4 × Σ weight·factor"
+
+  /// One factor of the score: its name, its weight in hundredths, and its
+  /// definition (for the man page). The weights add up to 100.
+  public struct Weight: Sendable {
+    public let name: String
+    public let hundredths: UInt64
+    public let definition: String
+    /// "0.40"
+    public var text: String { "0.\(hundredths < 10 ? "0" : "")\(hundredths)" }
+  }
+
+  /// The factors in the order the output lists them: the one place their
+  /// weights are written down (the score, its output and the man page read them).
+  public static let weights: [Weight] = [
+    Weight(
+      name: "net_flow", hundredths: 40,
+      definition: "credit_total / (credit_total + debit_total)."),
+    Weight(
+      name: "balance_cover", hundredths: 30,
+      definition:
+        "1 when debit_total is 0 and the balance is not negative, else balance / debit_total clamped to [0, 1]."
+    ),
+    Weight(
+      name: "activity", hundredths: 15, definition: "min(transaction_count, 100) / 100."),
+    Weight(
+      name: "tenure", hundredths: 15,
+      definition: "min(days from the first to the last transaction, 365) / 365."),
+  ]
   /// The `credit_score` object's keys, in order.
   static let keys = ["value", "scale", "formula", "factors"]
 
@@ -80,16 +108,17 @@ public enum CreditScore {
       "\(days) whole day\(days == 1 ? "" : "s") between first and last transaction (full marks at 365)"
 
     // Weighted sum in units of 1/1_000_000 (weights in hundredths × basis points).
-    let sum = 40 * netFlow + 30 * cover + 15 * activity + 15 * tenure
+    let scored: [(bp: UInt64, detail: String)] = [
+      (netFlow, netDetail), (cover, coverDetail), (activity, activityDetail),
+      (tenure, tenureDetail),
+    ]
+    let sum = zip(weights, scored).reduce(UInt64(0)) { $0 + $1.0.hundredths * $1.1.bp }
     // value = 1 + 4·sum/1e6 → in tenths: 10 + sum/25_000, rounded half-even.
     let tenths = 10 + Int64(halfEven(sum, 25_000))
 
-    let factors: [OutValue] = [
-      factor("net_flow", netFlow, "0.40", netDetail),
-      factor("balance_cover", cover, "0.30", coverDetail),
-      factor("activity", activity, "0.15", activityDetail),
-      factor("tenure", tenure, "0.15", tenureDetail),
-    ]
+    let factors: [OutValue] = zip(weights, scored).map { w, s in
+      factor(w.name, s.bp, w.text, s.detail)
+    }
     let values: [OutValue] = [
       .number("\(tenths / 10).\(tenths % 10)"), .string("1-5"), .string(formula), .array(factors),
     ]

@@ -324,27 +324,14 @@ enum ManPage {
       .PP
       .RS 4
       .EX
-      value = 1 + 4 \\(mu (0.40\\(mdnet_flow + 0.30\\(mdbalance_cover
-                   + 0.15\\(mdactivity + 0.15\\(mdtenure)
+      \(scoreFormula())
       .EE
       .RE
       .PP
       rounded half-even to one decimal.
       Each factor is in [0, 1], computed with integer arithmetic in basis
       points (rounded down):
-      .TP
-      .B net_flow
-      credit_total / (credit_total + debit_total).
-      .TP
-      .B balance_cover
-      1 when debit_total is 0 and the balance is not negative, else
-      balance / debit_total clamped to [0, 1].
-      .TP
-      .B activity
-      min(transaction_count, 100) / 100.
-      .TP
-      .B tenure
-      min(days from the first to the last transaction, 365) / 365.
+      \(scoreFactors())
       .PP
       The score is null when there are no transactions.
       With
@@ -569,6 +556,21 @@ enum ManPage {
       "\\fBsend\\fR (default): \\fBtxn add\\fR sends the alert itself. \\fBqueue\\fR: it records the alert as pending for \\fBfido sms worker\\fR."
     )
     return out
+  }
+
+  /// The credit score's formula from `CreditScore.weights`, as an example line.
+  static func scoreFormula() -> String {
+    let terms = CreditScore.weights.map { "\($0.text)\\(md\($0.name)" }
+    // Two lines, as a person would wrap it.
+    let half = terms.count / 2
+    return "value = 1 + 4 \\(mu (" + terms[..<half].joined(separator: " + ") + "\n             + "
+      + terms[half...].joined(separator: " + ") + ")"
+  }
+
+  /// One tagged paragraph per factor of `CreditScore.weights`.
+  static func scoreFactors() -> String {
+    CreditScore.weights.map { ".TP\n.B \($0.name)\n\(text($0.definition))" }.joined(
+      separator: "\n")
   }
 
   /// EXIT STATUS: one tagged paragraph per entry of `ExitStatus.all`.
