@@ -19,7 +19,7 @@ SERVER_PORT := 27017
 # apt and pip write here, not on the terminal.
 SETUP_LOG := .build/setup.log
 
-.PHONY: all deps venv build release demo test unit install uninstall bench docs format clean server server-stop
+.PHONY: all deps venv build release demo test unit sanitize install uninstall bench docs format clean server server-stop
 
 # $(call quietly,WHAT,COMMANDS): one line on the terminal, the output in $(SETUP_LOG),
 # and on failure the log's path and its last lines.
@@ -87,6 +87,22 @@ server-stop:
 # Unit tests only (no server).
 unit: deps
 	swift test --filter 'FidoCoreTests|fidoTests'
+
+# The unit tests under AddressSanitizer and ThreadSanitizer, then the whole suite
+# against an ASan-built fido (its own build folders; not part of `make test`).
+# Leak reports are off: the leaks ASan reports here are in the toolchain's XCTest
+# and Foundation (Process, weak references), not in fido.
+SANITIZE_UNIT := --filter 'FidoCoreTests|fidoTests'
+sanitize: deps venv
+	ASAN_OPTIONS=detect_leaks=0 swift test --sanitize=address --build-path .build-asan $(SANITIZE_UNIT)
+	swift test --sanitize=thread --build-path .build-tsan $(SANITIZE_UNIT)
+	@run=$(TEST_DIR)/san-$$$$; rm -rf $$run; scripts/server.sh start $$run --test; \
+	  trap 'scripts/server.sh stop '$$run'; rm -rf '$$run EXIT; \
+	  ASAN_OPTIONS=detect_leaks=0 FIDO_TEST_URI=$$(scripts/server.sh uri $$run) \
+	  FIDO_BIN=$$(swift build --sanitize=address --build-path .build-asan --show-bin-path)/fido \
+	  FIDO_TEST_PYTHON=$(CURDIR)/$(VENV)/bin/python \
+	  swift test --sanitize=address --build-path .build-asan --disable-swift-testing \
+	    --filter IntegrationTests
 
 install: release
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
