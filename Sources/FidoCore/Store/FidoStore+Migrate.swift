@@ -412,7 +412,7 @@ public final class LegacyMigrator {
 
   /// Opening balances, limits, and fido's documents with the same ids.
   private func finishUsers(_ report: inout MigrateReport, note: (MigrateNote) -> Void) {
-    let limit = Int128(LegacyAmount.maxMinor)
+    let limit = Int128(Money.maxMinor)
     let c = options.currency
     for id in entries.keys.sorted() {
       var e = entries[id]!
