@@ -321,8 +321,19 @@ final class MigrateLegacyTests: XCTestCase {
     XCTAssertEqual(r["skipped_count"] as? Int, 0)
     XCTAssertEqual(r["legacy_sum"] as? String, r["migrated_sum"] as? String)
     XCTAssertEqual(r["reconciled"] as? Bool, true)
-    XCTAssertTrue(run.stderr.contains("reconciliation GHS: legacy 600 transactions"), run.stderr)
-    XCTAssertTrue(run.stderr.contains("migrated 25 users and 600 transactions"), run.stderr)
+    // One sentence on stderr, the reconciliation included.
+    let sentence = run.stderr.split(separator: "\n").filter {
+      $0.hasPrefix("fido: db migrate-legacy: ")
+    }
+    XCTAssertEqual(sentence.count, 1, run.stderr)
+    XCTAssertTrue(
+      sentence.first?.hasPrefix(
+        "fido: db migrate-legacy: migrated 25 users and 600 transactions in ")
+        == true, run.stderr)
+    XCTAssertTrue(
+      sentence.first?.contains("; reconciliation GHS: legacy 600 transactions, GHS ") == true,
+      run.stderr)
+    XCTAssertTrue(sentence.first?.hasSuffix(": they agree") == true, run.stderr)
     // Independently: the legacy sum from Python's Decimal of each repr.
     let pySum = fido.mongoPython(
       """
@@ -363,6 +374,15 @@ final class MigrateLegacyTests: XCTestCase {
     XCTAssertEqual(digest("users"), fidoBefore.0)
     XCTAssertEqual(digest("transactions"), fidoBefore.1)
     XCTAssertEqual(digest("audit"), fidoBefore.2, "a re-run adds no history entry")
+    // --fields chooses from the record.
+    let chosen = fido.run([
+      "db", "migrate-legacy", "--fields", "users_inserted,transactions_existing,reconciled", "-o",
+      "csv",
+    ])
+    XCTAssertEqual(chosen.status, 0, chosen.stderr)
+    XCTAssertEqual(
+      chosen.stdout, "users_inserted,transactions_existing,reconciled\r\n0,600,true\r\n")
+    XCTAssertEqual(digest("audit"), fidoBefore.2)
     checkClean()
   }
 
