@@ -172,4 +172,11 @@ final class LegacyMigrateTests: XCTestCase {
     XCTAssertEqual(r.money(-123), "-1.23")
     XCTAssertEqual(MigrateReport(currency: Currency.lookup("JPY")!).money(42), "42")
   }
+
+  /// `--fields` is checked against the schema before the command runs: it
+  /// must name the record's keys, in its order.
+  func testTheSchemaNamesTheRecordsFields() {
+    XCTAssertEqual(
+      MigrateReport(currency: ghs).out.fields.map(\.key), OutSchema.migrateSummary.columns)
+  }
 }

@@ -65,6 +65,63 @@ final class MigrateLegacyTests: XCTestCase {
     let r = fido.run(["db", "check"])
     XCTAssertEqual(r.status, 0, "db check: \(r.stdout) \(r.stderr)", file: file, line: line)
     XCTAssertEqual(r.stdout, "", file: file, line: line)
+    checkHistory(file: file, line: line)
+  }
+
+  /// History as DESIGN.md promises it of a migration, read from MongoDB
+  /// directly: exactly one `user.migrate` entry per migrated user (the first
+  /// of its chain), and `txn.migrate` entries (one per user per batch)
+  /// naming every migrated transaction exactly once, under its own user and
+  /// with its record; then `fido audit verify` finds nothing. Returns the
+  /// users and transactions history names.
+  @discardableResult
+  func checkHistory(file: StaticString = #filePath, line: UInt = #line) -> (users: Int, txns: Int) {
+    let text = fido.mongoPython(
+      """
+      legacy_users = set(u['_id'] for u in db.user.find({}, {'_id': 1}))
+      legacy_txns = set(t['_id'] for t in db.transaction.find({}, {'_id': 1}))
+      migrated = set(u['_id'] for u in db.users.find({}, {'_id': 1}) if u['_id'] in legacy_users)
+      txn_user = {t['_id']: t['user_id'] for t in db.transactions.find({}, {'user_id': 1})
+                  if t['_id'] in legacy_txns}
+      problems, users, named = [], {}, {}
+      for e in db.audit.find({'action': {'$in': ['user.migrate', 'txn.migrate']}}):
+          u = e['user_id']
+          if e['action'] == 'user.migrate':
+              users[u] = users.get(u, 0) + 1
+              if e['seq'] != 1 or e['prev'] is not None:
+                  problems.append('user.migrate of %s is not the first entry' % u)
+              if e['target'] != {'collection': 'users', 'id': u}:
+                  problems.append('user.migrate of %s targets %s' % (u, e['target']))
+              continue
+          ids = e['target']['id']
+          if e['target']['collection'] != 'transactions' or not isinstance(ids, list) or not ids:
+              problems.append('txn.migrate of %s targets %s' % (u, e['target']))
+              continue
+          if [r['id'] for r in e['after']['transactions']] != ids:
+              problems.append('txn.migrate of %s: after.transactions differ from its ids' % u)
+          if set(e['before']['user']) != set(e['after']['user']):
+              problems.append('txn.migrate of %s: before/after figures differ in fields' % u)
+          for i in ids:
+              named[i] = named.get(i, 0) + 1
+              if txn_user.get(i) != u:
+                  problems.append('transaction %s named under user %s' % (i, u))
+      for u in migrated | set(users):
+          if users.get(u) != 1 or u not in migrated:
+              problems.append('user %s: %d user.migrate entries' % (u, users.get(u, 0)))
+      for t in set(txn_user) | set(named):
+          if named.get(t) != 1 or t not in txn_user:
+              problems.append('transaction %s: named %d times' % (t, named.get(t, 0)))
+      print(json.dumps({'problems': problems[:20], 'users': len(users), 'txns': len(named),
+                        'migrated_users': len(migrated), 'migrated_txns': len(txn_user)}))
+      """, file: file, line: line)
+    let h = (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any] ?? [:]
+    XCTAssertEqual(h["problems"] as? [String], [], text, file: file, line: line)
+    XCTAssertEqual(h["users"] as? Int, h["migrated_users"] as? Int, file: file, line: line)
+    XCTAssertEqual(h["txns"] as? Int, h["migrated_txns"] as? Int, file: file, line: line)
+    let v = fido.run(["audit", "verify"])
+    XCTAssertEqual(v.status, 0, "audit verify: \(v.stdout) \(v.stderr)", file: file, line: line)
+    XCTAssertEqual(v.stdout, "", file: file, line: line)
+    return (h["users"] as? Int ?? -1, h["txns"] as? Int ?? -1)
   }
 
   /// The legacy documents as the test reads them: amounts as Python's repr.
@@ -264,8 +321,19 @@ final class MigrateLegacyTests: XCTestCase {
     XCTAssertEqual(r["skipped_count"] as? Int, 0)
     XCTAssertEqual(r["legacy_sum"] as? String, r["migrated_sum"] as? String)
     XCTAssertEqual(r["reconciled"] as? Bool, true)
-    XCTAssertTrue(run.stderr.contains("reconciliation GHS: legacy 600 transactions"), run.stderr)
-    XCTAssertTrue(run.stderr.contains("migrated 25 users and 600 transactions"), run.stderr)
+    // One sentence on stderr, the reconciliation included.
+    let sentence = run.stderr.split(separator: "\n").filter {
+      $0.hasPrefix("fido: db migrate-legacy: ")
+    }
+    XCTAssertEqual(sentence.count, 1, run.stderr)
+    XCTAssertTrue(
+      sentence.first?.hasPrefix(
+        "fido: db migrate-legacy: migrated 25 users and 600 transactions in ")
+        == true, run.stderr)
+    XCTAssertTrue(
+      sentence.first?.contains("; reconciliation GHS: legacy 600 transactions, GHS ") == true,
+      run.stderr)
+    XCTAssertTrue(sentence.first?.hasSuffix(": they agree") == true, run.stderr)
     // Independently: the legacy sum from Python's Decimal of each repr.
     let pySum = fido.mongoPython(
       """
@@ -286,11 +354,17 @@ final class MigrateLegacyTests: XCTestCase {
     XCTAssertEqual(r["short_passwords"] as? Int, short.count)
     assertNoPlainText([run.stdout, run.stderr, dry.stdout, dry.stderr])
     checkClean()
+    let history = checkHistory()
+    XCTAssertEqual(history.users, 25)
+    XCTAssertEqual(history.txns, 600)
+    XCTAssertEqual(
+      count("audit"), 25 + Int(fido.mongoPython("print(len(db.transaction.distinct('user_id')))"))!,
+      "one user.migrate per user, one txn.migrate per user with transactions (one batch)")
     XCTAssertEqual(digest("user").description, legacyBefore.0, "legacy users untouched")
     XCTAssertEqual(digest("transaction"), legacyBefore.1, "legacy transactions untouched")
 
-    // Running it again writes nothing at all.
-    let fidoBefore = (digest("users"), digest("transactions"))
+    // Running it again writes nothing at all, history included.
+    let fidoBefore = (digest("users"), digest("transactions"), digest("audit"))
     let again = record(migrate())
     XCTAssertEqual(again["users_inserted"] as? Int, 0)
     XCTAssertEqual(again["users_existing"] as? Int, 25)
@@ -299,6 +373,17 @@ final class MigrateLegacyTests: XCTestCase {
     XCTAssertEqual(again["reconciled"] as? Bool, true)
     XCTAssertEqual(digest("users"), fidoBefore.0)
     XCTAssertEqual(digest("transactions"), fidoBefore.1)
+    XCTAssertEqual(digest("audit"), fidoBefore.2, "a re-run adds no history entry")
+    // --fields chooses from the record.
+    let chosen = fido.run([
+      "db", "migrate-legacy", "--fields", "users_inserted,transactions_existing,reconciled", "-o",
+      "csv",
+    ])
+    XCTAssertEqual(chosen.status, 0, chosen.stderr)
+    XCTAssertEqual(
+      chosen.stdout, "users_inserted,transactions_existing,reconciled\r\n0,600,true\r\n")
+    XCTAssertEqual(digest("audit"), fidoBefore.2)
+    checkClean()
   }
 
   func testBalanceIsCurrentDerivesTheOpeningBalance() {
@@ -308,12 +393,13 @@ final class MigrateLegacyTests: XCTestCase {
     verifyMigrated(balanceIs: "current")
     checkClean()
     // Same ids, other opening balances: a re-run as `opening` is a conflict, writing nothing.
-    let before = digest("users")
+    let before = (digest("users"), digest("audit"))
     let clash = migrate()
     XCTAssertEqual(clash.status, 4, clash.stderr)
     XCTAssertTrue(
       clash.stderr.contains("already in fido with other data (opening balance)"), clash.stderr)
-    XCTAssertEqual(digest("users"), before)
+    XCTAssertEqual(digest("users"), before.0)
+    XCTAssertEqual(digest("audit"), before.1)
   }
 
   func testEachInvalidCaseIsReportedAndNothingWritten() throws {
@@ -460,11 +546,15 @@ final class MigrateLegacyTests: XCTestCase {
     XCTAssertEqual(rerun["transactions_inserted"] as? Int, 3000 - partial)
     XCTAssertEqual(rerun["reconciled"] as? Bool, true)
     checkClean()
-    // Identical but for the times of writing and the salted hashes.
+    // The killed batch left no entry: as many as the uninterrupted run wrote.
+    XCTAssertEqual(count("audit"), Int(whole.mongoPython("print(db.audit.count_documents({}))")))
+    // Identical but for the times of writing, the salted hashes and the
+    // history heads (entries hash their time); the chains are as long.
     let normalised = """
       import hashlib, bson
       def norm(d):
           d.pop('updated_at', None)
+          d.pop('audit_head', None)
           if 'password_hash' in d: d['password_hash'] = True
           if 'sms' in d: d['sms'].pop('updated_at', None)
           return d

@@ -228,6 +228,15 @@ final class SMSDeliveryTests: XCTestCase {
     XCTAssertEqual(try fetchCount(oldSid), 0)
     XCTAssertEqual(try double.fetches().count, 3, "one GET per message per run")
     XCTAssertEqual(storedSMS()[old]?["status"] as? String, "sent")
+    // The record's fields (--fields), and one sentence on stderr.
+    let chosen = run(["sms", "sync", "--fields", "errors,checked", "-o", "csv"])
+    XCTAssertEqual(chosen.status, 0, chosen.stderr)
+    XCTAssertEqual(chosen.stdout, "errors,checked\r\n0,0\r\n")
+    XCTAssertTrue(
+      chosen.stderr.hasPrefix(
+        "fido: sms sync: checked 0 messages: 0 delivered, 0 undelivered, 0 still on their way in "),
+      chosen.stderr)
+    XCTAssertEqual(chosen.stderr.split(separator: "\n").count, 1, chosen.stderr)
 
     // sms list accepts the new statuses.
     let listed = run(["sms", "list", "--status", "undelivered", "-o", "json"])

@@ -4,9 +4,6 @@
 /// `0.30000000000000004`, `1e-05`), parsed exactly as decimal text; the
 /// double is never multiplied or rounded as a binary number.
 public enum LegacyAmount {
-  /// The largest amount fido stores: 10^15 − 1 minor units.
-  public static let maxMinor: Int64 = 999_999_999_999_999
-
   /// A converted figure and, when `round` had to round, the decimal it came from.
   public struct Converted: Sendable, Equatable {
     public var minor: Int64
@@ -19,7 +16,7 @@ public enum LegacyAmount {
     case notFinite(String)
     /// More decimal places than the currency has (and no `--round`).
     case tooPrecise(String, digits: Int)
-    /// Past ±`maxMinor`.
+    /// Past ±`Money.maxMinor`.
     case tooLarge(String)
   }
 
@@ -27,7 +24,7 @@ public enum LegacyAmount {
   /// currency with `digits` minor digits. More decimals than that are a
   /// failure unless `round`, which rounds that decimal half-even (so
   /// `2.675` gives 268, `0.30000000000000004` gives 30). Signs are kept;
-  /// the magnitude must stay within `maxMinor`.
+  /// the magnitude must stay within `Money.maxMinor`.
   public static func minorUnits(of value: Double, digits: Int, round: Bool) -> Result<
     Converted, Failure
   > {
@@ -63,7 +60,7 @@ public enum LegacyAmount {
         magnitude = q
       }
     }
-    guard magnitude <= UInt64(maxMinor) else { return .failure(.tooLarge(text)) }
+    guard magnitude <= UInt64(Money.maxMinor) else { return .failure(.tooLarge(text)) }
     let minor = decimal.negative ? -Int64(magnitude) : Int64(magnitude)
     return .success(Converted(minor: minor, roundedFrom: rounded ? text : nil))
   }
@@ -74,7 +71,7 @@ public enum LegacyAmount {
     let text = String(value)
     guard digits <= 18 else { return .failure(.tooLarge(text)) }
     let (m, o) = value.multipliedReportingOverflow(by: Int64(pow10(digits)))
-    guard !o, m.magnitude <= UInt64(maxMinor) else { return .failure(.tooLarge(text)) }
+    guard !o, m.magnitude <= UInt64(Money.maxMinor) else { return .failure(.tooLarge(text)) }
     return .success(Converted(minor: m, roundedFrom: nil))
   }
 

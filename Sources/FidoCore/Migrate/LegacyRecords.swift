@@ -71,7 +71,7 @@ public enum Legacy {
     case .failure(.notFinite(let t)): return .failure("\(field) \(t) is not a finite number")
     case .failure(.tooLarge(let t)):
       return .failure(
-        "\(field) \(t) is past the money limit (\(Money(minor: LegacyAmount.maxMinor, currency: currency).display))"
+        "\(field) \(t) is past the money limit (\(Money(minor: Money.maxMinor, currency: currency).display))"
       )
     case .failure(.tooPrecise(let t, let digits)):
       return .failure(

@@ -133,6 +133,16 @@ extension OutSchema {
 
   public static let retrySummary = OutSchema("claimed, sent, failed, skipped, pending")
 
+  /// `sms sync`'s record.
+  public static let syncSummary = OutSchema("checked, delivered, undelivered, in_flight, errors")
+
+  /// `db migrate-legacy`'s record (`MigrateReport.out`), reconciliation included.
+  public static let migrateSummary = OutSchema(
+    "dry_run, currency, users_read, users_inserted, users_existing, users_skipped, "
+      + "transactions_inserted, transactions_existing, rounded, short_passwords, legacy_count, "
+      + "legacy_sum, migrated_count, migrated_sum, skipped_count, skipped_sum, reconciled, "
+      + "passwords_scrubbed")
+
   public static let index = OutSchema("collection, index, unique")
 
   public static let whoami = OutSchema(

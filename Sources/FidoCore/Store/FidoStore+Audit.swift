@@ -158,10 +158,11 @@ extension FidoStore {
 
   /// The user updates of an import batch, each conditional on the user's
   /// head and advancing it, and one `txn.import` entry per user naming its
-  /// transactions (one read of the batch's users).
+  /// transactions (one read of the batch's users). A migration's batch is
+  /// the same with `txn.migrate`.
   func auditedImport(
     order: [ObjectID], users docs: [ObjectID: Document], effects: [ObjectID: StatsEffect],
-    records: [ObjectID: [BSONValue]], now: Int64
+    records: [ObjectID: [BSONValue]], now: Int64, action: AuditAction = .txnImport
   ) throws -> (ops: [(filter: Document, update: BSONValue, upsert: Bool)], entries: [Document]) {
     var ops: [(filter: Document, update: BSONValue, upsert: Bool)] = []
     var entries: [Document] = []
@@ -176,7 +177,7 @@ extension FidoStore {
       let (linked, next) = auditEntries(
         [
           AuditDraft(
-            action: .txnImport, collection: Collections.transactions,
+            action: action, collection: Collections.transactions,
             ids: txns.compactMap { $0.documentValue?["id"]?.objectIDValue }, many: true,
             before: ["user": .document(before)],
             after: [

@@ -132,12 +132,15 @@ public struct MigrateReport: Sendable {
 ///    Any invalid document or conflict stops here with nothing written,
 ///    unless `skipInvalid` leaves those out.
 /// 2. Users, in batches: passwords hashed first (in parallel, outside any
-///    transaction), then one transaction inserts the batch.
+///    transaction), then one transaction inserts the batch and a
+///    `user.migrate` history entry for each user.
 /// 3. Transactions, in `_id` order and batches of `batchSize`: one
-///    transaction inserts the batch and applies each user's statistics once
-///    (the store's own `StatsEffect` and `userUpdate`, as `txn import` does).
-///    A document already in fido with the same data is skipped, so a run
-///    stopped at any point can be run again.
+///    transaction inserts the batch, applies each user's statistics once
+///    (the store's own `StatsEffect` and `userUpdate`, as `txn import` does)
+///    and appends one `txn.migrate` history entry per user naming its
+///    transactions. A document already in fido with the same data is
+///    skipped (and gets no entry), so a run stopped at any point can be run
+///    again.
 /// 4. Reconciliation: fido's stored amounts read back for every migrated id.
 /// 5. With `scrubPasswords`, after a complete and reconciled migration, the
 ///    legacy `password` fields are removed.
@@ -412,7 +415,7 @@ public final class LegacyMigrator {
 
   /// Opening balances, limits, and fido's documents with the same ids.
   private func finishUsers(_ report: inout MigrateReport, note: (MigrateNote) -> Void) {
-    let limit = Int128(LegacyAmount.maxMinor)
+    let limit = Int128(Money.maxMinor)
     let c = options.currency
     for id in entries.keys.sorted() {
       var e = entries[id]!
@@ -493,18 +496,29 @@ public final class LegacyMigrator {
       let batch = Array(pending[start..<min(start + options.userBatchSize, pending.count)])
       let hashes = try passwordHashes(batch)
       var docs: [Document] = []
+      var history: [Document] = []
       for u in batch {
         let new = NewUser(
           name: u.name, email: u.email, phone: u.phone, currency: options.currency,
           openingBalance: entries[u.id]!.opening, passwordHash: hashes[u.id])
-        docs.append(
-          FidoStore.userDocument(
-            id: u.id, new, createdAt: Int64(u.id.timestamp) * 1000, now: now))
+        var doc = FidoStore.userDocument(
+          id: u.id, new, createdAt: Int64(u.id.timestamp) * 1000, now: now)
+        // The first entry of the user's history, as `user create` writes
+        // `user.create`: the user as stored, its head on the document.
+        let (linked, head) = store.auditEntries(
+          [
+            AuditDraft(
+              action: .userMigrate, collection: FidoStore.Collections.users, ids: [u.id],
+              before: nil,
+              after: ["user": .document(AuditState.user(doc))])
+          ], user: u.id, currency: options.currency.code, after: .empty, now: now)
+        doc.append(contentsOf: head.set)
+        docs.append(doc)
+        history += linked
       }
       try store.atomically { (session) throws -> Void in
         try store.users.insertMany(docs, ordered: true, session: session)
-        try recordHistory(
-          action: "user.migrate", batch.map { ($0.id, []) }, session: session)
+        try store.insertAudit(history, session: session)
       }
       report.usersInserted += batch.count
       report.batches += 1
@@ -607,13 +621,16 @@ public final class LegacyMigrator {
     if report.transactionsInserted != toInsert { throw changed }
   }
 
-  /// One batch in one transaction: its documents, then one statistics update
-  /// per user (balance, counters, day counters, first/last) through the
-  /// store's own `StatsEffect` and `userUpdate`.
+  /// One batch in one transaction: one statistics update per user (balance,
+  /// counters, day counters, first/last) through the store's own
+  /// `StatsEffect` and `userUpdate`, its documents, and one `txn.migrate`
+  /// history entry per user naming its transactions, with the user's
+  /// figures before and after (the store's `auditedImport`, as `txn import`
+  /// writes `txn.import`).
   private func writeBatch(_ batch: [LegacyTransaction]) throws(FidoError) {
     var effects: [ObjectID: StatsEffect] = [:]
     var order: [ObjectID] = []
-    var idsByUser: [ObjectID: [ObjectID]] = [:]
+    var records: [ObjectID: [BSONValue]] = [:]
     var docs: [Document] = []
     docs.reserveCapacity(batch.count)
     var users: [ObjectID: User] = [:]
@@ -627,7 +644,6 @@ public final class LegacyMigrator {
       } else {
         effects[t.user]!.absorb(effect)
       }
-      idsByUser[t.user, default: []].append(t.id)
       let sms = SMSState(
         status: .skipped, to: u.phone, lastError: Legacy.smsSkipReason, nextAttemptAt: nil,
         now: now)
@@ -637,32 +653,47 @@ public final class LegacyMigrator {
         sms: sms.document, now: now)
       doc["created_at"] = .date(Int64(t.id.timestamp) * 1000)
       docs.append(doc)
-    }
-    // Guarded like every statistics update: no figure leaves Int64.
-    var ops: [(filter: Document, update: BSONValue, upsert: Bool)] = []
-    for id in order {
-      let e = effects[id]!
-      ops.append(
-        (
-          FidoStore.guardedFilter(id, e),
-          .document(try FidoStore.userUpdate(e, now: now, user: id)), false
-        ))
+      records[t.user, default: []].append(.document(AuditState.txn(doc)))
     }
     try store.atomically { (session) throws -> Void in
+      // The batch's users, read inside its transaction: the history heads
+      // the user writes are conditional on, and the figures the entries
+      // record (an earlier run, or fido since, may have changed them).
+      var userDocs: [ObjectID: Document] = [:]
+      let cursor = try store.users.find(
+        ["_id": ["$in": .array(order.map { .objectID($0) })]],
+        projection: AuditState.userProjection, session: session)
+      while let d = try cursor.next() { if let id = d["_id"]?.objectIDValue { userDocs[id] = d } }
+      guard userDocs.count == order.count else {
+        let gone = order.first { userDocs[$0] == nil }!
+        throw FidoError.notFound(
+          "migrated user \(gone.hex) was deleted meanwhile; nothing of the batch was written")
+      }
+      // Each update guarded like every statistics update (no figure leaves
+      // Int64) and conditional on the user's head; the users first, as in
+      // an import.
+      let (ops, history) = try store.auditedImport(
+        order: order, users: userDocs, effects: effects, records: records, now: now,
+        action: .txnMigrate)
+      let result = try store.users.bulkUpdate(ops, ordered: true, session: session)
+      guard result.matched == Int64(ops.count) else {
+        for id in order {
+          if let problem = FidoStore.overflow(userDocs[id]!, effects[id]!) {
+            throw FidoError.invalidData(
+              "user \(id.hex): \(problem); nothing of the batch was written")
+          }
+        }
+        throw FidoError.conflict(
+          "a migrated user of this batch changed while it was written; nothing of the batch was written, run the same command again"
+        )
+      }
       var start = 0
       while start < docs.count {
         let end = min(start + Self.insertChunk, docs.count)
         try store.transactions.insertMany(Array(docs[start..<end]), ordered: true, session: session)
         start = end
       }
-      let result = try store.users.bulkUpdate(ops, ordered: true, session: session)
-      guard result.matched == Int64(ops.count) else {
-        throw FidoError.notFound(
-          "a migrated user of this batch was deleted meanwhile, or a figure would pass the money limit; nothing of the batch was written"
-        )
-      }
-      try recordHistory(
-        action: "txn.migrate", order.map { ($0, idsByUser[$0]!) }, session: session)
+      try store.insertAudit(history, session: session)
     }
   }
 
@@ -676,15 +707,6 @@ public final class LegacyMigrator {
           openingBalance: entries[u.id]!.opening, passwordHash: nil),
         createdAt: Int64(u.id.timestamp) * 1000, now: now))
   }
-
-  /// HISTORY HOOK (audit, DESIGN.md "History"): the history feature writes
-  /// here, inside the batch's transaction, one entry per user per batch
-  /// (`action`: `user.migrate` for the users inserted, `txn.migrate` naming
-  /// the transaction ids). Until it lands this writes nothing.
-  private func recordHistory(
-    action: String, _ entries: [(user: ObjectID, transactions: [ObjectID])],
-    session: MongoSession?
-  ) throws {}
 
   // MARK: reconciliation and scrub
 

@@ -400,9 +400,10 @@ enum CommandTable {
           code and message (30003 unreachable, 30005 unknown number, 30006 landline, \
           30007 filtered, ...). A message still on its way stays sent and is fetched \
           again next time; an alert is synced for 72 hours after it was sent. A 429 \
-          ends the run (that alert waits at least its Retry-After). Prints a summary; \
-          exits 0 when it ran, 77 when Twilio refuses the credentials and 78 when SMS \
-          is not configured.
+          ends the run (that alert waits at least its Retry-After). The record \
+          (checked, delivered, undelivered, in_flight, errors) goes to stdout, a \
+          sentence saying the same to stderr. Exits 0 when it ran, 77 when Twilio \
+          refuses the credentials and 78 when SMS is not configured.
           """,
         examples: ["fido sms sync", "fido sms sync --limit 1000 -o json"],
         options: [
@@ -410,7 +411,7 @@ enum CommandTable {
             "limit", value: "N", help: "Fetch at most N messages; 0 means all",
             default: String(defaultLimit))
         ],
-        id: .smsSync),
+        id: .smsSync, schema: .syncSummary),
       CommandSpec(
         "worker", abstract: "Send and sync alerts until stopped",
         discussion: """
@@ -534,8 +535,10 @@ enum CommandTable {
           transactions and their SMS alerts skipped (migrated). A run stopped at any \
           point can be run again: what is already in fido with the same data is \
           skipped, other data is a conflict. The result record goes to stdout and \
-          ends with a reconciliation (legacy, migrated and skipped counts and sums); \
-          fido exits 1 if the sums do not agree. The legacy collections are left as \
+          ends with a reconciliation (legacy, migrated and skipped counts and sums), \
+          a sentence saying the same to stderr; fido exits 1 if the sums do not \
+          agree. Each user and each batch is recorded in history (user.migrate, \
+          txn.migrate). The legacy collections are left as \
           they are, except that --scrub-legacy-passwords removes their passwords \
           once the migration is complete.
           """,
@@ -569,7 +572,7 @@ enum CommandTable {
             help: "Transactions per atomic batch, 1-\(ImportOptions.maxBatchSize)",
             default: String(ImportOptions.defaultBatchSize)),
         ],
-        id: .dbMigrateLegacy),
+        id: .dbMigrateLegacy, schema: .migrateSummary),
     ])
 
   static let doctorCommand = CommandSpec(

@@ -61,8 +61,9 @@ enum DBMigrateLegacy {
       ctx.io.flush()
       Interrupts.resendAndDie()
     }
-    err.write("fido: \(sentence(report, seconds: ctx.clock() - started))\n")
-    err.write("fido: \(reconciliation(report))\n")
+    ctx.summary(
+      "db migrate-legacy: \(sentence(report, ms: ctx.clock() - started)); \(reconciliation(report))"
+    )
     if options.scrubPasswords && !options.dryRun && report.passwordsScrubbed == 0
       && (report.skippedCount > 0 || report.usersSkipped > 0 || !report.reconciled)
     {
@@ -85,15 +86,16 @@ enum DBMigrateLegacy {
     }
   }
 
-  /// `migrated 20 users and 300 transactions in 1.2 s`, or what a dry run would do.
-  static func sentence(_ r: MigrateReport, seconds ms: Int64) -> String {
+  /// `migrated 20 users and 300 transactions in 1.2 s`, or what a dry run
+  /// would do; the summary sentence goes on with the reconciliation.
+  static func sentence(_ r: MigrateReport, ms: Int64) -> String {
     var s: String
     if r.dryRun {
       s =
         "dry run: would migrate \(r.usersInserted) users and \(r.transactionsInserted) transactions; nothing was written"
     } else {
       s =
-        "migrated \(r.usersInserted) users and \(r.transactionsInserted) transactions in \(ms / 1000).\(ms % 1000 / 100) s"
+        "migrated \(r.usersInserted) users and \(r.transactionsInserted) transactions in \(elapsedText(ms: ms))"
     }
     if r.usersExisting + r.transactionsExisting > 0 {
       s +=

@@ -75,15 +75,14 @@ enum SMSSync {
         "Twilio refused the credentials (\(reason)); fix TWILIO_ACCOUNT_SID/TWILIO_AUTH_TOKEN and run 'fido sms sync' again"
       )
     }
-    let seconds = Double(ctx.clock() - started) / 1000
     var sentence =
-      "checked \(summary.checked) message\(summary.checked == 1 ? "" : "s"): \(summary.delivered) delivered, \(summary.undelivered) undelivered, \(summary.inFlight) still on their way"
+      "sms sync: checked \(plural(summary.checked, "message")): \(summary.delivered) delivered, \(summary.undelivered) undelivered, \(summary.inFlight) still on their way"
     if summary.errors > 0 { sentence += ", \(summary.errors) not answered" }
-    sentence += " in \((seconds * 10).rounded() / 10) s"
+    sentence += " in \(elapsedText(ms: ctx.clock() - started))"
     if let trouble = summary.twilioTrouble {
       sentence += "; stopped early: \(trouble)"
     }
-    ctx.io.err.write("fido: \(CoreText.escaped(sentence))\n")
+    ctx.summary(CoreText.escaped(sentence))
   }
 }
 
