@@ -162,7 +162,7 @@ final class ConfigTests: XCTestCase {
     XCTAssertFalse(c.noColor)
     XCTAssertFalse(c.verbose)
     XCTAssertEqual(c.timeoutMS, 10_000)
-    XCTAssertEqual(c.currency, Currency(code: "GHS", minorDigits: 2))
+    XCTAssertEqual(try c.currency, Currency(code: "GHS", minorDigits: 2))
     XCTAssertNil(c.twilio)
     XCTAssertEqual(c.twilioBase, "https://api.twilio.com")
   }
@@ -211,7 +211,7 @@ final class ConfigTests: XCTestCase {
       XCTAssertEqual([all.uri, all.db], ["mongodb://flag:1", "flagdb"])
       XCTAssertEqual(all.output, .tsv)
       XCTAssertEqual(all.timeoutMS, 1000)
-      XCTAssertEqual(all.currency.code, "KES")
+      XCTAssertEqual(try all.currency.code, "KES")
       XCTAssertEqual(all.envFile, path)
 
       let noFlags = try Config.resolve(flags: ["env-file": path], environment: env)
@@ -318,10 +318,18 @@ final class ConfigTests: XCTestCase {
     }
   }
 
-  func testBadCurrencyIsConfig() {
-    let e = coreError { try Config.resolve(flags: [:], environment: ["FIDO_CURRENCY": "QQQ"]) }
+  /// A bad FIDO_CURRENCY resolves (every command that needs no default
+  /// currency runs) and fails only where the default is read: exit 78, naming it.
+  func testBadCurrencyIsConfigOnlyWhenRead() throws {
+    let c = try Config.resolve(flags: [:], environment: ["FIDO_CURRENCY": "QQQ"])
+    let e = coreError { try c.currency }
     XCTAssertEqual(e?.code, "config")
-    XCTAssertTrue(e?.message.contains("unknown currency 'QQQ'") ?? false)
+    XCTAssertEqual(e?.exitCode, 78)
+    XCTAssertEqual(
+      e?.message,
+      "FIDO_CURRENCY: unknown currency 'QQQ': use an active ISO 4217 code such as GHS, NGN, KES, USD"
+    )
+    XCTAssertTrue(c.description.contains("currency: invalid"), c.description)
   }
 
   func testTwilioSettings() throws {

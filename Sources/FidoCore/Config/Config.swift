@@ -22,8 +22,14 @@ public struct Config: Sendable, Equatable {
   public var noColor: Bool
   public var timeoutMS: Int64
   public var verbose: Bool
-  /// The default currency for new users: `FIDO_CURRENCY`, else GHS.
-  public var currency: Currency
+  /// The default currency for new users: `FIDO_CURRENCY`, else GHS. Read
+  /// only by a command that needs a default (`user create` without
+  /// `--currency`, `db migrate-legacy`): a bad `FIDO_CURRENCY` fails those
+  /// (exit 78, naming where it came from) and no other command.
+  public var currency: Currency {
+    get throws(FidoError) { try defaultCurrency.get() }
+  }
+  private var defaultCurrency: Result<Currency, FidoError>
   /// nil when `TWILIO_ACCOUNT_SID` or `TWILIO_AUTH_TOKEN` is unset: SMS off (status `skipped`).
   public var twilio: TwilioSettings?
   public var twilioBase: String
@@ -87,7 +93,7 @@ public struct Config: Sendable, Equatable {
     self.noColor = noColor
     self.timeoutMS = timeoutMS
     self.verbose = verbose
-    self.currency = currency
+    self.defaultCurrency = .success(currency)
     self.twilio = twilio
     self.twilioBase = twilioBase
     self.envFile = envFile
@@ -212,12 +218,12 @@ public struct Config: Sendable, Equatable {
       config.timeoutMS = ms
     }
 
-    // currency
+    // currency: kept, not thrown, until a command asks for it.
     if let s = setting("FIDO_CURRENCY") {
       do {
-        config.currency = try Currency.parse(s.value)
+        config.defaultCurrency = .success(try Currency.parse(s.value))
       } catch {
-        throw .config("\(s.origin): \(error.message)")
+        config.defaultCurrency = .failure(.config("\(s.origin): \(error.message)"))
       }
     }
 
@@ -403,9 +409,10 @@ public struct Config: Sendable, Equatable {
 }
 
 extension Config: CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
+  private var currencyCode: String { (try? currency.code) ?? "invalid" }
   public var description: String {
     "Config(uri: \(redactedURI), uriOrigin: \(uriOrigin), db: \(db), output: \(output?.rawValue ?? "auto"), quiet: \(quiet), "
-      + "noColor: \(noColor), timeoutMS: \(timeoutMS), verbose: \(verbose), currency: \(currency.code), "
+      + "noColor: \(noColor), timeoutMS: \(timeoutMS), verbose: \(verbose), currency: \(currencyCode), "
       + "twilio: \(twilio.map(\.description) ?? "off"), twilioBase: \(Config.redact(uri: twilioBase)), envFile: \(envFile ?? "none"), profile: \(profile ?? "none"), "
       + "smsValiditySeconds: \(smsValiditySeconds), smsMode: \(smsMode.rawValue))"
   }
@@ -416,7 +423,7 @@ extension Config: CustomStringConvertible, CustomDebugStringConvertible, CustomR
       children: [
         "uri": redactedURI, "uriOrigin": uriOrigin, "db": db, "output": output as Any,
         "quiet": quiet, "noColor": noColor,
-        "timeoutMS": timeoutMS, "verbose": verbose, "currency": currency.code,
+        "timeoutMS": timeoutMS, "verbose": verbose, "currency": currencyCode,
         "twilio": twilio as Any,
         "twilioBase": Config.redact(uri: twilioBase), "envFile": envFile as Any,
         "smsValiditySeconds": smsValiditySeconds, "smsMode": smsMode.rawValue,

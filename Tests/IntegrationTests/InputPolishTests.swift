@@ -1,0 +1,36 @@
+import Foundation
+import XCTest
+
+/// Settings read only where they are needed, and input normalised before it
+/// is stored: what a person meets at the terminal.
+final class InputPolishTests: XCTestCase {
+  var fido: FidoRunner!
+
+  override func setUpWithError() throws { fido = try FidoRunner() }
+
+  /// A bad FIDO_CURRENCY fails only a command that needs the default
+  /// currency (exit 78, naming it, nothing written); `--currency` and
+  /// commands that need no currency run as if it were unset.
+  func testBadDefaultCurrencyFailsOnlyWhereItIsNeeded() {
+    fido.environment["FIDO_CURRENCY"] = "usd!"
+    let u = fido.object([
+      "user", "create", "--name", "Ama", "--email", "ama@example.com", "--currency", "usd",
+    ])
+    XCTAssertEqual(u["currency"] as? String, "USD")
+    XCTAssertEqual(fido.list(["user", "list"]).count, 1)
+    XCTAssertEqual(
+      fido.object([
+        "txn", "add", "--user", u["id"] as? String ?? "", "--type", "credit", "--amount", "5",
+      ])[
+        "amount"] as? String, "5.00")
+
+    let r = fido.run(["user", "create", "--name", "Kofi", "--email", "kofi@example.com"])
+    XCTAssertEqual(r.status, 78, r.stderr)
+    XCTAssertEqual(r.stdout, "")
+    XCTAssertEqual(
+      r.stderr,
+      "fido: error: FIDO_CURRENCY: unknown currency 'usd!': use an active ISO 4217 code such as GHS, NGN, KES, USD\n"
+    )
+    XCTAssertEqual(fido.mongoPython("print(db.users.count_documents({}))"), "1")
+  }
+}
