@@ -632,20 +632,13 @@ enum CommandTable {
     ],
     id: .completion)
 
-  /// The visible top-level command names, for `fido help COMMAND` completion.
-  /// A table test checks it matches `root`.
-  static let topLevelNames = [
-    "user", "txn", "analytics", "sms", "audit", "db", "doctor", "whoami", "profile", "completion",
-    "help", "version",
-  ]
-
   static let helpCommand = CommandSpec(
     "help", abstract: "Show help for a command",
     examples: ["fido help txn add"],
     positionals: [
       PositionalSpec(
         "COMMAND", help: "The command, e.g. user create", optional: true,
-        completion: .values(topLevelNames), variadic: true)
+        completion: .commands, variadic: true)
     ],
     id: .help)
 
