@@ -290,6 +290,32 @@ final class ConfigTests: XCTestCase {
     }
   }
 
+  /// A bad setting reads "WHERE is 'VALUE': FIX", the place first, the value quoted once.
+  func testBadSettingMessagesNameWhereAndWhat() throws {
+    try withEnvFile("FIDO_TIMEOUT=abc\n") { path in
+      XCTAssertEqual(
+        coreError { try Config.resolve(flags: ["env-file": path], environment: [:]) }?.message,
+        "FIDO_TIMEOUT in env file '\(path)' is 'abc': give a number of seconds greater than 0, such as 10 or 0.5 (at most 86400)"
+      )
+    }
+    XCTAssertEqual(
+      coreError { try Config.resolve(flags: ["timeout": "abc"], environment: [:]) }?.message,
+      "invalid value 'abc' for --timeout: give a number of seconds greater than 0, such as 10 or 0.5 (at most 86400)"
+    )
+    XCTAssertEqual(
+      coreError { try Config.resolve(flags: [:], environment: ["FIDO_OUTPUT": "yaml"]) }?.message,
+      "FIDO_OUTPUT is 'yaml': use one of table, json, ndjson, csv, tsv")
+    XCTAssertEqual(
+      coreError { try Config.resolve(flags: [:], environment: ["FIDO_SMS_MODE": "later"]) }?
+        .message,
+      "FIDO_SMS_MODE is 'later': use send (txn add sends) or queue (fido sms worker sends)")
+    XCTAssertEqual(
+      coreError { try Config.resolve(flags: [:], environment: ["FIDO_SMS_VALIDITY": "0"]) }?
+        .message,
+      "FIDO_SMS_VALIDITY is '0': give whole seconds from 1 to 36000 (Twilio's ValidityPeriod), e.g. 3600"
+    )
+  }
+
   func testOutputValidation() {
     XCTAssertEqual(
       coreError { try Config.resolve(flags: ["output": "yaml"], environment: [:]) }?.code, "usage")

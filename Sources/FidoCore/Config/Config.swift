@@ -200,7 +200,7 @@ public struct Config: Sendable, Equatable {
       config.output = f
     } else if let s = setting("FIDO_OUTPUT") {
       guard let f = OutputFormat(rawValue: s.value) else {
-        throw .config("invalid \(s.origin) \(CoreText.quoted(s.value)): use one of \(formats)")
+        throw .config("\(s.origin) is \(CoreText.quoted(s.value)): use one of \(formats)")
       }
       config.output = f
     }
@@ -211,10 +211,14 @@ public struct Config: Sendable, Equatable {
 
     // timeout
     if let v = flags["timeout"] {
-      guard let ms = parseTimeout(v) else { throw .usage(timeoutMessage("--timeout", v)) }
+      guard let ms = parseTimeout(v) else {
+        throw .usage("invalid value \(CoreText.quoted(v)) for --timeout: \(timeoutFix)")
+      }
       config.timeoutMS = ms
     } else if let s = setting("FIDO_TIMEOUT") {
-      guard let ms = parseTimeout(s.value) else { throw .config(timeoutMessage(s.origin, s.value)) }
+      guard let ms = parseTimeout(s.value) else {
+        throw .config("\(s.origin) is \(CoreText.quoted(s.value)): \(timeoutFix)")
+      }
       config.timeoutMS = ms
     }
 
@@ -241,7 +245,7 @@ public struct Config: Sendable, Equatable {
       guard digits, s.value.utf8.count <= 6, let n = Int(s.value), smsValidityRange.contains(n)
       else {
         throw .config(
-          "invalid \(s.origin) \(CoreText.quoted(s.value)): use whole seconds from \(smsValidityRange.lowerBound) to \(smsValidityRange.upperBound) (Twilio's ValidityPeriod), e.g. 3600"
+          "\(s.origin) is \(CoreText.quoted(s.value)): give whole seconds from \(smsValidityRange.lowerBound) to \(smsValidityRange.upperBound) (Twilio's ValidityPeriod), e.g. 3600"
         )
       }
       config.smsValiditySeconds = n
@@ -249,7 +253,7 @@ public struct Config: Sendable, Equatable {
     if let s = setting("FIDO_SMS_MODE") {
       guard let mode = SMSMode(rawValue: s.value) else {
         throw .config(
-          "invalid \(s.origin) \(CoreText.quoted(s.value)): use send (txn add sends) or queue (fido sms worker sends)"
+          "\(s.origin) is \(CoreText.quoted(s.value)): use send (txn add sends) or queue (fido sms worker sends)"
         )
       }
       config.smsMode = mode
@@ -380,9 +384,8 @@ public struct Config: Sendable, Equatable {
     return name
   }
 
-  private static func timeoutMessage(_ origin: String, _ value: String) -> String {
-    "invalid \(origin) \(CoreText.quoted(value)): use a positive number of seconds such as 10 or 0.5 (at most 86400)"
-  }
+  private static let timeoutFix =
+    "give a number of seconds greater than 0, such as 10 or 0.5 (at most 86400)"
 
   /// Positive decimal seconds (`10`, `0.5`, `2.25`) → milliseconds; nil if invalid,
   /// under a millisecond or over a day.
