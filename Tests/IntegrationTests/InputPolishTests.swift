@@ -34,3 +34,26 @@ final class InputPolishTests: XCTestCase {
     XCTAssertEqual(fido.mongoPython("print(db.users.count_documents({}))"), "1")
   }
 }
+
+extension InputPolishTests {
+  /// Names are stored trimmed (create and update); an email whose local part
+  /// starts with a dot or whose domain holds an underscore is refused (65)
+  /// and nothing is written.
+  func testNamesAreStoredTrimmedAndBadEmailsRefused() {
+    let u = fido.object([
+      "user", "create", "--name", "  Ama Mensah \n", "--email", "ama@example.com",
+    ])
+    XCTAssertEqual(u["name"] as? String, "Ama Mensah")
+    let id = u["id"] as? String ?? ""
+    XCTAssertEqual(
+      fido.object(["user", "update", id, "--name", "\tAma K. Mensah "])["name"] as? String,
+      "Ama K. Mensah")
+    XCTAssertEqual(fido.mongoPython("print(repr(db.users.find_one()['name']))"), "'Ama K. Mensah'")
+    for email in [".kofi@example.com", "kofi..b@example.com", "kofi@exa_mple.com", "kofi@-x.com"] {
+      let r = fido.run(["user", "create", "--name", "Kofi", "--email", email])
+      XCTAssertEqual(r.status, 65, "\(email): \(r.stderr)")
+      XCTAssertEqual(r.stdout, "")
+    }
+    XCTAssertEqual(fido.mongoPython("print(db.users.count_documents({}))"), "1")
+  }
+}
