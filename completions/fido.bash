@@ -100,10 +100,12 @@ _fido_value() {
         "analytics|--fields") _fido_fields 'user_id name currency balance window window_since window_until transaction_count credit_count debit_count total_amount credit_total debit_total average_transaction_value busiest_day busiest_day_date busiest_day_count highest_amount_day highest_amount_day_date highest_amount_day_amount first_transaction_at last_transaction_at credit_score credit_score_value credit_score_scale credit_score_formula credit_score_factors' "$3" ;;
         "sms list|--fields") _fido_fields 'transaction_id user_id to status attempts last_error sid next_attempt_at updated_at' "$3" ;;
         "sms retry|--fields") _fido_fields 'claimed sent failed skipped pending' "$3" ;;
+        "sms sync|--fields") _fido_fields 'checked delivered undelivered in_flight errors' "$3" ;;
         "audit list|--fields") _fido_fields 'id at user_id action target target_collection target_id actor actor_os_user actor_host actor_fido_version actor_profile before after seq prev hash' "$3" ;;
         "audit verify|--fields") _fido_fields 'user_id problem recorded live' "$3" ;;
         "db init|--fields") _fido_fields 'collection index unique' "$3" ;;
         "db check|--fields") _fido_fields 'user_id figure stored expected repaired' "$3" ;;
+        "db migrate-legacy|--fields") _fido_fields 'dry_run currency users_read users_inserted users_existing users_skipped transactions_inserted transactions_existing rounded short_passwords legacy_count legacy_sum migrated_count migrated_sum skipped_count skipped_sum reconciled passwords_scrubbed' "$3" ;;
         "doctor|--fields") _fido_fields 'uri database connection server_version topology transactions indexes twilio_api_base sms twilio_account' "$3" ;;
         "whoami|--fields") _fido_fields 'profile config_file uri database server_version twilio_account' "$3" ;;
         "profile list|--fields") _fido_fields 'name active protected database uri' "$3" ;;

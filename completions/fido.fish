@@ -371,6 +371,7 @@ complete -c fido -n '__fido_at fido/sms/retry' -l 'fields' -x -a '(__fido_fields
 
 # fido sms sync
 complete -c fido -n '__fido_at fido/sms/sync' -l 'limit' -x -d 'Fetch at most N messages; 0 means all'
+complete -c fido -n '__fido_at fido/sms/sync' -l 'fields' -x -a '(__fido_fields checked delivered undelivered in_flight errors)' -d 'Comma-separated fields to print, in that order, in every format (nested: sms_status)'
 
 # fido sms worker
 complete -c fido -n '__fido_at fido/sms/worker' -l 'interval' -x -d 'Seconds between passes without a change stream (0.1 to 3600)'
@@ -414,6 +415,7 @@ complete -c fido -n '__fido_at fido/db/migrate-legacy' -l 'skip-invalid' -d 'Mig
 complete -c fido -n '__fido_at fido/db/migrate-legacy' -l 'dry-run' -d 'Validate and report, writing nothing'
 complete -c fido -n '__fido_at fido/db/migrate-legacy' -l 'scrub-legacy-passwords' -d 'After a complete migration, remove the legacy users\' plain-text passwords'
 complete -c fido -n '__fido_at fido/db/migrate-legacy' -l 'batch-size' -x -d 'Transactions per atomic batch, 1-100000'
+complete -c fido -n '__fido_at fido/db/migrate-legacy' -l 'fields' -x -a '(__fido_fields dry_run currency users_read users_inserted users_existing users_skipped transactions_inserted transactions_existing rounded short_passwords legacy_count legacy_sum migrated_count migrated_sum skipped_count skipped_sum reconciled passwords_scrubbed)' -d 'Comma-separated fields to print, in that order, in every format (nested: sms_status)'
 
 # fido doctor
 complete -c fido -n '__fido_at fido/doctor' -l 'fields' -x -a '(__fido_fields uri database connection server_version topology transactions indexes twilio_api_base sms twilio_account)' -d 'Comma-separated fields to print, in that order, in every format (nested: sms_status)'

@@ -107,7 +107,7 @@ extension OutSchema {
     "transaction_id, user_id, to, status, attempts, last_error, sid, next_attempt_at, updated_at",
     text: ["last_error"],
     priority: [
-      "transaction_id", "status", "to", "attempts", "next_attempt_at", "last_error", "user_id",
+      "transaction_id", "status", "to", "attempts", "last_error", "next_attempt_at", "user_id",
       "sid", "updated_at",
     ])
 
@@ -133,6 +133,16 @@ extension OutSchema {
 
   public static let retrySummary = OutSchema("claimed, sent, failed, skipped, pending")
 
+  /// `sms sync`'s result record.
+  public static let syncSummary = OutSchema("checked, delivered, undelivered, in_flight, errors")
+
+  /// `db migrate-legacy`'s result record (`MigrateReport.out`).
+  public static let migrateReport = OutSchema(
+    "dry_run, currency, users_read, users_inserted, users_existing, users_skipped, "
+      + "transactions_inserted, transactions_existing, rounded, short_passwords, "
+      + "legacy_count, legacy_sum, migrated_count, migrated_sum, skipped_count, skipped_sum, "
+      + "reconciled, passwords_scrubbed")
+
   public static let index = OutSchema("collection, index, unique")
 
   public static let whoami = OutSchema(
@@ -144,7 +154,7 @@ extension OutSchema {
       + "before, after, seq, prev, hash",
     text: ["before", "after", "actor_os_user", "actor_host"],
     priority: [
-      "at", "action", "user_id", "target_id", "before", "after", "seq", "id", "target_collection",
+      "at", "action", "user_id", "target_id", "after", "before", "seq", "id", "target_collection",
     ])
 
   /// `audit verify`'s problems.

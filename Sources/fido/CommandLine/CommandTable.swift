@@ -412,7 +412,7 @@ enum CommandTable {
             "limit", value: "N", help: "Fetch at most N messages; 0 means all",
             default: String(defaultLimit))
         ],
-        id: .smsSync),
+        id: .smsSync, schema: .syncSummary),
       CommandSpec(
         "worker", abstract: "Send and sync alerts until stopped",
         discussion: """
@@ -571,7 +571,7 @@ enum CommandTable {
             help: "Transactions per atomic batch, 1-\(ImportOptions.maxBatchSize)",
             default: String(ImportOptions.defaultBatchSize)),
         ],
-        id: .dbMigrateLegacy),
+        id: .dbMigrateLegacy, schema: .migrateReport),
     ])
 
   static let doctorCommand = CommandSpec(
