@@ -99,6 +99,26 @@ final class TerminalPolishTests: XCTestCase {
     XCTAssertEqual(piped.stdout + piped.stderr, "")
   }
 
+  /// An import refused before writing drew no progress bar, yet ended the
+  /// bar's line: a blank line stood between the bad lines and the error.
+  func testARefusedImportLeavesNoBlankLine() throws {
+    _ = makeUser("Kofi", "kofi@example.com")
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "fido-bad-\(UUID().uuidString).ndjson"
+    ).path
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    try #"{"user":"nobody@example.com","amount":"1.00","type":"credit"}"#.appending("\n")
+      .write(toFile: path, atomically: true, encoding: .utf8)
+    XCTAssertEqual(
+      try onTerminal(["txn", "import", path]),
+      """
+      fido: line 1: unknown user 'nobody@example.com'
+      fido: error: 1 bad line(s) in the input; nothing was written. Fix them and import again
+      [exit 65 echo on]
+
+      """)
+  }
+
   /// `db migrate-legacy` and `sms sync` print a result record, and --fields
   /// chooses among its keys (it was refused: "prints no fields to choose").
   func testFieldsOnTheResultRecordsOfMigrateAndSync() throws {
