@@ -125,7 +125,7 @@ final class ValidationTests: XCTestCase {
     XCTAssertEqual(
       try parseID("64DF5A8E2F1B3C4D5E6F7A8B", what: "user").hex, "64df5a8e2f1b3c4d5e6f7a8b")
     XCTAssertEqual(
-      coreError { try parseID("xyz", what: "transaction") },
+      coreError { try parseID("xyz", what: "transaction id") },
       .invalidData("invalid transaction id 'xyz': expected 24 hex digits"))
     for bad in [
       "", "64df5a8e2f1b3c4d5e6f7a8", "64df5a8e2f1b3c4d5e6f7a8bc", "64df5a8e2f1b3c4d5e6f7a8g",

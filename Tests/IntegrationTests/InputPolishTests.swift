@@ -57,3 +57,18 @@ extension InputPolishTests {
     XCTAssertEqual(fido.mongoPython("print(db.users.count_documents({}))"), "1")
   }
 }
+
+extension InputPolishTests {
+  /// A malformed id names what it is once ("invalid transaction id id '123'" before).
+  func testAMalformedIDIsNamedOnce() {
+    for (args, message) in [
+      (["txn", "get", "123"], "invalid transaction id '123': expected 24 hex digits"),
+      (["user", "list", "--after", "x"], "invalid user id 'x': expected 24 hex digits"),
+      (["audit", "list", "--after", "x"], "invalid history entry id 'x': expected 24 hex digits"),
+    ] {
+      let r = fido.run(args)
+      XCTAssertEqual(r.status, 65, r.stderr)
+      XCTAssertEqual(r.stderr, "fido: error: \(message)\n", "\(args)")
+    }
+  }
+}
