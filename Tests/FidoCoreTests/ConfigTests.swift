@@ -243,11 +243,21 @@ final class ConfigTests: XCTestCase {
     XCTAssertEqual(flag.unreachableFix, MongoError.defaultUnreachableFix)
     let env = try Config.resolve(flags: [:], environment: ["MONGO_URI": Config.defaultURI])
     XCTAssertEqual(env.uriOrigin, .environment)
-    XCTAssertEqual(env.unreachableFix, MongoError.defaultUnreachableFix)
+    XCTAssertEqual(env.unreachableFix, "check MONGO_URI and that the server is running")
     try withEnvFile("MONGO_URI=\(Config.defaultURI)\n") { path in
       let file = try Config.resolve(flags: [:], environment: ["FIDO_ENV_FILE": path])
       XCTAssertEqual(file.uriOrigin, .envFile)
-      XCTAssertEqual(file.unreachableFix, MongoError.defaultUnreachableFix)
+      XCTAssertEqual(
+        file.unreachableFix,
+        "check MONGO_URI in env file '\(path)' and that the server is running")
+      // A profile's URI: the advice names the profile.
+      try withEnvFile("[staging]\nMONGO_URI=mongodb://127.0.0.1:1\n") { config in
+        let p = try Config.resolve(
+          flags: ["profile": "staging"], environment: ["FIDO_CONFIG": config])
+        XCTAssertEqual(p.uriOrigin, .profile("staging"))
+        XCTAssertEqual(
+          p.unreachableFix, "check MONGO_URI in profile 'staging' and that the server is running")
+      }
       // An env file without MONGO_URI leaves the default.
       try withEnvFile("MONGO_DB_NAME=x\n") { other in
         XCTAssertEqual(

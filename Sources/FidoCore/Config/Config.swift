@@ -284,7 +284,8 @@ public struct Config: Sendable, Equatable {
     return config
   }
 
-  /// What "cannot reach MongoDB" suggests. A URI someone set: check it. The
+  /// What "cannot reach MongoDB" suggests. A URI someone set: check it,
+  /// where it was set (`--uri`, `MONGO_URI`, the env file, the profile). The
   /// default (nothing set): most likely a newcomer with no local server yet,
   /// so name the one-command way to start one (`make server` in the source
   /// tree, on the default port) and the setting that points fido elsewhere.
@@ -293,8 +294,16 @@ public struct Config: Sendable, Equatable {
     case .default:
       return
         "no MongoDB URI is set (--uri, MONGO_URI, env file, profile), so fido tried the default; start a local server with 'make server' in fido's source tree, or set MONGO_URI"
-    case .option, .environment, .envFile, .profile:
+    case .option:
       return MongoError.defaultUnreachableFix
+    case .environment:
+      return "check MONGO_URI and that the server is running"
+    case .envFile:
+      return
+        "check MONGO_URI in env file \(CoreText.quoted(envFile ?? "?")) and that the server is running"
+    case .profile(let name):
+      return
+        "check MONGO_URI in profile \(CoreText.quoted(name)) and that the server is running"
     }
   }
 
