@@ -208,6 +208,28 @@ final class FieldsAndWidthTests: XCTestCase {
     XCTAssertEqual(lines[first + 1].prefix { $0 == " " }.count, column, lines[first + 1])
   }
 
+  /// A long value that is not free text (doctor's connection error) wraps
+  /// under the value column: nothing cut, nothing past the edge.
+  func testLongRecordValuesWrapUnderTheirColumn() {
+    let error =
+      "failed: cannot reach MongoDB at mongodb://127.0.0.1:1: No suitable servers found; check MONGO_URI"
+    let o = OutObject([("database", .string("fido")), ("connection", .string(error))])
+    let sink = CoreTestSink()
+    Render.object(o, options: RenderOptions(format: .table, width: 50), sink: sink, schema: .doctor)
+    XCTAssertEqual(
+      sink.text,
+      """
+      database    fido
+      connection  failed: cannot reach MongoDB at
+                  mongodb://127.0.0.1:1: No suitable
+                  servers found; check MONGO_URI
+
+      """)
+    let wide = CoreTestSink()
+    Render.object(o, options: RenderOptions(format: .table), sink: wide, schema: .doctor)
+    XCTAssertEqual(wide.text, "database    fido\nconnection  \(error)\n")
+  }
+
   func testWrapBreaksAtSpacesAndSplitsLongWords() {
     XCTAssertEqual(Render.wrap("aa bb cc", width: 5), ["aa bb", "cc"])
     XCTAssertEqual(Render.wrap("abcdefghij k", width: 4), ["abcd", "efgh", "ij k"])

@@ -99,6 +99,21 @@ final class TerminalPolishTests: XCTestCase {
     XCTAssertEqual(piped.stdout + piped.stderr, "")
   }
 
+  /// whoami's record printed below the error that ends it (stdout was
+  /// flushed only at exit); on a terminal the record now comes first.
+  func testTheRecordShowsBeforeTheErrorThatEndsIt() throws {
+    fido.environment["MONGO_URI"] = "mongodb://127.0.0.1:1"
+    let shown = try onTerminal(["whoami", "--timeout", "0.5"])
+    let lines = shown.split(separator: "\n").map(String.init)
+    XCTAssertEqual(lines.first, "profile         -", shown)
+    XCTAssertTrue(lines.contains("server_version  -"), shown)
+    XCTAssertTrue(
+      lines.dropLast().last?.hasPrefix(
+        "fido: error: cannot reach MongoDB at mongodb://127.0.0.1:1: ")
+        ?? false, shown)
+    XCTAssertEqual(lines.last, "[exit 69 echo on]")
+  }
+
   /// An import refused before writing drew no progress bar, yet ended the
   /// bar's line: a blank line stood between the bad lines and the error.
   func testARefusedImportLeavesNoBlankLine() throws {

@@ -155,7 +155,8 @@ extension Render {
   /// with `_`; an array of objects (the credit score factors) becomes an
   /// aligned block of rows under its key.
   /// With `options.width`, values of the `text` keys (and free text inside
-  /// an array of objects) are cut to fit; other values never are.
+  /// an array of objects) are cut to fit; other long values wrap at spaces
+  /// under the value column, never cut.
   static func keyValueTable(_ o: OutObject, options: RenderOptions, text: Set<String>) -> String {
     let flat = flatten(o)
     let keyWidth = flat.map { displayWidth($0.key) }.max() ?? 0
@@ -182,6 +183,13 @@ extension Render {
         lines = [items.isEmpty ? "-" : items.map(tableText).joined(separator: ", ")]
       } else {
         lines = [tableText(value)]
+        // A long value that is not free text (doctor's connection error)
+        // wraps under the value column instead of running past the edge.
+        if let valueWidth, !text.contains(key), valueWidth >= minimumWrap,
+          displayWidth(lines[0]) > valueWidth
+        {
+          lines = wrap(lines[0], width: valueWidth)
+        }
       }
       if let valueWidth, text.contains(key) { lines = lines.map { truncate($0, to: valueWidth) } }
       for (i, text) in lines.enumerated() {
