@@ -12,7 +12,7 @@ final class TerminalPolishTests: XCTestCase {
 
   /// Runs fido on a pseudo-terminal (`scripts/pty_run.py`), without colour:
   /// what the terminal showed and the final "[exit N echo on|off]" line.
-  func onTerminal(_ args: [String], cols: Int = 80) throws -> String {
+  func onTerminal(_ args: [String], cols: Int = 80, reply: String? = nil) throws -> String {
     guard let python = ProcessInfo.processInfo.environment["FIDO_TEST_PYTHON"] else {
       throw XCTSkip("FIDO_TEST_PYTHON is not set: run with 'make test'")
     }
@@ -25,7 +25,8 @@ final class TerminalPolishTests: XCTestCase {
     env["NO_COLOR"] = "1"
     let r = fido.shell(
       "exec env " + env.map { q("\($0.key)=\($0.value)") }.joined(separator: " ")
-        + " \(python) \(script) --cols \(cols) -- \"$FIDO\" "
+        + " \(python) \(script) --cols \(cols) "
+        + (reply.map { "--reply " + q($0) + " " } ?? "") + "-- \"$FIDO\" "
         + args.map(q).joined(separator: " "))
     XCTAssertEqual(r.status, 0, r.stderr)
     return r.stdout
@@ -112,6 +113,22 @@ final class TerminalPolishTests: XCTestCase {
         "fido: error: cannot reach MongoDB at mongodb://127.0.0.1:1: ")
         ?? false, shown)
     XCTAssertEqual(lines.last, "[exit 69 echo on]")
+  }
+
+  /// Without a profile the prompt read "… in no profile, host …": it now
+  /// names the host and database plainly. Declining changes nothing.
+  func testDeletePromptWithoutAProfile() throws {
+    _ = makeUser("Esi", "esi@example.com")
+    let host = fido.uri.dropFirst("mongodb://".count).prefix { $0 != "/" && $0 != "?" }
+    XCTAssertEqual(
+      try onTerminal(["user", "delete", "esi@example.com"], reply: "? =n"),
+      """
+      fido: delete user esi@example.com on host '\(host)', database '\(fido.db)'? [y/N] n
+      fido: error: cancelled; nothing was changed
+      [exit 5 echo on]
+
+      """)
+    XCTAssertEqual(fido.mongoPython("print(db.users.count_documents({}))"), "1")
   }
 
   /// An import refused before writing drew no progress bar, yet ended the
