@@ -95,7 +95,9 @@ enum DBCheck {
       ctx.summary(
         drifts == 0
           ? "db check: no drift found; nothing to repair"
-          : "db check: repaired \(repaired) of \(plural(drifts, "drifted figure"))")
+          : repaired == drifts
+            ? "db check: repaired \(plural(drifts, "drifted figure"))"
+            : "db check: repaired \(repaired) of \(plural(drifts, "drifted figure"))")
     }
     if adopted > 0 {
       ctx.io.err.write(
