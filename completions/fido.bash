@@ -124,7 +124,8 @@ _fido_value() {
     esac
 }
 
-# Completes positional argument number $2 (from 0) of the command at path $1.
+# Completes positional argument number $2 (from 0) of the command at path $1;
+# $4 holds the positional arguments before it.
 _fido_argument() {
     case "$1|$2" in
         "user get|0") _fido_emails "$3" ;;
@@ -133,13 +134,14 @@ _fido_argument() {
         "txn import|0") _fido_files "$3" ;;
         "analytics|0") _fido_emails "$3" ;;
         "completion|0") _fido_words 'bash zsh fish' "$3" ;;
-        "help|"*) _fido_words 'user txn analytics sms audit db doctor whoami profile completion help version' "$3" ;;
+        "help|"*) _fido_words "$(_fido_children "$4")" "$3" ;;
     esac
 }
 
 _fido() {
     local cur=${COMP_WORDS[COMP_CWORD]}
     local path="" npos=0 skip=0 ended=0 w i j letters children
+    local -a args=()
     COMPREPLY=()
     # Walk the words before the cursor: command names, options, their values.
     for ((i = 1; i < COMP_CWORD; i++)); do
@@ -180,6 +182,7 @@ _fido() {
             path=${path:+$path }$w
         else
             npos=$((npos + 1))
+            args+=("$w")
         fi
     done
     if ((skip > 0)); then
@@ -200,7 +203,7 @@ _fido() {
         _fido_words "$children" "$cur"
         return 0
     fi
-    _fido_argument "$path" "$npos" "$cur"
+    _fido_argument "$path" "$npos" "$cur" "${args[*]}"
     return 0
 }
 

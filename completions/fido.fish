@@ -90,8 +90,8 @@ function __fido_value_letters -a path
     end
 end
 
-# Prints the command path and the number of arguments before the cursor
-# ("-" when the cursor is on an option's value).
+# Prints the command path, the number of arguments before the cursor
+# ("-" when the cursor is on an option's value) and those arguments.
 function __fido_state
     set -l words (commandline -opc)
     set -e words[1]
@@ -99,6 +99,7 @@ function __fido_state
     set -l npos 0
     set -l skip 0
     set -l ended 0
+    set -l args
     for w in $words
         if test $skip -eq 1
             set skip 0
@@ -136,12 +137,13 @@ function __fido_state
             set path $child
         else
             set npos (math $npos + 1)
+            set -a args $w
         end
     end
     if test $skip -eq 1
         set npos -
     end
-    echo $path $npos
+    echo $path $npos $args
 end
 
 # True when the command path typed so far is $argv[1].
@@ -162,6 +164,65 @@ function __fido_fields
     for f in $argv
         echo $head$f
     end
+end
+
+# The subcommands of the command path $argv[1], each with its abstract.
+function __fido_subcommands -a path
+    switch $path
+        case 'fido'
+            printf '%s\t%s\n' 'user' 'Create, list, show, update and delete users'
+            printf '%s\t%s\n' 'txn' 'Record, list, correct and import transactions'
+            printf '%s\t%s\n' 'analytics' 'Show a user\'s transaction analytics and credit score'
+            printf '%s\t%s\n' 'sms' 'List, resend and track SMS alerts'
+            printf '%s\t%s\n' 'audit' 'Show and verify the history of every change'
+            printf '%s\t%s\n' 'db' 'Create indexes, check statistics, take over the old service\'s data'
+            printf '%s\t%s\n' 'doctor' 'Check the connection, server version, topology, indexes and SMS settings'
+            printf '%s\t%s\n' 'whoami' 'Show the profile, server, database and Twilio account in use'
+            printf '%s\t%s\n' 'profile' 'List the profiles of the config file'
+            printf '%s\t%s\n' 'completion' 'Print a shell completion script'
+            printf '%s\t%s\n' 'help' 'Show help for a command'
+            printf '%s\t%s\n' 'version' 'Print fido\'s version'
+        case 'fido/user'
+            printf '%s\t%s\n' 'create' 'Create a user'
+            printf '%s\t%s\n' 'list' 'List users in creation order'
+            printf '%s\t%s\n' 'get' 'Show one user'
+            printf '%s\t%s\n' 'update' 'Change a user\'s name, email, phone or password'
+            printf '%s\t%s\n' 'delete' 'Delete a user'
+        case 'fido/txn'
+            printf '%s\t%s\n' 'add' 'Record a credit or debit and send its SMS alert'
+            printf '%s\t%s\n' 'list' 'List a user\'s transactions, newest first'
+            printf '%s\t%s\n' 'get' 'Show one transaction with its SMS status'
+            printf '%s\t%s\n' 'update' 'Correct a transaction\'s amount, type or date'
+            printf '%s\t%s\n' 'delete' 'Delete a transaction and reverse its effect on the balance'
+            printf '%s\t%s\n' 'import' 'Import transactions from NDJSON or CSV'
+        case 'fido/sms'
+            printf '%s\t%s\n' 'list' 'List SMS alerts'
+            printf '%s\t%s\n' 'retry' 'Resend pending alerts whose next attempt is due'
+            printf '%s\t%s\n' 'sync' 'Record delivery status from Twilio for sent alerts'
+            printf '%s\t%s\n' 'worker' 'Send and sync alerts until stopped'
+        case 'fido/audit'
+            printf '%s\t%s\n' 'list' 'List history entries, newest first'
+            printf '%s\t%s\n' 'verify' 'Check every history chain against the records'
+        case 'fido/db'
+            printf '%s\t%s\n' 'init' 'Create or update the indexes (idempotent)'
+            printf '%s\t%s\n' 'check' 'Recompute balances and statistics from transactions'
+            printf '%s\t%s\n' 'migrate-legacy' 'Copy the old FastAPI service\'s users and transactions into fido'
+        case 'fido/profile'
+            printf '%s\t%s\n' 'list' 'List the profiles, marking the active one'
+    end
+end
+
+# The subcommands of the command path the arguments before the cursor
+# name (`fido help txn `: txn's).
+function __fido_commands
+    set -l state (string split ' ' -- (__fido_state))
+    set -e state[1..2]
+    set -l path fido
+    for w in $state
+        set path (__fido_child $path $w)
+        test -n "$path"; or return
+    end
+    __fido_subcommands $path
 end
 
 function __fido_emails
@@ -372,6 +433,6 @@ complete -c fido -n '__fido_at fido/profile/list' -l 'fields' -x -a '(__fido_fie
 complete -c fido -n '__fido_arg fido/completion 0' -a 'bash zsh fish' -d 'The shell'
 
 # fido help
-complete -c fido -n '__fido_at fido/help' -a 'user txn analytics sms audit db doctor whoami profile completion help version' -d 'The command, e.g. user create'
+complete -c fido -n '__fido_at fido/help' -a '(__fido_commands)'
 
 # fido version

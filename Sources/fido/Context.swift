@@ -113,13 +113,14 @@ final class Context {
       throw .usage("refusing to \(question) without --yes when stdin is not a terminal; add --yes")
     }
     let config = try config()
-    let profile = config.profile.map { "profile \(CoreText.quoted($0)), " } ?? "no profile, "
+    // "in profile 'prod' (host 'h', database 'd')", or "on host 'h', database 'd'".
+    let place = "host \(CoreText.quoted(config.hosts)), database \(CoreText.quoted(config.db))"
     let target =
-      "\(profile)host \(CoreText.quoted(config.hosts)), database \(CoreText.quoted(config.db))"
+      config.profile.map { "in profile \(CoreText.quoted($0)) (\(place))" } ?? "on \(place)"
     io.out.flush()
     if config.protected {
       io.err.write(
-        "fido: \(question) in \(target)?\nfido: this profile is protected: type the database name (\(config.db)) to confirm: "
+        "fido: \(question) \(target)?\nfido: this profile is protected: type the database name (\(config.db)) to confirm: "
       )
       io.err.flush()
       let answer = io.readLine().map { String($0.filter { !$0.isWhitespace }) } ?? ""
@@ -129,7 +130,7 @@ final class Context {
       }
       return
     }
-    io.err.write("fido: \(question) in \(target)? [y/N] ")
+    io.err.write("fido: \(question) \(target)? [y/N] ")
     io.err.flush()
     let answer = io.readLine().map { String($0.filter { !$0.isWhitespace }) }?.lowercased() ?? ""
     guard answer == "y" || answer == "yes" else {

@@ -93,6 +93,9 @@ enum Fido {
   /// Control characters in the message (from a server or a file, however
   /// it was built) are made visible: one line, nothing the terminal runs.
   static func report(_ error: FidoError, io: IOStreams, json: Bool, path: [String]) -> Int32 {
+    // On a terminal, what the command printed (doctor's, whoami's record)
+    // shows before the error that ends it, not after.
+    if io.stdoutIsTTY { io.out.flush() }
     let message = CoreText.escaped(error.message)
     io.err.write("fido: error: \(message)\n")
     if case .usage = error {

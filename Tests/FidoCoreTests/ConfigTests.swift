@@ -162,7 +162,7 @@ final class ConfigTests: XCTestCase {
     XCTAssertFalse(c.noColor)
     XCTAssertFalse(c.verbose)
     XCTAssertEqual(c.timeoutMS, 10_000)
-    XCTAssertEqual(c.currency, Currency(code: "GHS", minorDigits: 2))
+    XCTAssertEqual(try c.currency, Currency(code: "GHS", minorDigits: 2))
     XCTAssertNil(c.twilio)
     XCTAssertEqual(c.twilioBase, "https://api.twilio.com")
   }
@@ -211,7 +211,7 @@ final class ConfigTests: XCTestCase {
       XCTAssertEqual([all.uri, all.db], ["mongodb://flag:1", "flagdb"])
       XCTAssertEqual(all.output, .tsv)
       XCTAssertEqual(all.timeoutMS, 1000)
-      XCTAssertEqual(all.currency.code, "KES")
+      XCTAssertEqual(try all.currency.code, "KES")
       XCTAssertEqual(all.envFile, path)
 
       let noFlags = try Config.resolve(flags: ["env-file": path], environment: env)
@@ -243,11 +243,21 @@ final class ConfigTests: XCTestCase {
     XCTAssertEqual(flag.unreachableFix, MongoError.defaultUnreachableFix)
     let env = try Config.resolve(flags: [:], environment: ["MONGO_URI": Config.defaultURI])
     XCTAssertEqual(env.uriOrigin, .environment)
-    XCTAssertEqual(env.unreachableFix, MongoError.defaultUnreachableFix)
+    XCTAssertEqual(env.unreachableFix, "check MONGO_URI and that the server is running")
     try withEnvFile("MONGO_URI=\(Config.defaultURI)\n") { path in
       let file = try Config.resolve(flags: [:], environment: ["FIDO_ENV_FILE": path])
       XCTAssertEqual(file.uriOrigin, .envFile)
-      XCTAssertEqual(file.unreachableFix, MongoError.defaultUnreachableFix)
+      XCTAssertEqual(
+        file.unreachableFix,
+        "check MONGO_URI in env file '\(path)' and that the server is running")
+      // A profile's URI: the advice names the profile.
+      try withEnvFile("[staging]\nMONGO_URI=mongodb://127.0.0.1:1\n") { config in
+        let p = try Config.resolve(
+          flags: ["profile": "staging"], environment: ["FIDO_CONFIG": config])
+        XCTAssertEqual(p.uriOrigin, .profile("staging"))
+        XCTAssertEqual(
+          p.unreachableFix, "check MONGO_URI in profile 'staging' and that the server is running")
+      }
       // An env file without MONGO_URI leaves the default.
       try withEnvFile("MONGO_DB_NAME=x\n") { other in
         XCTAssertEqual(
@@ -290,6 +300,32 @@ final class ConfigTests: XCTestCase {
     }
   }
 
+  /// A bad setting reads "WHERE is 'VALUE': FIX", the place first, the value quoted once.
+  func testBadSettingMessagesNameWhereAndWhat() throws {
+    try withEnvFile("FIDO_TIMEOUT=abc\n") { path in
+      XCTAssertEqual(
+        coreError { try Config.resolve(flags: ["env-file": path], environment: [:]) }?.message,
+        "FIDO_TIMEOUT in env file '\(path)' is 'abc': give a number of seconds greater than 0, such as 10 or 0.5 (at most 86400)"
+      )
+    }
+    XCTAssertEqual(
+      coreError { try Config.resolve(flags: ["timeout": "abc"], environment: [:]) }?.message,
+      "invalid value 'abc' for --timeout: give a number of seconds greater than 0, such as 10 or 0.5 (at most 86400)"
+    )
+    XCTAssertEqual(
+      coreError { try Config.resolve(flags: [:], environment: ["FIDO_OUTPUT": "yaml"]) }?.message,
+      "FIDO_OUTPUT is 'yaml': use one of table, json, ndjson, csv, tsv")
+    XCTAssertEqual(
+      coreError { try Config.resolve(flags: [:], environment: ["FIDO_SMS_MODE": "later"]) }?
+        .message,
+      "FIDO_SMS_MODE is 'later': use send (txn add sends) or queue (fido sms worker sends)")
+    XCTAssertEqual(
+      coreError { try Config.resolve(flags: [:], environment: ["FIDO_SMS_VALIDITY": "0"]) }?
+        .message,
+      "FIDO_SMS_VALIDITY is '0': give whole seconds from 1 to 36000 (Twilio's ValidityPeriod), e.g. 3600"
+    )
+  }
+
   func testOutputValidation() {
     XCTAssertEqual(
       coreError { try Config.resolve(flags: ["output": "yaml"], environment: [:]) }?.code, "usage")
@@ -318,10 +354,18 @@ final class ConfigTests: XCTestCase {
     }
   }
 
-  func testBadCurrencyIsConfig() {
-    let e = coreError { try Config.resolve(flags: [:], environment: ["FIDO_CURRENCY": "QQQ"]) }
+  /// A bad FIDO_CURRENCY resolves (every command that needs no default
+  /// currency runs) and fails only where the default is read: exit 78, naming it.
+  func testBadCurrencyIsConfigOnlyWhenRead() throws {
+    let c = try Config.resolve(flags: [:], environment: ["FIDO_CURRENCY": "QQQ"])
+    let e = coreError { try c.currency }
     XCTAssertEqual(e?.code, "config")
-    XCTAssertTrue(e?.message.contains("unknown currency 'QQQ'") ?? false)
+    XCTAssertEqual(e?.exitCode, 78)
+    XCTAssertEqual(
+      e?.message,
+      "FIDO_CURRENCY: unknown currency 'QQQ': use an active ISO 4217 code such as GHS, NGN, KES, USD"
+    )
+    XCTAssertTrue(c.description.contains("currency: invalid"), c.description)
   }
 
   func testTwilioSettings() throws {

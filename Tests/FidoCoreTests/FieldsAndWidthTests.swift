@@ -1,5 +1,6 @@
-import FidoCore
 import XCTest
+
+@testable import FidoCore
 
 /// `--fields`, schemas and tables that fit the terminal.
 final class FieldsAndWidthTests: XCTestCase {
@@ -57,6 +58,10 @@ final class FieldsAndWidthTests: XCTestCase {
     XCTAssertEqual(
       OutSchema.analytics.columns.filter { $0.hasPrefix("credit_score") },
       ["credit_score_value", "credit_score_scale", "credit_score_formula", "credit_score_factors"])
+    // db migrate-legacy's record: --fields can choose among its keys.
+    XCTAssertEqual(
+      OutSchema.migrateSummary.columns,
+      Render.flatten(MigrateReport(currency: ghs).out).map(\.key))
   }
 
   func testSelectChecksNamesAndKeepsTheOrder() throws {
@@ -178,6 +183,71 @@ final class FieldsAndWidthTests: XCTestCase {
     XCTAssertTrue(
       list([txn("t1")], .csv, schema: .transaction, omits: ["user_id", "full_name"]).contains(
         "user_id,full_name"))
+  }
+
+  /// On an 80-column terminal the credit score factors' explanations wrap
+  /// under their column instead of being cut: every word is still there.
+  func testFactorExplanationsWrapToFit() throws {
+    let score = CreditScore.compute(
+      creditTotal: 132_175, debitTotal: 500, balance: 241_675, count: 4, firstMs: 0, lastMs: 0)
+    let o = OutObject([("user_id", .string("6b15df1302946262ce6456e0")), ("credit_score", score)])
+    let wide = CoreTestSink()
+    Render.object(o, options: RenderOptions(format: .table), sink: wide, schema: .analytics)
+    let narrow = CoreTestSink()
+    Render.object(
+      o, options: RenderOptions(format: .table, width: 80), sink: narrow, schema: .analytics)
+    let lines = narrow.text.split(separator: "\n").map(String.init)
+    for line in lines { XCTAssertLessThanOrEqual(Render.displayWidth(line), 80, line) }
+    XCTAssertFalse(narrow.text.contains("…"), narrow.text)
+    XCTAssertGreaterThan(lines.count, wide.text.split(separator: "\n").count, "some wrapped")
+    func words(_ t: String) -> [Substring] { t.split(whereSeparator: { $0 == " " || $0 == "\n" }) }
+    XCTAssertEqual(words(narrow.text), words(wide.text), "the same words, in the same order")
+    // A continuation line starts at the explanation's column.
+    let first = try XCTUnwrap(lines.firstIndex { $0.hasPrefix("credit_score_factors") })
+    let column = lines[first].range(of: "credits are")!.lowerBound.utf16Offset(in: lines[first])
+    XCTAssertEqual(lines[first + 1].prefix { $0 == " " }.count, column, lines[first + 1])
+  }
+
+  /// A long value that is not free text (doctor's connection error) wraps
+  /// under the value column: nothing cut, nothing past the edge.
+  func testLongRecordValuesWrapUnderTheirColumn() {
+    let error =
+      "failed: cannot reach MongoDB at mongodb://127.0.0.1:1: No suitable servers found; check MONGO_URI"
+    let o = OutObject([("database", .string("fido")), ("connection", .string(error))])
+    let sink = CoreTestSink()
+    Render.object(o, options: RenderOptions(format: .table, width: 50), sink: sink, schema: .doctor)
+    XCTAssertEqual(
+      sink.text,
+      """
+      database    fido
+      connection  failed: cannot reach MongoDB at
+                  mongodb://127.0.0.1:1: No suitable
+                  servers found; check MONGO_URI
+
+      """)
+    let wide = CoreTestSink()
+    Render.object(o, options: RenderOptions(format: .table), sink: wide, schema: .doctor)
+    XCTAssertEqual(wide.text, "database    fido\nconnection  \(error)\n")
+  }
+
+  func testWrapBreaksAtSpacesAndSplitsLongWords() {
+    XCTAssertEqual(Render.wrap("aa bb cc", width: 5), ["aa bb", "cc"])
+    XCTAssertEqual(Render.wrap("abcdefghij k", width: 4), ["abcd", "efgh", "ij k"])
+    XCTAssertEqual(Render.wrap("", width: 4), [""])
+  }
+
+  /// A narrow sms list keeps the reason (last_error) before the next attempt time.
+  func testSMSListKeepsTheReasonAtEightyColumns() {
+    let row = OutObject([
+      ("transaction_id", .string("6b15df1602ef0057664684a3")), ("user_id", .string("u")),
+      ("to", .string("+233241234567")), ("status", .string("skipped")), ("attempts", .int(0)),
+      ("last_error", .string("SMS not configured")), ("sid", .null),
+      ("next_attempt_at", .null), ("updated_at", .date(0)),
+    ])
+    let text = list([row], .table, schema: .sms, width: 80)
+    XCTAssertTrue(text.hasPrefix("TRANSACTION_ID  "), text)
+    XCTAssertTrue(text.contains("LAST_ERROR"), text)
+    XCTAssertTrue(text.contains("SMS not configured"), text)
   }
 
   func testObjectTableCutsOnlyTextValues() {

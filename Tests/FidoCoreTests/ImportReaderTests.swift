@@ -131,6 +131,39 @@ final class ImportReaderTests: XCTestCase {
     XCTAssertTrue(e.reason.hasPrefix("longer than 1 MiB"), e.reason)
   }
 
+  /// An NDJSON field of the wrong JSON type is named with what it may hold:
+  /// an amount a string or a number, the others a string.
+  func testAFieldOfTheWrongJSONTypeSaysWhatItMayHold() throws {
+    let lines = [
+      #"{"user":"a@example.com","amount":21.5,"type":"credit"}"#,
+      #"{"user":"a@example.com","amount":true,"type":"credit"}"#,
+      #"{"user":"a@example.com","amount":["1"],"type":"credit"}"#,
+      #"{"user":5,"amount":"1","type":"credit"}"#,
+      #"{"user":"a@example.com","amount":"1","type":1}"#,
+      #"{"user":"a@example.com","amount":"1","type":"credit","date":20230818}"#,
+      #"{"user":"a@example.com","amount":"1","type":"credit","key":{}}"#,
+    ]
+    let text = lines.joined(separator: "\n") + "\n"
+    let all = try records(
+      try RecordReader(path: file("t.ndjson", Array(text.utf8)), format: .ndjson))
+    guard case .success(let first) = all.first else { return XCTFail("\(all)") }
+    XCTAssertEqual(first.fields["amount"], .number("21.5"))
+    let reasons = all.dropFirst().map { r -> String in
+      if case .failure(let e) = r { return "\(e.line): \(e.reason)" }
+      return "accepted"
+    }
+    XCTAssertEqual(
+      reasons,
+      [
+        #"2: field 'amount' must be a string or a number, e.g. "21.50" or 21.50"#,
+        #"3: field 'amount' must be a string or a number, e.g. "21.50" or 21.50"#,
+        "4: field 'user' must be a string (the user's id or email)",
+        "5: field 'type' must be a string (credit or debit)",
+        "6: field 'date' must be a string such as 2023-08-18T15:30:00Z",
+        "7: field 'key' must be a string",
+      ])
+  }
+
   func testACSVRecordSpanningLinesIsBoundedToo() throws {
     let piece = String(repeating: "y", count: 600_000)
     let text = "user,amount,type\n\"\(piece)\n\(piece)\",1,credit\n"

@@ -26,13 +26,13 @@ final class SMSDeliveryUnitTests: XCTestCase {
     XCTAssertEqual(
       TwilioClient.result(
         ofFetch: response(429, #"{"code":20429,"status":429}"#, headers: [("Retry-After", "7")])),
-      .rateLimited(reason: "HTTP 429, Twilio 20429", retryAfterSeconds: 7))
+      .rateLimited(reason: "Twilio error 20429 (HTTP 429)", retryAfterSeconds: 7))
     XCTAssertEqual(
       TwilioClient.result(ofFetch: response(401, #"{"code":20003,"message":"Authenticate"}"#)),
-      .unauthorized(reason: "HTTP 401, Twilio 20003: Authenticate"))
+      .unauthorized(reason: "Twilio error 20003 (HTTP 401): Authenticate"))
     XCTAssertEqual(
       TwilioClient.result(ofFetch: response(404, #"{"code":20404}"#)),
-      .notFound(reason: "HTTP 404, Twilio 20404"))
+      .notFound(reason: "Twilio error 20404 (HTTP 404)"))
     // A 200 without a status, or a 5xx: ask again later, never a guess.
     XCTAssertEqual(
       TwilioClient.result(ofFetch: response(200, "{}")),
@@ -40,6 +40,21 @@ final class SMSDeliveryUnitTests: XCTestCase {
     XCTAssertEqual(
       TwilioClient.result(ofFetch: response(503, "oops")),
       .failed(reason: "message fetch: HTTP 503"))
+  }
+
+  /// A refused create names Twilio's code once, with the HTTP status and the body's message.
+  func testCreateRefusalNamesTheCodeOnce() {
+    let body =
+      #"{"code":21211,"message":"The 'To' number +1555 is not a valid phone number.","more_info":"https://www.twilio.com/docs/errors/21211","status":400}"#
+    XCTAssertEqual(
+      TwilioClient.outcome(ofCreate: response(400, body)),
+      .permanent(
+        code: 21211,
+        reason:
+          "Twilio error 21211 (HTTP 400): The 'To' number +1555 is not a valid phone number. (https://www.twilio.com/docs/errors/21211)"
+      ))
+    XCTAssertEqual(
+      TwilioClient.outcome(ofCreate: response(503, "down")), .ambiguous(reason: "HTTP 503"))
   }
 
   func testValidityAndModeSettings() throws {

@@ -8,6 +8,12 @@ final class ValidationTests: XCTestCase {
       ("  Ama@Example.COM \n", "ama@example.com"),
       ("a.b+tag@sub.example.co.uk", "a.b+tag@sub.example.co.uk"),
       ("x@y.z", "x@y.z"),
+      ("o'brien.k@x-y.example.com", "o'brien.k@x-y.example.com"),
+      ("ama@123.example", "ama@123.example"),
+      ("ama@a--b.example", "ama@a--b.example"),
+      // Letters of any script; a combining mark after its letter.
+      ("Ama@Bücher.Example", "ama@bücher.example"),
+      ("ama@मराठी.भारत", "ama@मराठी.भारत"),
       (
         String(repeating: "a", count: 242) + "@example.com",
         String(repeating: "a", count: 242) + "@example.com"
@@ -22,11 +28,38 @@ final class ValidationTests: XCTestCase {
       "ama@example..com", "ama@.example.com", "ama@example.com.", "ama mensah@example.com",
       "ama@exa\tmple.com",
       "ama@exa\u{0}mple.com", String(repeating: "a", count: 243) + "@example.com",
+      // The local part: no dot first, last or twice in a row.
+      ".ama@example.com", "ama.@example.com", "a..b@example.com", ".@example.com",
+      // The domain: letters, digits and inner hyphens between dots.
+      "ama@exa_mple.com", "ama@ex!ample.com", "ama@-example.com", "ama@example-.com",
+      "ama@example.c-", "ama@[127.0.0.1]", "ama@exa+mple.com", "ama@\u{301}x.com",
+      // Bidirectional controls count as control characters.
+      "ama@exa\u{202E}mple.com", "am\u{2066}a@example.com",
     ]
     for input in cases {
       let e = coreError { try Email.normalize(input) }
       XCTAssertEqual(e?.code, "invalid_data", input.debugDescription)
       XCTAssertTrue(e?.message.hasPrefix("invalid email") ?? false)
+    }
+  }
+
+  func testEmailMessagesNameTheProblem() {
+    let expected = [
+      ".ama@example.com":
+        "invalid email '.ama@example.com': the part before '@' must not start or end with a dot",
+      "ama.@example.com":
+        "invalid email 'ama.@example.com': the part before '@' must not start or end with a dot",
+      "a..b@example.com":
+        "invalid email 'a..b@example.com': the part before '@' must not hold two dots in a row",
+      "ama@exa_mple.com":
+        "invalid email 'ama@exa_mple.com': the domain after '@' may hold only letters, digits, hyphens and dots, not '_'",
+      "ama@example-.com":
+        "invalid email 'ama@example-.com': a part of the domain must not start or end with a hyphen ('example-')",
+      "ama@exa\u{202E}mple.com":
+        "invalid email 'ama@exa\\u{202e}mple.com': it must not contain spaces or control characters",
+    ]
+    for (input, message) in expected {
+      XCTAssertEqual(coreError { try Email.normalize(input) }?.message, message, input)
     }
   }
 
@@ -47,9 +80,19 @@ final class ValidationTests: XCTestCase {
 
   func testNames() throws {
     for good in [
-      "Ama Mensah", "Kwame Nkrumah-Ọ̀ṣun", "李小龍", " Ama ", String(repeating: "é", count: 200), "A",
+      "Ama Mensah", "Kwame Nkrumah-Ọ̀ṣun", "李小龍", String(repeating: "é", count: 200), "A",
     ] {
       XCTAssertEqual(try PersonName.validate(good), good)
+    }
+    // Trimmed of surrounding white space (inner spaces kept); the limit
+    // counts what is stored.
+    let trimmed: [(String, String)] = [
+      (" Ama ", "Ama"), ("\tAma  Mensah\n", "Ama  Mensah"), ("\u{A0}Ama\u{3000}", "Ama"),
+      ("\r\nAma\r\n", "Ama"),
+      ("  " + String(repeating: "é", count: 200) + "  ", String(repeating: "é", count: 200)),
+    ]
+    for (input, expected) in trimmed {
+      XCTAssertEqual(try PersonName.validate(input), expected, input.debugDescription)
     }
     for bad in [
       "", "   ", "\t", String(repeating: "a", count: 201), "Ama\nMensah", "Ama\u{0}", "Ama\u{FFFD}",

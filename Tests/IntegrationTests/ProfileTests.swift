@@ -164,7 +164,7 @@ final class ProfileTests: XCTestCase {
     let wrong = prompt("y")
     XCTAssertTrue(
       wrong.hasPrefix(
-        "fido: delete user ama@example.com in profile 'local', host '\(fido.uri.dropFirst(10))', database '\(fido.db)_profile'?\nfido: this profile is protected: type the database name (\(fido.db)_profile) to confirm: y\n"
+        "fido: delete user ama@example.com in profile 'local' (host '\(fido.uri.dropFirst(10))', database '\(fido.db)_profile')?\nfido: this profile is protected: type the database name (\(fido.db)_profile) to confirm: y\n"
       ), wrong)
     XCTAssertTrue(wrong.hasSuffix("[exit 5 echo on]\n"), wrong)
     XCTAssertEqual(

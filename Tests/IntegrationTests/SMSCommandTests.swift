@@ -352,7 +352,11 @@ final class SMSCommandTests: XCTestCase {
     let (r, txn) = try addJSON(user)
     assertOneWarningLine(r, containing: "21211")
     XCTAssertEqual(sms(txn)["status"] as? String, "failed")
-    XCTAssertTrue((sms(txn)["last_error"] as? String ?? "").contains("21211"))
+    // The code named once (it read "Twilio error 21211: HTTP 400, Twilio 21211: …").
+    XCTAssertEqual(
+      sms(txn)["last_error"] as? String,
+      "Twilio error 21211 (HTTP 400): The 'To' number \(phone) is not a valid phone number. (https://www.twilio.com/docs/errors/21211)"
+    )
     let doc = try XCTUnwrap(storedSMS()[txn["id"] as? String ?? ""])
     XCTAssertEqual(doc["status"] as? String, "failed")
     XCTAssertTrue(doc["next_attempt_at"] is NSNull, "never due again")

@@ -180,9 +180,8 @@ final class CommandTableTests: XCTestCase {
     XCTAssertEqual(complete.positionals.map(\.name), ["KIND", "PREFIX"])
   }
 
-  func testTopLevelNamesForHelpCompletionMatchTheRoot() {
-    XCTAssertEqual(
-      CommandTable.topLevelNames, CommandTable.root.children.filter { !$0.hidden }.map(\.name))
+  func testHelpCompletesCommandPaths() {
+    XCTAssertEqual(CommandTable.find(path: ["help"])?.positionals.first?.completion, .commands)
   }
 
   func testFindAndResolve() throws {

@@ -79,6 +79,15 @@ final class CompletionBehaviourTests: XCTestCase {
       "balance", "created_at", "currency", "email", "id", "name", "phone", "updated_at",
     ],
     "fido txn list --fields id,sms_s": ["id,sms_sid", "id,sms_status"],
+    // help completes a command path, not the top level again.
+    "fido help ": [
+      "analytics", "audit", "completion", "db", "doctor", "help", "profile", "sms", "txn", "user",
+      "version", "whoami",
+    ],
+    "fido help txn ": ["add", "delete", "get", "import", "list", "update"],
+    "fido -q help sms w": ["worker"],
+    "fido help txn add ": [],
+    "fido help nosuch ": [],
   ]
 
   func testBash() throws {
@@ -116,6 +125,36 @@ final class CompletionBehaviourTests: XCTestCase {
     compare(result.stdout, shell: "fish")
   }
 
+  /// fish shows each candidate's description: a command's abstract, never
+  /// the positional's own help ("The command, e.g. user create").
+  func testFishDescribesEachCommandByItsAbstract() throws {
+    guard let fish = TestSupport.which("fish") else { throw XCTSkip("fish is not installed") }
+    let script = """
+      source \(dir.appendingPathComponent("fido.fish").path)
+      complete -C'fido help '
+      echo ==
+      complete -C'fido help txn '
+      echo ==
+      complete -C'fido '
+      """
+    let result = try TestSupport.run(fish, ["--no-config", "-c", script], environment: environment)
+    XCTAssertEqual(result.stderr, "")
+    let parts = result.stdout.components(separatedBy: "==\n").map {
+      Set($0.split(separator: "\n").map(String.init))
+    }
+    XCTAssertEqual(parts.count, 3, result.stdout)
+    guard parts.count == 3 else { return }
+    let topLevel = Set(
+      CommandTable.root.children.filter { !$0.hidden }.map { "\($0.name)\t\($0.abstract)" })
+    XCTAssertEqual(topLevel.count, 12)
+    XCTAssertEqual(parts[0], topLevel)
+    XCTAssertEqual(parts[2], topLevel)
+    XCTAssertTrue(
+      parts[1].contains("add\tRecord a credit or debit and send its SMS alert"), "\(parts[1])")
+    XCTAssertEqual(parts[1].count, 6, "\(parts[1])")
+    XCTAssertFalse(result.stdout.contains("e.g. user create"), result.stdout)
+  }
+
   func testZsh() throws {
     guard let zsh = TestSupport.which("zsh") else { throw XCTSkip("zsh is not installed") }
     // A pseudo-terminal zsh with compinit, whose compadd also prints what it adds.
@@ -126,6 +165,9 @@ final class CompletionBehaviourTests: XCTestCase {
       "fido txn add --type ": ["credit", "debit"],
       "fido -o ": ["csv", "json", "ndjson", "table", "tsv"],
       "fido completion ": ["bash", "fish", "zsh"],
+      "fido help ": Self.cases[0].value,
+      "fido help txn ": ["add", "delete", "get", "import", "list", "update"],
+      "fido help db ": ["check", "init", "migrate-legacy"],
       "fido user get x --fields ": [
         "balance", "created_at", "currency", "email", "id", "name", "phone", "updated_at",
       ],

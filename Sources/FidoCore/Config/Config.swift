@@ -22,8 +22,14 @@ public struct Config: Sendable, Equatable {
   public var noColor: Bool
   public var timeoutMS: Int64
   public var verbose: Bool
-  /// The default currency for new users: `FIDO_CURRENCY`, else GHS.
-  public var currency: Currency
+  /// The default currency for new users: `FIDO_CURRENCY`, else GHS. Read
+  /// only by a command that needs a default (`user create` without
+  /// `--currency`, `db migrate-legacy`): a bad `FIDO_CURRENCY` fails those
+  /// (exit 78, naming where it came from) and no other command.
+  public var currency: Currency {
+    get throws(FidoError) { try defaultCurrency.get() }
+  }
+  private var defaultCurrency: Result<Currency, FidoError>
   /// nil when `TWILIO_ACCOUNT_SID` or `TWILIO_AUTH_TOKEN` is unset: SMS off (status `skipped`).
   public var twilio: TwilioSettings?
   public var twilioBase: String
@@ -87,7 +93,7 @@ public struct Config: Sendable, Equatable {
     self.noColor = noColor
     self.timeoutMS = timeoutMS
     self.verbose = verbose
-    self.currency = currency
+    self.defaultCurrency = .success(currency)
     self.twilio = twilio
     self.twilioBase = twilioBase
     self.envFile = envFile
@@ -194,7 +200,7 @@ public struct Config: Sendable, Equatable {
       config.output = f
     } else if let s = setting("FIDO_OUTPUT") {
       guard let f = OutputFormat(rawValue: s.value) else {
-        throw .config("invalid \(s.origin) \(CoreText.quoted(s.value)): use one of \(formats)")
+        throw .config("\(s.origin) is \(CoreText.quoted(s.value)): use one of \(formats)")
       }
       config.output = f
     }
@@ -205,19 +211,23 @@ public struct Config: Sendable, Equatable {
 
     // timeout
     if let v = flags["timeout"] {
-      guard let ms = parseTimeout(v) else { throw .usage(timeoutMessage("--timeout", v)) }
+      guard let ms = parseTimeout(v) else {
+        throw .usage("invalid value \(CoreText.quoted(v)) for --timeout: \(timeoutFix)")
+      }
       config.timeoutMS = ms
     } else if let s = setting("FIDO_TIMEOUT") {
-      guard let ms = parseTimeout(s.value) else { throw .config(timeoutMessage(s.origin, s.value)) }
+      guard let ms = parseTimeout(s.value) else {
+        throw .config("\(s.origin) is \(CoreText.quoted(s.value)): \(timeoutFix)")
+      }
       config.timeoutMS = ms
     }
 
-    // currency
+    // currency: kept, not thrown, until a command asks for it.
     if let s = setting("FIDO_CURRENCY") {
       do {
-        config.currency = try Currency.parse(s.value)
+        config.defaultCurrency = .success(try Currency.parse(s.value))
       } catch {
-        throw .config("\(s.origin): \(error.message)")
+        config.defaultCurrency = .failure(.config("\(s.origin): \(error.message)"))
       }
     }
 
@@ -235,7 +245,7 @@ public struct Config: Sendable, Equatable {
       guard digits, s.value.utf8.count <= 6, let n = Int(s.value), smsValidityRange.contains(n)
       else {
         throw .config(
-          "invalid \(s.origin) \(CoreText.quoted(s.value)): use whole seconds from \(smsValidityRange.lowerBound) to \(smsValidityRange.upperBound) (Twilio's ValidityPeriod), e.g. 3600"
+          "\(s.origin) is \(CoreText.quoted(s.value)): give whole seconds from \(smsValidityRange.lowerBound) to \(smsValidityRange.upperBound) (Twilio's ValidityPeriod), e.g. 3600"
         )
       }
       config.smsValiditySeconds = n
@@ -243,7 +253,7 @@ public struct Config: Sendable, Equatable {
     if let s = setting("FIDO_SMS_MODE") {
       guard let mode = SMSMode(rawValue: s.value) else {
         throw .config(
-          "invalid \(s.origin) \(CoreText.quoted(s.value)): use send (txn add sends) or queue (fido sms worker sends)"
+          "\(s.origin) is \(CoreText.quoted(s.value)): use send (txn add sends) or queue (fido sms worker sends)"
         )
       }
       config.smsMode = mode
@@ -274,7 +284,8 @@ public struct Config: Sendable, Equatable {
     return config
   }
 
-  /// What "cannot reach MongoDB" suggests. A URI someone set: check it. The
+  /// What "cannot reach MongoDB" suggests. A URI someone set: check it,
+  /// where it was set (`--uri`, `MONGO_URI`, the env file, the profile). The
   /// default (nothing set): most likely a newcomer with no local server yet,
   /// so name the one-command way to start one (`make server` in the source
   /// tree, on the default port) and the setting that points fido elsewhere.
@@ -283,8 +294,16 @@ public struct Config: Sendable, Equatable {
     case .default:
       return
         "no MongoDB URI is set (--uri, MONGO_URI, env file, profile), so fido tried the default; start a local server with 'make server' in fido's source tree, or set MONGO_URI"
-    case .option, .environment, .envFile, .profile:
+    case .option:
       return MongoError.defaultUnreachableFix
+    case .environment:
+      return "check MONGO_URI and that the server is running"
+    case .envFile:
+      return
+        "check MONGO_URI in env file \(CoreText.quoted(envFile ?? "?")) and that the server is running"
+    case .profile(let name):
+      return
+        "check MONGO_URI in profile \(CoreText.quoted(name)) and that the server is running"
     }
   }
 
@@ -374,9 +393,8 @@ public struct Config: Sendable, Equatable {
     return name
   }
 
-  private static func timeoutMessage(_ origin: String, _ value: String) -> String {
-    "invalid \(origin) \(CoreText.quoted(value)): use a positive number of seconds such as 10 or 0.5 (at most 86400)"
-  }
+  private static let timeoutFix =
+    "give a number of seconds greater than 0, such as 10 or 0.5 (at most 86400)"
 
   /// Positive decimal seconds (`10`, `0.5`, `2.25`) → milliseconds; nil if invalid,
   /// under a millisecond or over a day.
@@ -403,9 +421,10 @@ public struct Config: Sendable, Equatable {
 }
 
 extension Config: CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
+  private var currencyCode: String { (try? currency.code) ?? "invalid" }
   public var description: String {
     "Config(uri: \(redactedURI), uriOrigin: \(uriOrigin), db: \(db), output: \(output?.rawValue ?? "auto"), quiet: \(quiet), "
-      + "noColor: \(noColor), timeoutMS: \(timeoutMS), verbose: \(verbose), currency: \(currency.code), "
+      + "noColor: \(noColor), timeoutMS: \(timeoutMS), verbose: \(verbose), currency: \(currencyCode), "
       + "twilio: \(twilio.map(\.description) ?? "off"), twilioBase: \(Config.redact(uri: twilioBase)), envFile: \(envFile ?? "none"), profile: \(profile ?? "none"), "
       + "smsValiditySeconds: \(smsValiditySeconds), smsMode: \(smsMode.rawValue))"
   }
@@ -416,7 +435,7 @@ extension Config: CustomStringConvertible, CustomDebugStringConvertible, CustomR
       children: [
         "uri": redactedURI, "uriOrigin": uriOrigin, "db": db, "output": output as Any,
         "quiet": quiet, "noColor": noColor,
-        "timeoutMS": timeoutMS, "verbose": verbose, "currency": currency.code,
+        "timeoutMS": timeoutMS, "verbose": verbose, "currency": currencyCode,
         "twilio": twilio as Any,
         "twilioBase": Config.redact(uri: twilioBase), "envFile": envFile as Any,
         "smsValiditySeconds": smsValiditySeconds, "smsMode": smsMode.rawValue,

@@ -116,6 +116,17 @@ enum ImportField: Equatable {
 final class RecordReader {
   static let fieldNames: Set<String> = ["user", "amount", "type", "date", "key"]
 
+  /// What an NDJSON field holds, for the message refusing anything else.
+  static func expected(_ field: String) -> String {
+    switch field {
+    case "amount": "a string or a number, e.g. \"21.50\" or 21.50"
+    case "user": "a string (the user's id or email)"
+    case "type": "a string (credit or debit)"
+    case "date": "a string such as 2023-08-18T15:30:00Z"
+    default: "a string"
+    }
+  }
+
   let format: ImportFormat
   private let lines: LineReader
   private var header: [String]?
@@ -178,11 +189,14 @@ final class RecordReader {
         }
         switch m.value {
         case .string(let s): fields[m.key] = .text(s)
-        case .number(let s): fields[m.key] = .number(s)
+        // Only an amount may be a JSON number (read from its literal text).
+        case .number(let s) where m.key == "amount": fields[m.key] = .number(s)
         case .null: fields[m.key] = .null
         default:
           return .failure(
-            ImportLineError(line: n, reason: "field \(CoreText.quoted(m.key)) must be a string"))
+            ImportLineError(
+              line: n,
+              reason: "field \(CoreText.quoted(m.key)) must be \(Self.expected(m.key))"))
         }
       }
       return .success(ImportRecord(line: n, fields: fields))

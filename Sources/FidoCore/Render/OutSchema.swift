@@ -107,7 +107,7 @@ extension OutSchema {
     "transaction_id, user_id, to, status, attempts, last_error, sid, next_attempt_at, updated_at",
     text: ["last_error"],
     priority: [
-      "transaction_id", "status", "to", "attempts", "next_attempt_at", "last_error", "user_id",
+      "transaction_id", "status", "to", "attempts", "last_error", "next_attempt_at", "user_id",
       "sid", "updated_at",
     ])
 
@@ -154,7 +154,7 @@ extension OutSchema {
       + "before, after, seq, prev, hash",
     text: ["before", "after", "actor_os_user", "actor_host"],
     priority: [
-      "at", "action", "user_id", "target_id", "before", "after", "seq", "id", "target_collection",
+      "at", "action", "user_id", "target_id", "after", "before", "seq", "id", "target_collection",
     ])
 
   /// `audit verify`'s problems.

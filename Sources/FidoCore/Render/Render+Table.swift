@@ -86,11 +86,77 @@ extension Render {
     return kept.sorted()
   }
 
+  /// The narrowest a wrapped last column may be: below this it is cut instead.
+  static let minimumWrap = 20
+
+  /// Rows whose last column, when the table would be wider than `width`, is
+  /// wrapped at spaces onto continuation rows (other cells blank) so that
+  /// it fits; a word longer than the column is broken. Unchanged when the
+  /// table fits, the last column is right-aligned (a figure), or fewer than
+  /// `minimumWrap` columns would be left for it.
+  static func wrapLastColumn(_ rows: [[String]], rightAlign: [Bool], width: Int) -> [[String]] {
+    let cols = rows.map(\.count).max() ?? 0
+    guard cols > 0, !(cols - 1 < rightAlign.count && rightAlign[cols - 1]) else { return rows }
+    let widths = naturalWidths(header: nil, rows: rows, columns: cols)
+    let others = widths.dropLast().reduce(0, +) + 2 * (cols - 1)
+    let room = width - others
+    guard widths[cols - 1] > room, room >= minimumWrap else { return rows }
+    var out: [[String]] = []
+    for row in rows {
+      guard row.count == cols else {
+        out.append(row)
+        continue
+      }
+      let pieces = wrap(row[cols - 1], width: room)
+      for (i, piece) in pieces.enumerated() {
+        out.append(
+          (i == 0 ? Array(row.dropLast()) : Array(repeating: "", count: cols - 1)) + [piece])
+      }
+    }
+    return out
+  }
+
+  /// `text` in lines of at most `width` columns, broken at spaces (a longer word is split).
+  static func wrap(_ text: String, width: Int) -> [String] {
+    var lines: [String] = []
+    var line = ""
+    var lineWidth = 0
+    for word in text.split(separator: " ") {
+      var word = String(word)
+      var w = displayWidth(word)
+      if lineWidth > 0 && lineWidth + 1 + w <= width {
+        line += " " + word
+        lineWidth += 1 + w
+        continue
+      }
+      if lineWidth > 0 { lines.append(line) }
+      while w > width {
+        var head = ""
+        var hw = 0
+        for ch in word {
+          let cw = Render.width(of: ch)
+          if hw + cw > width { break }
+          head.append(ch)
+          hw += cw
+        }
+        if head.isEmpty { break }  // a character wider than the column: keep it whole
+        lines.append(head)
+        word.removeFirst(head.count)
+        w -= hw
+      }
+      line = word
+      lineWidth = w
+    }
+    if lineWidth > 0 || lines.isEmpty { lines.append(line) }
+    return lines
+  }
+
   /// A single object as `key  value` lines. Nested objects are flattened
   /// with `_`; an array of objects (the credit score factors) becomes an
   /// aligned block of rows under its key.
   /// With `options.width`, values of the `text` keys (and free text inside
-  /// an array of objects) are cut to fit; other values never are.
+  /// an array of objects) are cut to fit; other long values wrap at spaces
+  /// under the value column, never cut.
   static func keyValueTable(_ o: OutObject, options: RenderOptions, text: Set<String>) -> String {
     let flat = flatten(o)
     let keyWidth = flat.map { displayWidth($0.key) }.max() ?? 0
@@ -105,8 +171,11 @@ extension Render {
           if case .object(let inner) = $0 { flatten(inner).map(\.value) } else { [] }
         }
         let right = rightAligned(rows, columns: rows.map(\.count).max() ?? 0)
+        var cells = rows.map { $0.map(tableText) }
+        // The last column (the factors' explanations) wraps rather than being cut.
+        if let valueWidth { cells = wrapLastColumn(cells, rightAlign: right, width: valueWidth) }
         let block = layoutTable(
-          header: nil, rows: rows.map { $0.map(tableText) }, rightAlign: right,
+          header: nil, rows: cells, rightAlign: right,
           cuttable: right.map { !$0 }, maxWidth: valueWidth, color: false)
         lines = block.split(separator: "\n", omittingEmptySubsequences: false).dropLast().map(
           String.init)
@@ -114,6 +183,13 @@ extension Render {
         lines = [items.isEmpty ? "-" : items.map(tableText).joined(separator: ", ")]
       } else {
         lines = [tableText(value)]
+        // A long value that is not free text (doctor's connection error)
+        // wraps under the value column instead of running past the edge.
+        if let valueWidth, !text.contains(key), valueWidth >= minimumWrap,
+          displayWidth(lines[0]) > valueWidth
+        {
+          lines = wrap(lines[0], width: valueWidth)
+        }
       }
       if let valueWidth, text.contains(key) { lines = lines.map { truncate($0, to: valueWidth) } }
       for (i, text) in lines.enumerated() {

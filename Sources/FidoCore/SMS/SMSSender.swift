@@ -369,7 +369,7 @@ public final class SMSSender {
       }
     case .permanent(let code, let reason):
       var result = SMSAttempt(
-        kind: .failed(reason: code.map { "Twilio error \($0): \(reason)" } ?? reason),
+        kind: .failed(reason: reason),  // names the code (TwilioClient.describe)
         ambiguous: false)
       result.optedOut = code == Self.unsubscribedCode
       return result

@@ -225,10 +225,12 @@ public final class TwilioClient {
     status == 401 || status == 403 || code == 20003
   }
 
-  /// `HTTP 400, Twilio 21211: <message> (<more_info>)`, from whatever the error body holds.
-  private static func describe(_ status: Int, _ json: JSONValue?) -> String {
+  /// `Twilio error 21211 (HTTP 400): <message> (<more_info>)`, or
+  /// `HTTP 503: <message>` without a Twilio code, from whatever the error
+  /// body holds. Names the code once: callers add nothing to it.
+  static func describe(_ status: Int, _ json: JSONValue?) -> String {
     var text = "HTTP \(status)"
-    if let code = json?["code"]?.intValue { text += ", Twilio \(code)" }
+    if let code = json?["code"]?.intValue { text = "Twilio error \(code) (HTTP \(status))" }
     if let message = json?["message"]?.stringValue, !message.isEmpty { text += ": " + message }
     if let more = json?["more_info"]?.stringValue, !more.isEmpty { text += " (\(more))" }
     return text

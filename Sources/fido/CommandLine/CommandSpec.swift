@@ -28,6 +28,9 @@ enum CompletionKind: Sendable, Equatable {
   case emails
   /// A comma-separated list of the command's field names (`--fields`).
   case fields
+  /// A command path, one name per word (`fido help txn add`): the children
+  /// of the path typed so far, each described by its abstract.
+  case commands
 }
 
 struct OptionSpec: Sendable {

@@ -97,8 +97,10 @@ enum CommandTable {
       CommandSpec(
         "create", abstract: "Create a user",
         discussion: """
-          Prints the new user (-q: its id). Names are 1-200 characters without control \
-          characters; phones are E.164 (+ and 8-15 digits); the opening balance defaults \
+          Prints the new user (-q: its id). Names are trimmed of surrounding spaces and \
+          are 1-200 characters without control characters; emails are trimmed and \
+          lower-cased, their domain letters, digits and inner hyphens between dots; \
+          phones are E.164 (+ and 8-15 digits); the opening balance defaults \
           to 0, may be 0, and is at most 10^15 - 1 minor units (GHS 9999999999999.99). \
           Passwords are read only from stdin and stored as a salted scrypt hash, never \
           printed. A duplicate email is a conflict (exit 4).
@@ -635,20 +637,13 @@ enum CommandTable {
     ],
     id: .completion)
 
-  /// The visible top-level command names, for `fido help COMMAND` completion.
-  /// A table test checks it matches `root`.
-  static let topLevelNames = [
-    "user", "txn", "analytics", "sms", "audit", "db", "doctor", "whoami", "profile", "completion",
-    "help", "version",
-  ]
-
   static let helpCommand = CommandSpec(
     "help", abstract: "Show help for a command",
     examples: ["fido help txn add"],
     positionals: [
       PositionalSpec(
         "COMMAND", help: "The command, e.g. user create", optional: true,
-        completion: .values(topLevelNames), variadic: true)
+        completion: .commands, variadic: true)
     ],
     id: .help)
 

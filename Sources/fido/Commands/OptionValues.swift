@@ -32,6 +32,14 @@ extension Invocation {
     return try FidoDate.parse(text, now: now, endOfDay: endOfDay)
   }
 
+  /// `--currency CODE`, else the configured default (`FIDO_CURRENCY`, else
+  /// GHS), read only here: a bad `FIDO_CURRENCY` cannot fail a command
+  /// that was given `--currency` or needs no currency.
+  func currency(default config: Config) throws(FidoError) -> Currency {
+    if let code = value("currency") { return try Currency.parse(code) }
+    return try config.currency
+  }
+
   /// The single positional a command takes (the parser has checked the count).
   var argument: String { positionals.first ?? "" }
 }

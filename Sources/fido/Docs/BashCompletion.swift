@@ -141,7 +141,8 @@ enum BashCompletion {
           esac
       }
 
-      # Completes positional argument number $2 (from 0) of the command at path $1.
+      # Completes positional argument number $2 (from 0) of the command at path $1;
+      # $4 holds the positional arguments before it.
       \(fn)_argument() {
           case "$1|$2" in
 
@@ -161,6 +162,7 @@ enum BashCompletion {
       \(fn)() {
           local cur=${COMP_WORDS[COMP_CWORD]}
           local path="" npos=0 skip=0 ended=0 w i j letters children
+          local -a args=()
           COMPREPLY=()
           # Walk the words before the cursor: command names, options, their values.
           for ((i = 1; i < COMP_CWORD; i++)); do
@@ -201,6 +203,7 @@ enum BashCompletion {
                   path=${path:+$path }$w
               else
                   npos=$((npos + 1))
+                  args+=("$w")
               fi
           done
           if ((skip > 0)); then
@@ -221,7 +224,7 @@ enum BashCompletion {
               \(fn)_words "$children" "$cur"
               return 0
           fi
-          \(fn)_argument "$path" "$npos" "$cur"
+          \(fn)_argument "$path" "$npos" "$cur" "${args[*]}"
           return 0
       }
 
@@ -239,6 +242,8 @@ enum BashCompletion {
     case .values(let values): "\(fn)_words \(words(values)) \(word)"
     case .emails: "\(fn)_emails \(word)"
     case .fields: nil  // per command, in the value cases
+    // The children of the command path the arguments so far name ($4).
+    case .commands: "\(fn)_words \"$(\(fn)_children \"$4\")\" \(word)"
     }
   }
 

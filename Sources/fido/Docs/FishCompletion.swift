@@ -42,8 +42,8 @@ enum FishCompletion {
           end
       end
 
-      # Prints the command path and the number of arguments before the cursor
-      # ("-" when the cursor is on an option's value).
+      # Prints the command path, the number of arguments before the cursor
+      # ("-" when the cursor is on an option's value) and those arguments.
       function \(fn)_state
           set -l words (commandline -opc)
           set -e words[1]
@@ -51,6 +51,7 @@ enum FishCompletion {
           set -l npos 0
           set -l skip 0
           set -l ended 0
+          set -l args
           for w in $words
               if test $skip -eq 1
                   set skip 0
@@ -88,12 +89,13 @@ enum FishCompletion {
                   set path $child
               else
                   set npos (math $npos + 1)
+                  set -a args $w
               end
           end
           if test $skip -eq 1
               set npos -
           end
-          echo $path $npos
+          echo $path $npos $args
       end
 
       # True when the command path typed so far is $argv[1].
@@ -114,6 +116,34 @@ enum FishCompletion {
           for f in $argv
               echo $head$f
           end
+      end
+
+      # The subcommands of the command path $argv[1], each with its abstract.
+      function \(fn)_subcommands -a path
+          switch $path
+
+      """
+    for node in model.nodes where node.isGroup {
+      out += "        case \(quote(([program] + node.path).joined(separator: "/")))\n"
+      for child in node.children {
+        out += "            printf '%s\\t%s\\n' \(quote(child.name)) \(quote(child.abstract))\n"
+      }
+    }
+    out += """
+          end
+      end
+
+      # The subcommands of the command path the arguments before the cursor
+      # name (`\(program) help txn `: txn's).
+      function \(fn)_commands
+          set -l state (string split ' ' -- (\(fn)_state))
+          set -e state[1..2]
+          set -l path \(program)
+          for w in $state
+              set path (\(fn)_child $path $w)
+              test -n "$path"; or return
+          end
+          \(fn)_subcommands $path
       end
 
       function \(fn)_emails
@@ -156,6 +186,10 @@ enum FishCompletion {
         case .values(let values): line += " -a \(quote(values.joined(separator: " ")))"
         case .emails: line += " -a \(quote("(\(fn)_emails)"))"
         case .fields: continue
+        case .commands:
+          // Each candidate carries its own description (the command's abstract).
+          out += line + " -a \(quote("(\(fn)_commands)"))\n"
+          continue
         }
         out += line + " -d \(quote(positional.help))\n"
       }
@@ -177,6 +211,7 @@ enum FishCompletion {
       case .values(let values): line += " -x -a \(quote(values.joined(separator: " ")))"
       case .emails: line += " -x -a \(quote("(\(fn)_emails)"))"
       case .fields: line += " -x"
+      case .commands: line += " -x -a \(quote("(\(fn)_commands)"))"
       }
     }
     return line + " -d \(quote(option.help))"

@@ -47,8 +47,12 @@ enum HelpRenderer {
           ? field.name : field.name + "{" + field.parts.joined(separator: ",") + "}") + ","
       }
       units[units.count - 1].removeLast()
+      // How a nested field is named, with this command's own first one.
+      let nested = schema.fields.first { !$0.parts.isEmpty }.map {
+        "; nested as \($0.name) or \($0.columns[0])"
+      }
       sections.append(
-        "Fields (--fields; nested as sms or sms_status):\n"
+        "Fields (--fields\(nested ?? "")):\n"
           + wrapUnits(units, width: width, firstPrefix: "  ", indent: 2))
     }
 

@@ -18,6 +18,7 @@ enum ZshCompletion {
       out += function(node, model: model)
       out += "\n"
     }
+    out += commandsFunction(model)
     out += """
       \(model.functionName([]))_emails() {
           local expl
@@ -82,7 +83,9 @@ enum ZshCompletion {
     for positional in node.spec.positionals {
       let action = action(positional.completion, in: node.spec, model: model)
       let colons = positional.optional ? "::" : ":"
-      let spec = (positional.variadic ? "*:" : colons) + positional.name + ":" + action
+      // `*::` hands the action only the arguments (a command path needs them).
+      let star = positional.completion == .commands ? "*::" : "*:"
+      let spec = (positional.variadic ? star : colons) + positional.name + ":" + action
       specs.append(spec.shellQuoted)
     }
     out += "    _arguments -s : \\\n        " + specs.joined(separator: " \\\n        ") + "\n}\n"
@@ -127,7 +130,35 @@ enum ZshCompletion {
     case .emails: model.functionName([]) + "_emails"
     case .fields:
       command.schema.map { "_values -s , field " + $0.selectors.joined(separator: " ") } ?? " "
+    case .commands: model.functionName([]) + "_commands"
     }
+  }
+
+  /// `_fido_commands`: the subcommands (with their abstracts) of the command
+  /// path the arguments before the cursor name; `$words` holds only those
+  /// arguments (`*::`).
+  static func commandsFunction(_ model: CompletionModel) -> String {
+    var lines = [
+      "\(model.functionName([]))_commands() {",
+      "    local -a commands",
+      "    case ${(j: :)words[1,CURRENT-1]} in",
+    ]
+    for node in model.nodes where node.isGroup {
+      lines.append("        \(node.path.joined(separator: " ").shellQuoted))")
+      lines.append("            commands=(")
+      for child in node.children {
+        lines.append("                " + (child.name + ":" + child.abstract).shellQuoted)
+      }
+      lines += ["            )", "            ;;"]
+    }
+    lines += [
+      "    esac",
+      "    _describe -t commands command commands",
+      "}",
+      "",
+      "",
+    ]
+    return lines.joined(separator: "\n")
   }
 
   /// `[` and `]` end an `_arguments` description; escape them.

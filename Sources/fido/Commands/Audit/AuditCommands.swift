@@ -19,15 +19,24 @@ enum AuditList {
     let until = try inv.date("until", now: now, endOfDay: true)
     let txn = try inv.objectID("txn", what: "transaction id")
     let after = try inv.objectID("after", what: "history entry id")
-    let limit = try inv.limit()
+    let page = ListPage(limit: try inv.limit())
     let user = try historyUser(ctx)
     let options = try ctx.renderOptions()
     let nested = options.format == .json || options.format == .ndjson
-    let out = try ctx.listRenderer()
+    // Columns every row repeats (the user's id with --user, the target with
+    // --txn): a table leaves them out, as txn list does.
+    let out = try ctx.listRenderer(
+      tableOmits: (user == nil ? [] : ["user_id"])
+        + (txn == nil ? [] : ["target_collection", "target_id"]))
     try ctx.store().listAudit(
-      AuditFilter(user: user, txn: txn, since: since, until: until, after: after, limit: limit)
-    ) { (entry) throws(FidoError) in try out.write(AuditView.out(entry, nested: nested)) }
-    try out.finish()
+      AuditFilter(
+        user: user, txn: txn, since: since, until: until, after: after, limit: page.queryLimit)
+    ) { (entry) throws(FidoError) in
+      if page.admit(id: entry["_id"]?.objectIDValue?.hex ?? "") {
+        try out.write(AuditView.out(entry, nested: nested))
+      }
+    }
+    try ctx.finishList(out, page, what: "history entries")
   }
 }
 

@@ -9,9 +9,7 @@ enum DBMigrateLegacy {
     let fromDB = try inv.value("from-db").map { (name) throws(FidoError) in
       try Config.checkedDB(name, origin: "--from-db")
     }
-    let currency =
-      try inv.value("currency").map { (c) throws(FidoError) in try Currency.parse(c) }
-      ?? config.currency
+    let currency = try inv.currency(default: config)
     let options = MigrateOptions(
       fromDB: fromDB ?? config.db, currency: currency,
       balanceIs: inv.value("balance-is").flatMap(MigrateOptions.BalanceIs.init(rawValue:))

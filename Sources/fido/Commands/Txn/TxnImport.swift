@@ -194,6 +194,7 @@ final class ProgressBar {
   let started: Int64
   let clock: () -> Int64
   private var lastDraw: Int64 = 0
+  private var drawn = false
 
   init(io: IOStreams, started: Int64, clock: @escaping () -> Int64) {
     self.io = io
@@ -213,7 +214,14 @@ final class ProgressBar {
     let eta = bytes > 0 && total > bytes ? (total - bytes) * elapsed / bytes / 1000 : 0
     let bar = String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled)
     io.err.write("\r[\(bar)] \(records) written  \(rate)/s  ETA \(eta)s ")
+    drawn = true
   }
 
-  func finish() { io.err.write("\n") }
+  /// Ends the bar's line; nothing when no bar was drawn (a run that stops
+  /// before writing leaves no blank line before its messages).
+  func finish() {
+    guard drawn else { return }
+    drawn = false
+    io.err.write("\n")
+  }
 }

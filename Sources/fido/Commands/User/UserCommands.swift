@@ -7,9 +7,7 @@ enum UserCreate {
     let name = try PersonName.validate(inv.value("name") ?? "")
     let email = try Email.normalize(inv.value("email") ?? "")
     let phone = try inv.value("phone").map { (p) throws(FidoError) in try Phone.validate(p) }
-    let currency =
-      try inv.value("currency").map { (c) throws(FidoError) in try Currency.parse(c) }
-      ?? config.currency
+    let currency = try inv.currency(default: config)
     let opening =
       try inv.value("balance").map { (b) throws(FidoError) in
         try Money.minorUnits(b, currency: currency, allowZero: true)
