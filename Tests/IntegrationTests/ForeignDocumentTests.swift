@@ -128,13 +128,24 @@ final class ForeignDocumentTests: XCTestCase {
   func testCheckReportsEachInvalidAndRepairLeavesThemOutOfEveryFigure() throws {
     // Drift as well: repair must fix it from the readable transactions only.
     fido.mongoPython("db.users.update_one({}, {'$inc': {'balance': 999, 'stats.count': 5}})")
+    // A user whose _id is no ObjectId sorts before every other: it is
+    // reported and takes no other user's transactions with it.
+    fido.mongoPython(
+      "db.users.insert_one({'_id': 'legacy-1', 'name': 'L', 'email': 'l@example.com', 'currency': 'GHS', 'opening_balance': 0, 'balance': 0})"
+    )
     let r = fido.run(["db", "check", "-o", "json"])
     XCTAssertEqual(r.status, 65, r.stderr)
     XCTAssertFalse(r.stderr.contains("dateTrunc"), r.stderr)
     let rows =
       (try? JSONSerialization.jsonObject(with: Data(r.stdout.utf8))) as? [[String: Any]] ?? []
     let invalid = rows.filter { $0["figure"] as? String == "invalid" }
-    XCTAssertEqual(invalid.count, bad.count, r.stdout)
+    XCTAssertEqual(invalid.count, bad.count + 1, r.stdout)
+    XCTAssertEqual(
+      invalid.filter {
+        ($0["stored"] as? String)?.hasPrefix("user 'legacy-1' (a string): _id is") == true
+      }
+      .count, 1, r.stdout)
+    XCTAssertFalse(r.stdout.contains("orphan"), r.stdout)
     for (field, id) in bad {
       XCTAssertEqual(
         invalid.filter {
@@ -185,13 +196,13 @@ final class ForeignDocumentTests: XCTestCase {
     XCTAssertEqual(again.status, 65, again.stderr)
     let left =
       (try? JSONSerialization.jsonObject(with: Data(again.stdout.utf8))) as? [[String: Any]] ?? []
-    XCTAssertEqual(left.count, bad.count, again.stdout)
+    XCTAssertEqual(left.count, bad.count + 1, again.stdout)
     XCTAssertTrue(left.allSatisfy { $0["figure"] as? String == "invalid" }, again.stdout)
     let verify = fido.run(["audit", "verify"])
     XCTAssertEqual(verify.status, 0, verify.stdout + verify.stderr)
     // Removing them makes the database clean.
     fido.mongoPython(
-      "db.transactions.delete_many({'_id': {'$nin': [\(good.map { "__import__('bson').ObjectId('\($0)')" }.joined(separator: ", "))]}})"
+      "db.users.delete_one({'_id': 'legacy-1'})\ndb.transactions.delete_many({'_id': {'$nin': [\(good.map { "__import__('bson').ObjectId('\($0)')" }.joined(separator: ", "))]}})"
     )
     // (History then says they were deleted outside fido: exit 1, not 65.)
     let clean = fido.run(["db", "check"])

@@ -89,10 +89,11 @@ extension FidoStore {
       let id = doc["_id"]?.objectIDValue
       // Groups that sort before this user: orphans, and (first of all)
       // transactions whose user_id is null or not an ObjectId.
-      while let t = nextTotal {
+      // (A user whose _id is no ObjectId owns no group: it merges with none.)
+      while let id, let t = nextTotal {
         let (u, isSet) = DailyGroup.user(t)
-        if let u, let id, u >= id { break }
-        if u == nil && isSet && id != nil {
+        if let u, u >= id { break }
+        if u == nil && isSet {
           // Non-ObjectId user_ids that sort after ObjectIds (dates, booleans) come last.
           if case .some(let v) = t["_id"]?.documentValue?["user"], Self.sortsAfterObjectIDs(v) {
             break
