@@ -104,7 +104,7 @@ public enum ExitStatus {
     Entry(
       codes: "4", name: "conflict",
       meaning:
-        "Conflict: duplicate email, idempotency key reused with other data, delete of a user with transactions."
+        "Conflict: duplicate email, idempotency key reused with other data, delete of a user with transactions, an index of fido's name with other options (db init, doctor)."
     ),
     Entry(
       codes: "5", name: "cancelled",
@@ -114,7 +114,7 @@ public enum ExitStatus {
     Entry(
       codes: "65", name: "invalid data",
       meaning:
-        "Invalid data: amount, date, email, phone, id, currency, import line, an amount or total past the money limit, a stored document fido cannot read."
+        "Invalid data: amount, date, email, phone, id, currency, import line, an amount or total past the money limit, a stored document fido cannot read (lists print the readable ones first; db check, with or without --repair, while such documents remain)."
     ),
     Entry(
       codes: "66", name: "no input",

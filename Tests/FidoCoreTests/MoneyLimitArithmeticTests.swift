@@ -140,18 +140,26 @@ final class MoneyLimitArithmeticTests: XCTestCase {
     var group: Document = [
       "_id": ["day": .date(0)], "count": 2, "credit_count": 2, "debit_count": 0,
       "credit_high": .int64(1), "credit_low": .int64(0), "debit_high": 0, "debit_low": 0,
-      "odd_amounts": 0,
     ]
     XCTAssertNotNil(DayTotal(group))
     group["credit_low"] = .double(1.8446744073709552e19)
     XCTAssertNil(DayTotal(group))
     group["credit_low"] = .decimal128("18446744073709551614")
     XCTAssertNil(DayTotal(group))
+    // A transaction fido cannot read (a double amount) is its own group,
+    // named, never a day's figures.
     group["credit_low"] = 0
-    group["odd_amounts"] = 1
-    XCTAssertEqual(
-      (try? DayTotal.read(group, user: ObjectID(hex: "64df1c2a9b1e8a0012345679")!)).map { _ in 1 },
-      nil)
+    let id = ObjectID(hex: "64df1c2a9b1e8a0012345679")!
+    group["_id"] = ["day": .null, "bad": .objectID(id)]
+    group["doc"] = [
+      "_id": .objectID(id), "user_id": .objectID(id), "amount": .double(21.5), "currency": "GHS",
+      "type": "credit", "date": .date(0), "full_name": "A",
+    ]
+    guard case .invalid(let problem) = DailyGroup(group, userCurrency: nil) else {
+      return XCTFail("an unreadable transaction was read as a day's figures")
+    }
+    XCTAssertEqual(problem.field, "amount")
+    XCTAssertEqual(problem.found, "21.5 (a double)")
   }
 
   /// Folding many transactions into one effect (an import batch) never

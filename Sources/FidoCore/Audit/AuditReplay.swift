@@ -216,7 +216,10 @@ struct AuditReplay {
         return "\(Money(minor: n, currency: c).plain) \(c.code)"
       }
       return String(n)
-    default: return "\(v)"
+    case .document(let d) where d.count == 1 && d["unreadable"]?.stringValue != nil:
+      // A value fido cannot read, as history records it (AuditState.recordable).
+      return d["unreadable"]!.stringValue!
+    default: return UnreadableDocument.describe(v)
     }
   }
 }

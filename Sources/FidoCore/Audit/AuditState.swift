@@ -30,17 +30,31 @@ enum AuditState {
   static func profileValue(_ field: String, _ doc: Document) -> BSONValue {
     switch field {
     case "password": doc["password_hash"]?.stringValue == nil ? "none" : "set"
-    case "opening_balance": doc["opening_balance"] ?? .int64(0)
-    default: doc[field] ?? .null
+    case "opening_balance": recordable(doc["opening_balance"] ?? .int64(0))
+    default: recordable(doc[field] ?? .null)
     }
   }
 
   /// The user's balance and counters.
   static func figures(_ doc: Document) -> Document {
     let stats = doc["stats"]?.documentValue ?? [:]
-    var d: Document = ["balance": doc["balance"] ?? .int64(0)]
-    for f in figureFields.dropFirst() { d.append(f, stats[f] ?? .int64(0)) }
+    var d: Document = ["balance": recordable(doc["balance"] ?? .int64(0))]
+    for f in figureFields.dropFirst() { d.append(f, recordable(stats[f] ?? .int64(0))) }
     return d
+  }
+
+  /// A stored value as history can hold it. A value of a type fido never
+  /// writes (a double amount, a decimal, …: a document fido cannot read,
+  /// written by another tool) is recorded as `{unreadable: "21.5 (a
+  /// double)"}`, so a `repair` entry that adopts it, or a cascade that
+  /// deletes it, still hashes, and the replay compares like with like.
+  static func recordable(_ v: BSONValue) -> BSONValue {
+    switch v {
+    case .null, .bool, .int32, .int64, .date, .string, .objectID: v
+    case .array(let items): .array(items.map(recordable))
+    case .document(let d): .document(Document(d.map { ($0.key, recordable($0.value)) }))
+    default: ["unreadable": .string(UnreadableDocument.describe(v))]
+    }
   }
 
   /// Figures after an effect (the same arithmetic as the `$inc` that applies
@@ -69,8 +83,8 @@ enum AuditState {
 
   /// A transaction's record: `id` and every recorded field.
   static func txn(_ doc: Document) -> Document {
-    var d: Document = ["id": doc["_id"] ?? .null]
-    for f in txnFields { d.append(f, doc[f] ?? .null) }
+    var d: Document = ["id": recordable(doc["_id"] ?? .null)]
+    for f in txnFields { d.append(f, recordable(doc[f] ?? .null)) }
     return d
   }
 }

@@ -19,22 +19,27 @@ public indirect enum BSONValue: Sendable, Equatable {
   case minKey
   case maxKey
 
-  /// The value as an Int64 when it is any integer type (or an integral double).
+  /// The value as an Int64 only when it is an Int32 or an Int64. A double is
+  /// never read as a stored figure, integral or not: the old service stored
+  /// money as doubles, and `21.0` is no more an amount of minor units than
+  /// `21.5` (DESIGN.md, "Documents fido did not write").
   public var int64Value: Int64? {
     switch self {
     case .int32(let v): Int64(v)
     case .int64(let v): v
-    case .double(let d) where d == d.rounded() && abs(d) < 9.0e15: Int64(d)
     default: nil
     }
   }
-  /// The value as an Int64 only when it is an Int32 or an Int64: what a
-  /// server-side `$sum` that overflowed (a double) must never pass for.
-  public var exactInt64: Int64? {
+  /// The same as `int64Value`: what a server-side `$sum` that overflowed (a
+  /// double) must never pass for.
+  public var exactInt64: Int64? { int64Value }
+  /// A number in a server's reply (an error code, a count, a wire version),
+  /// which some servers send as a double: integral doubles are read too.
+  /// Never for stored figures (`int64Value`).
+  public var replyInt64: Int64? {
     switch self {
-    case .int32(let v): Int64(v)
-    case .int64(let v): v
-    default: nil
+    case .double(let d) where d == d.rounded() && abs(d) < 9.0e15: Int64(d)
+    default: int64Value
     }
   }
   public var stringValue: String? { if case .string(let s) = self { s } else { nil } }

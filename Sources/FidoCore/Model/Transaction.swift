@@ -111,21 +111,28 @@ public struct Transaction: Sendable, Equatable {
   public var createdAt: Int64
   public var updatedAt: Int64
 
-  init(_ doc: Document) throws(FidoError) {
-    guard let id = doc["_id"]?.objectIDValue, let user = doc["user_id"]?.objectIDValue else {
-      throw .failure("a transaction document lacks _id or user_id")
+  /// Reads a stored transaction, or fails naming the field fido cannot read
+  /// (exit 65). `userCurrency`, when known, is the currency it must be in.
+  init(_ doc: Document, userCurrency: Currency? = nil) throws(FidoError) {
+    do {
+      try self.init(reading: doc, userCurrency: userCurrency)
+    } catch {
+      throw error.error
     }
-    self.id = id
-    userID = user
-    fullName = doc["full_name"]?.stringValue ?? ""
-    amount = doc["amount"]?.int64Value ?? 0
-    let code = doc["currency"]?.stringValue ?? "GHS"
-    guard let currency = Currency.lookup(code) else {
-      throw .failure("transaction \(id.hex) has an unknown currency \(CoreText.quoted(code))")
-    }
-    self.currency = currency
-    type = TxnType(rawValue: doc["type"]?.stringValue ?? "") ?? .credit
-    date = doc["date"]?.dateValue ?? 0
+  }
+
+  /// Reads a stored transaction exactly: every field as fido writes it, or
+  /// the first one that is not (see `StoredTransaction.rules`).
+  init(reading doc: Document, userCurrency: Currency?) throws(UnreadableDocument) {
+    if let problem = StoredTransaction.check(doc, userCurrency: userCurrency) { throw problem }
+    // check() vouched for every field read below.
+    id = doc["_id"]!.objectIDValue!
+    userID = doc["user_id"]!.objectIDValue!
+    fullName = doc["full_name"]!.stringValue!
+    amount = doc["amount"]!.int64Value!
+    currency = Currency.lookup(doc["currency"]!.stringValue!)!
+    type = TxnType(rawValue: doc["type"]!.stringValue!)!
+    date = doc["date"]!.dateValue!
     key = doc["key"]?.stringValue
     sms = SMSState(doc["sms"]?.documentValue ?? [:])
     createdAt = doc["created_at"]?.dateValue ?? Int64(id.timestamp) * 1000

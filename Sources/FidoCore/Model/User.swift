@@ -17,21 +17,27 @@ public struct User: Sendable, Equatable {
   /// from `sms_opt_out.phone`. It applies only while it is still `phone`.
   public var optedOutPhone: String?
 
+  /// Reads a stored user, or fails naming the field fido cannot read (exit 65).
   init(_ doc: Document) throws(FidoError) {
-    guard let id = doc["_id"]?.objectIDValue else {
-      throw .failure("a user document has no ObjectId _id")
+    do {
+      try self.init(reading: doc)
+    } catch {
+      throw error.error
     }
-    self.id = id
-    name = doc["name"]?.stringValue ?? ""
-    email = doc["email"]?.stringValue ?? ""
+  }
+
+  /// Reads a stored user exactly, or throws the first field that is not as
+  /// fido writes it (see `StoredUser.check`).
+  init(reading doc: Document) throws(UnreadableDocument) {
+    if let problem = StoredUser.check(doc) { throw problem }
+    // check() vouched for every field read below.
+    id = doc["_id"]!.objectIDValue!
+    name = doc["name"]!.stringValue!
+    email = doc["email"]!.stringValue!
     phone = doc["phone"]?.stringValue
-    let code = doc["currency"]?.stringValue ?? "GHS"
-    guard let currency = Currency.lookup(code) else {
-      throw .failure("user \(id.hex) has an unknown currency \(CoreText.quoted(code))")
-    }
-    self.currency = currency
-    openingBalance = doc["opening_balance"]?.int64Value ?? 0
-    balance = doc["balance"]?.int64Value ?? 0
+    currency = Currency.lookup(doc["currency"]!.stringValue!)!
+    openingBalance = doc["opening_balance"]!.int64Value!
+    balance = doc["balance"]!.int64Value!
     createdAt = doc["created_at"]?.dateValue ?? Int64(id.timestamp) * 1000
     updatedAt = doc["updated_at"]?.dateValue ?? createdAt
     stats = UserStats(doc["stats"]?.documentValue ?? [:])

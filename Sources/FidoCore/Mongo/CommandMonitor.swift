@@ -118,7 +118,7 @@ final class CommandMonitor {
     if let reply = api.server_description_hello_response(description) {
       let hello = Document(copying: reply)
       if let set = hello["setName"]?.stringValue { what += " of replica set \(set)" }
-      if let wire = hello["maxWireVersion"]?.int64Value { what += ", wire version \(wire)" }
+      if let wire = hello["maxWireVersion"]?.replyInt64 { what += ", wire version \(wire)" }
     }
     log("mongo: handshake with \(host): \(what)\(session.map { "; \($0)" } ?? "")")
   }

@@ -159,7 +159,7 @@ public final class MongoClient {
   /// Read from the handshake of the server writes go to (no round trip).
   public func supportsTransactions() throws(MongoError) -> Bool {
     let reply = try handshakeReply()
-    let wire = reply["maxWireVersion"]?.int64Value ?? 0
+    let wire = reply["maxWireVersion"]?.replyInt64 ?? 0
     guard reply["logicalSessionTimeoutMinutes"].map({ !$0.isNull }) ?? false else { return false }
     if reply["msg"]?.stringValue == "isdbgrid" { return wire >= 8 }
     if reply["setName"] != nil { return wire >= 7 }

@@ -276,9 +276,9 @@ public final class MongoCollection {
             }
             guard ok else { throw MongoError(error, reply: reply) }
             return UpdateResult(
-              matched: reply["matchedCount"]?.int64Value ?? 0,
-              modified: reply["modifiedCount"]?.int64Value ?? 0,
-              upsertedID: reply["upsertedId"], upserted: reply["upsertedCount"]?.int64Value ?? 0)
+              matched: reply["matchedCount"]?.replyInt64 ?? 0,
+              modified: reply["modifiedCount"]?.replyInt64 ?? 0,
+              upsertedID: reply["upsertedId"], upserted: reply["upsertedCount"]?.replyInt64 ?? 0)
           }
         }
       }
@@ -321,9 +321,9 @@ public final class MongoCollection {
       guard serverID != 0 else { throw MongoError(error, reply: reply) }
       let upserts = reply["upserted"]?.arrayValue ?? []
       return UpdateResult(
-        matched: reply["nMatched"]?.int64Value ?? 0, modified: reply["nModified"]?.int64Value ?? 0,
+        matched: reply["nMatched"]?.replyInt64 ?? 0, modified: reply["nModified"]?.replyInt64 ?? 0,
         upsertedID: upserts.first?.documentValue?["_id"],
-        upserted: reply["nUpserted"]?.int64Value ?? 0)
+        upserted: reply["nUpserted"]?.replyInt64 ?? 0)
     }
   }
 
@@ -355,7 +355,7 @@ public final class MongoCollection {
               : api.collection_delete_one(collection, selector, opts, $0, &error)
           }
           guard ok else { throw MongoError(error, reply: reply) }
-          return reply["deletedCount"]?.int64Value ?? 0
+          return reply["deletedCount"]?.replyInt64 ?? 0
         }
       }
     }

@@ -61,6 +61,10 @@ public struct MongoError: Error, Sendable, CustomStringConvertible {
   public static let writeConflict: UInt32 = 112
   public static let noSuchTransaction: UInt32 = 251
   public static let exceededTimeLimit: UInt32 = 262
+  /// createIndexes: an index of the same name exists with other options (85)
+  /// or another key (86).
+  public static let indexOptionsConflict: UInt32 = 85
+  public static let indexKeySpecsConflict: UInt32 = 86
   public static let duplicateKey: UInt32 = 11000
   public static let duplicateKeyLegacy: UInt32 = 11001
   public static let hostUnreachable: UInt32 = 6
@@ -182,7 +186,7 @@ public struct MongoError: Error, Sendable, CustomStringConvertible {
     var code = error.code
     var domain = error.domain
     if code == 0, let reply, let first = reply["writeErrors"]?.arrayValue?.first?.documentValue,
-      let c = first["code"]?.int64Value
+      let c = first["code"]?.replyInt64
     {
       code = UInt32(truncatingIfNeeded: c)
       domain = Self.serverDomain

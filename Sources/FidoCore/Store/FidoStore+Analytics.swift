@@ -41,7 +41,10 @@ extension FidoStore {
     return (user, figures)
   }
 
-  /// With a window: one aggregation over the (user_id, date) index.
+  /// With a window: one aggregation over the (user_id, date) index. Only
+  /// transactions fido can read are counted; if the window holds any other,
+  /// analytics fails (65) naming the first and how many there are, rather
+  /// than print figures that leave them out.
   public func analytics(_ ref: UserRef, since: Int64?, until: Int64?) throws(FidoError) -> (
     User, AnalyticsFigures
   ) {
@@ -53,31 +56,59 @@ extension FidoStore {
     if !range.isEmpty { match["date"] = .document(range) }
     var figures = AnalyticsFigures()
     let cursor = try mongo { () throws(MongoError) in
-      try transactions.aggregate(Self.dailyPipeline(match: match, byUser: false))
+      try transactions.aggregate(
+        Self.dailyPipeline(match: match, byUser: false, currency: user.currency))
     }
+    var unreadable: [UnreadableDocument] = []
     while let doc = try mongo({ () throws(MongoError) in try cursor.next() }) {
-      let total = try DayTotal.read(doc, user: user.id)
-      guard let day = total.day else { continue }
-      figures.stats.add(total.stats)
-      figures.consider(day: day, count: total.stats.count, amount: total.amount)
+      switch DailyGroup(doc, userCurrency: user.currency) {
+      case .invalid(let problem):
+        unreadable.append(problem)
+      case .day(let total):
+        let total = try DayTotal.read(total, user: user.id)
+        guard let day = total.day else { continue }
+        figures.stats.add(total.stats)
+        figures.consider(day: day, count: total.stats.count, amount: total.amount)
+      }
+    }
+    if let first = unreadable.first {
+      let others = unreadable.count - 1
+      throw .invalidData(
+        "user \(user.id.hex): \(first.sentence)"
+          + (others > 0 ? " (and \(others) more transaction(s) in the window)" : "")
+          + "; analytics counts no transaction it cannot read: see 'fido db check'")
     }
     return (user, figures)
   }
 
   /// Per-(user,) UTC-day totals of the matched transactions, ascending by
-  /// day; each group reads as a `DayTotal`.
+  /// day; each group reads as a `DailyGroup`.
+  ///
+  /// Only transactions fido can read exactly are counted (the aggregation
+  /// form of `StoredTransaction.check`; with `currency`, in that currency):
+  /// each other one is a group of its own (`_id.bad` is its id, `doc` its
+  /// fields), so it is reported, never counted, and `$dateTrunc` never sees
+  /// a date that is not one. `byUser` also groups by currency, which the
+  /// caller compares with each user's.
   ///
   /// MongoDB's `$sum` of Int64 values that passes Int64 gives a double
   /// (SecantusDB fails the command): neither may stand for a total. So the
   /// amounts are summed in two halves that cannot overflow — the low 32
   /// bits (`amount mod 2^32`) and the rest (`(amount − low) / 2^32`, an
   /// exact integer below 2^31) — and put together in Int128 by `DayTotal`.
-  /// An amount that is not an Int32 or Int64 is left out of the sums and
-  /// counted in `odd_amounts`, so it is reported, never guessed.
-  static func dailyPipeline(match: Document, byUser: Bool) -> [Document] {
+  static func dailyPipeline(match: Document, byUser: Bool, currency: Currency?) -> [Document] {
+    let valid = StoredTransaction.predicate(currency: currency)
     var key: Document = [:]
     if byUser { key["user"] = "$user_id" }
-    key["day"] = ["$dateTrunc": ["date": "$date", "unit": "day", "timezone": "UTC"]]
+    key["day"] = [
+      "$cond": [
+        valid, ["$dateTrunc": ["date": "$date", "unit": "day", "timezone": "UTC"]], .null,
+      ]
+    ]
+    if byUser { key["currency"] = ["$cond": [valid, "$currency", .null]] }
+    key["bad"] = ["$cond": [valid, .null, "$_id"]]
+    var fields = Document()
+    for f in StoredTransaction.fields { fields[f] = .string("$" + f) }
     let isCredit: BSONValue = ["$eq": ["$type", "credit"]]
     let isInteger: BSONValue = ["$in": [["$type": "$amount"], ["int", "long"]]]
     let half: BSONValue = .int64(DayTotal.half)
@@ -96,9 +127,9 @@ extension FidoStore {
           "credit_low": ["$sum": ["$cond": [isCredit, low, 0]]],
           "debit_high": ["$sum": ["$cond": [isCredit, 0, high]]],
           "debit_low": ["$sum": ["$cond": [isCredit, 0, low]]],
-          "odd_amounts": ["$sum": ["$cond": [isInteger, 0, 1]]],
           "first_at": ["$min": "$date"],
           "last_at": ["$max": "$date"],
+          "doc": ["$first": ["$cond": [valid, .null, .document(fields)]]],
         ]
       ],
       ["$sort": byUser ? ["_id.user": 1, "_id.day": 1] : ["_id.day": 1]],
@@ -106,13 +137,43 @@ extension FidoStore {
   }
 }
 
-/// One group of `FidoStore.dailyPipeline`: its UTC day and its figures, exact.
+/// One group of `FidoStore.dailyPipeline`: a day's figures, or one
+/// transaction fido cannot read.
+enum DailyGroup {
+  case day(Document)
+  case invalid(UnreadableDocument)
+
+  /// `userCurrency`: the user's, to name a currency mismatch (nil: not known).
+  init(_ group: Document, userCurrency: Currency?) {
+    let key = group["_id"]?.documentValue ?? [:]
+    guard let bad = key["bad"], !bad.isNull else {
+      self = .day(group)
+      return
+    }
+    let doc = group["doc"]?.documentValue ?? ["_id": bad]
+    self = .invalid(
+      StoredTransaction.check(doc, userCurrency: userCurrency)
+        ?? UnreadableDocument(
+          kind: "transaction", id: bad.objectIDValue?.hex ?? UnreadableDocument.describe(bad),
+          userID: doc["user_id"]?.objectIDValue, field: "currency",
+          found: UnreadableDocument.describe(doc["currency"]),
+          expected: userCurrency.map { "its user's \($0.code)" } ?? "an ISO 4217 code"))
+  }
+
+  /// The group's user (`byUser` pipelines), as stored: nil when it is no ObjectId.
+  static func user(_ group: Document) -> (ObjectID?, isSet: Bool) {
+    let u = group["_id"]?.documentValue?["user"]
+    return (u?.objectIDValue, u != nil && u?.isNull == false)
+  }
+}
+
+/// One day's group of `FidoStore.dailyPipeline`: its UTC day and its figures, exact.
 struct DayTotal {
   static let half: Int64 = 1 << 32
   let day: Int64?
   let stats: UserStats
-  /// Transactions of the day whose amount is not an integer (left out of the totals).
-  let oddAmounts: Int64
+  /// The group's currency (`byUser` pipelines).
+  let currency: String?
   /// What a day counter's `amount` holds: credits plus debits.
   var amount: Int128 { stats.totalAmount }
 
@@ -122,7 +183,7 @@ struct DayTotal {
     guard let count = figure("count"), let credits = figure("credit_count"),
       let debits = figure("debit_count"), let creditHigh = figure("credit_high"),
       let creditLow = figure("credit_low"), let debitHigh = figure("debit_high"),
-      let debitLow = figure("debit_low"), let odd = group["odd_amounts"]?.exactInt64
+      let debitLow = figure("debit_low")
     else { return nil }
     var stats = UserStats()
     stats.count = count
@@ -134,7 +195,7 @@ struct DayTotal {
     stats.lastAt = group["last_at"]?.dateValue
     self.stats = stats
     day = group["_id"]?.documentValue?["day"]?.dateValue
-    oddAmounts = odd
+    currency = group["_id"]?.documentValue?["currency"]?.stringValue
   }
 
   /// A group as analytics needs it: exact, or invalid data naming the user.
@@ -142,12 +203,6 @@ struct DayTotal {
     guard let total = DayTotal(group) else {
       throw .invalidData(
         "user \(user.hex): MongoDB returned a day's totals that are not integers; run 'fido db check'"
-      )
-    }
-    if total.oddAmounts > 0 {
-      let day = total.day.map(FidoDate.day) ?? "an unknown day"
-      throw .invalidData(
-        "user \(user.hex): \(total.oddAmounts) transaction(s) of \(day) have an amount that is not a whole number of minor units; run 'fido db check'"
       )
     }
     return total

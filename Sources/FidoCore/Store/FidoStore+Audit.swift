@@ -104,6 +104,8 @@ extension FidoStore {
         guard let doc = try auditUser(id, session: session) else {
           throw FidoError.notFound("no user \(id.hex); it was deleted meanwhile")
         }
+        // Figures fido cannot read are never changed by an `$inc`.
+        if let problem = StoredUser.check(doc) { throw problem.error }
         state = (AuditHead(doc), AuditState.figures(doc), doc["currency"]?.stringValue ?? "")
       }
       let (head, before, currency) = state!

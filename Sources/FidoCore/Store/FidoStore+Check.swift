@@ -1,6 +1,8 @@
-/// One figure of one user that disagrees with its recomputation from `transactions`.
+/// One figure of one user that disagrees with its recomputation from
+/// `transactions`, or (`figure` `invalid`) a stored document fido cannot read.
 public struct Drift: Sendable, Equatable {
-  public var userID: ObjectID
+  /// nil for a transaction whose `user_id` is no ObjectId.
+  public var userID: ObjectID?
   public var figure: String
   public var stored: String
   public var expected: String
@@ -8,10 +10,32 @@ public struct Drift: Sendable, Equatable {
   /// Int64, or the transactions it comes from cannot be added exactly.
   public var repairable = true
 
+  public init(
+    userID: ObjectID?, figure: String, stored: String, expected: String, repairable: Bool = true
+  ) {
+    self.userID = userID
+    self.figure = figure
+    self.stored = stored
+    self.expected = expected
+    self.repairable = repairable
+  }
+
+  /// A document fido cannot read: `invalid`, what it holds, what fido reads.
+  /// `--repair` leaves it as it is and out of every figure.
+  public init(invalid doc: UnreadableDocument) {
+    self.init(
+      userID: doc.userID, figure: Self.invalid,
+      stored: "\(doc.kind) \(doc.id): \(doc.field) is \(doc.found)", expected: doc.expected,
+      repairable: false)
+  }
+
+  public static let invalid = "invalid"
+  public var isInvalid: Bool { figure == Self.invalid }
+
   public var out: OutObject {
     OutObject([
-      ("user_id", .string(userID.hex)), ("figure", .string(figure)), ("stored", .string(stored)),
-      ("expected", .string(expected)),
+      ("user_id", userID.map { .string($0.hex) } ?? .null), ("figure", .string(figure)),
+      ("stored", .string(stored)), ("expected", .string(expected)),
     ])
   }
 }
@@ -22,6 +46,12 @@ extension FidoStore {
   /// drifted users' figures, each user in its own transaction from a fresh
   /// recomputation. Streams users and aggregates in `_id` order (merge join).
   ///
+  /// Documents fido cannot read (DESIGN.md, "Documents fido did not write")
+  /// are reported one by one as `invalid` drifts, never repaired, and left
+  /// out of every figure: a transaction's (an amount that is not an
+  /// integer, a currency other than its user's, …) are not counted in its
+  /// user's expected figures; an unreadable user's figures are not compared.
+  ///
   /// `each` gets every drift and, with `repair`, whether it was repaired:
   /// a user's drifts are reported after that user's repair committed, so
   /// `true` is never said of a repair that did not happen. Orphan
@@ -30,41 +60,98 @@ extension FidoStore {
     throws(FidoError) -> Int
   {
     var driftCount = 0
-    let orphanRepaired: Bool? = repair ? false : nil
+    let notRepaired: Bool? = repair ? false : nil
     let userCursor = try mongo { () throws(MongoError) in
       try users.find([:], sort: ["_id": 1], projection: User.projectionWithDays)
     }
     let totals = try mongo { () throws(MongoError) in
-      try transactions.aggregate(Self.dailyPipeline(match: [:], byUser: true))
+      try transactions.aggregate(Self.dailyPipeline(match: [:], byUser: true, currency: nil))
     }
     var nextTotal = try mongo { () throws(MongoError) in try totals.next() }
+    func report(_ drift: Drift) throws(FidoError) {
+      try each(drift, notRepaired)
+      driftCount += 1
+    }
+    /// A group with no user to merge with: an unreadable transaction, or
+    /// an orphan day (its user is missing).
+    func unmatched(_ t: Document) throws(FidoError) {
+      switch DailyGroup(t, userCurrency: nil) {
+      case .invalid(let doc): try report(Drift(invalid: doc))
+      case .day:
+        try report(
+          Drift(
+            userID: DailyGroup.user(t).0, figure: "user", stored: "missing",
+            expected: "exists (orphan transactions)"))
+      }
+    }
 
     while let doc = try mongo({ () throws(MongoError) in try userCursor.next() }) {
-      let user = try User(doc)
-      // Skip aggregates of users that no longer exist (orphans sort before this user).
-      while let t = nextTotal, let u = t["_id"]?.documentValue?["user"]?.objectIDValue, u < user.id
-      {
-        try each(
-          Drift(
-            userID: u, figure: "user", stored: "missing", expected: "exists (orphan transactions)"),
-          orphanRepaired)
-        driftCount += 1
+      let id = doc["_id"]?.objectIDValue
+      // Groups that sort before this user: orphans, and (first of all)
+      // transactions whose user_id is null or not an ObjectId.
+      // (A user whose _id is no ObjectId owns no group: it merges with none.)
+      while let id, let t = nextTotal {
+        let (u, isSet) = DailyGroup.user(t)
+        if let u, u >= id { break }
+        if u == nil && isSet {
+          // Non-ObjectId user_ids that sort after ObjectIds (dates, booleans) come last.
+          if case .some(let v) = t["_id"]?.documentValue?["user"], Self.sortsAfterObjectIDs(v) {
+            break
+          }
+        }
+        try unmatched(t)
         nextTotal = try mongo { () throws(MongoError) in try totals.next() }
+      }
+      let user: User?
+      do {
+        user = try User(reading: doc)
+      } catch {
+        user = nil
+        try report(Drift(invalid: error))
       }
       var expected = UserStats()
       var expectedDays: [String: (count: Int128, amount: Int128)] = [:]
       var unreadable: [String] = []
-      while let t = nextTotal, t["_id"]?.documentValue?["user"]?.objectIDValue == user.id {
-        if let total = DayTotal(t), total.oddAmounts == 0 {
-          expected.add(total.stats)
-          if let day = total.day {
-            expectedDays[FidoDate.day(day)] = (total.stats.count, total.amount)
+      var otherCurrency = false
+      while let t = nextTotal, let id, DailyGroup.user(t).0 == id {
+        switch DailyGroup(t, userCurrency: user?.currency) {
+        case .invalid(let problem):
+          try report(Drift(invalid: problem))
+        case .day(let group):
+          guard let user else { break }
+          if let total = DayTotal(group) {
+            if total.currency != user.currency.code {
+              otherCurrency = true
+            } else {
+              expected.add(total.stats)
+              if let day = total.day {
+                expectedDays[FidoDate.day(day)] = (total.stats.count, total.amount)
+              }
+            }
+          } else {
+            let day =
+              group["_id"]?.documentValue?["day"]?.dateValue.map(FidoDate.day) ?? "unknown day"
+            unreadable.append(day)
           }
-        } else {
-          let day = t["_id"]?.documentValue?["day"]?.dateValue.map(FidoDate.day) ?? "unknown day"
-          unreadable.append(day)
         }
         nextTotal = try mongo { () throws(MongoError) in try totals.next() }
+      }
+      guard let user else { continue }
+      if otherCurrency {
+        // Readable on their own, but not in the user's currency: each one is
+        // reported (one find on the user's transactions).
+        let cursor = try mongo { () throws(MongoError) in
+          try transactions.find(
+            [
+              "user_id": .objectID(user.id), "currency": ["$ne": .string(user.currency.code)],
+              "$expr": StoredTransaction.predicate(currency: nil),
+            ], sort: ["_id": 1])
+        }
+        while let t = try mongo({ () throws(MongoError) in try cursor.next() }) {
+          if let problem = StoredTransaction.check(t, userCurrency: user.currency) {
+            try report(Drift(invalid: problem))
+          }
+        }
       }
       var actualDays: [String: (count: Int128, amount: Int128)] = [:]
       for d in user.stats.days { actualDays[d.day] = (Int128(d.count), Int128(d.amount)) }
@@ -75,8 +162,9 @@ extension FidoStore {
           user: user, expected: expected, expectedDays: expectedDays, actualDays: actualDays)
         : [
           Drift(
-            userID: user.id, figure: "transactions", stored: "not all amounts are integers",
-            expected: "integer amounts (days \(unreadable.joined(separator: ", ")))",
+            userID: user.id, figure: "transactions",
+            stored: "MongoDB's day totals are not integers",
+            expected: "integer totals (days \(unreadable.joined(separator: ", ")))",
             repairable: false)
         ]
       // A user with a figure that cannot be stored is left as it is.
@@ -89,16 +177,19 @@ extension FidoStore {
       driftCount += found.count
     }
     while let t = nextTotal {
-      if let u = t["_id"]?.documentValue?["user"]?.objectIDValue {
-        try each(
-          Drift(
-            userID: u, figure: "user", stored: "missing", expected: "exists (orphan transactions)"),
-          orphanRepaired)
-        driftCount += 1
-      }
+      try unmatched(t)
       nextTotal = try mongo { () throws(MongoError) in try totals.next() }
     }
     return driftCount
+  }
+
+  /// Whether a BSON value sorts after every ObjectId (MongoDB's comparison
+  /// order: … ObjectId, Boolean, Date, Timestamp, Regular Expression, MaxKey).
+  static func sortsAfterObjectIDs(_ v: BSONValue) -> Bool {
+    switch v {
+    case .bool, .date, .timestamp, .regex, .maxKey: true
+    default: false
+    }
   }
 
   /// Stored figures against their recomputation, all in Int128 (no sum
@@ -170,12 +261,17 @@ extension FidoStore {
       }
       var stats = UserStats()
       var days = Document()
+      // Only the transactions fido can read, in the user's currency.
       let cursor = try transactions.aggregate(
-        Self.dailyPipeline(match: ["user_id": .objectID(id)], byUser: false), session: session)
+        Self.dailyPipeline(
+          match: ["user_id": .objectID(id)], byUser: false, currency: user.currency),
+        session: session)
       while let t = try cursor.next() {
-        guard let total = DayTotal(t), total.oddAmounts == 0 else {
+        guard case .day(let group) = DailyGroup(t, userCurrency: user.currency) else { continue }
+        guard let total = DayTotal(group) else {
           throw FidoError.invalidData(
-            "user \(id.hex): not all its transactions' amounts are integers; it was not repaired")
+            "user \(id.hex): MongoDB's day totals of its transactions are not integers; it was not repaired"
+          )
         }
         stats.add(total.stats)
         if let day = total.day {

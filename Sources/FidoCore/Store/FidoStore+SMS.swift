@@ -1,7 +1,9 @@
 extension FidoStore {
   /// Streams the outbox, oldest first.
   public func listSMS(
-    status: SMSState.Status?, limit: Int64, _ each: (Transaction) throws(FidoError) -> Void
+    status: SMSState.Status?, limit: Int64,
+    invalid: (UnreadableDocument) throws(FidoError) -> Void = { _ in },
+    _ each: (Transaction) throws(FidoError) -> Void
   )
     throws(FidoError)
   {
@@ -11,7 +13,14 @@ extension FidoStore {
       try transactions.find(query, sort: ["_id": 1], limit: limit)
     }
     while let doc = try mongo({ () throws(MongoError) in try cursor.next() }) {
-      try each(try Transaction(doc))
+      let txn: Transaction
+      do {
+        txn = try Transaction(reading: doc, userCurrency: nil)
+      } catch {
+        try invalid(error)
+        continue
+      }
+      try each(txn)
     }
   }
 

@@ -217,6 +217,10 @@ extension FidoStore {
 
   // MARK: read
 
+  /// One transaction, read exactly: a document fido cannot read (an amount
+  /// that is not an integer, a currency other than its user's, …) is invalid
+  /// data naming the field, never a guessed value. Its user's currency is
+  /// read too (a second find); an orphan's currency is checked on its own.
   public func transaction(_ id: ObjectID) throws(FidoError) -> Transaction {
     let found = try mongo { () throws(MongoError) in
       try transactions.findOne(["_id": .objectID(id)])
@@ -224,11 +228,34 @@ extension FidoStore {
     guard let found else {
       throw .notFound("no transaction \(id.hex); list them with 'fido txn list --user USER'")
     }
-    return try Transaction(found)
+    // The fields first: a document unreadable on its own needs no user.
+    if let problem = StoredTransaction.check(found, userCurrency: nil),
+      problem.field != "currency"
+    {
+      throw problem.error
+    }
+    let currency = try userCurrency(found["user_id"]?.objectIDValue)
+    return try Transaction(found, userCurrency: currency)
   }
 
-  /// Streams a user's transactions newest first (date, then id).
-  public func listTransactions(_ filter: TxnFilter, _ each: (Transaction) throws(FidoError) -> Void)
+  /// The currency of a user, read alone; nil when there is no such user or
+  /// its currency is unreadable (`db check` reports both).
+  public func userCurrency(_ id: ObjectID?) throws(FidoError) -> Currency? {
+    guard let id else { return nil }
+    let doc = try mongo { () throws(MongoError) in
+      try users.findOne(["_id": .objectID(id)], projection: ["currency": 1])
+    }
+    return doc?["currency"]?.stringValue.flatMap(Currency.lookup)
+  }
+
+  /// Streams a user's transactions newest first (date, then id). A document
+  /// fido cannot read goes to `invalid` instead (and the list goes on); with
+  /// `userCurrency`, one in another currency is such a document.
+  public func listTransactions(
+    _ filter: TxnFilter, userCurrency: Currency?,
+    invalid: (UnreadableDocument) throws(FidoError) -> Void,
+    _ each: (Transaction) throws(FidoError) -> Void
+  )
     throws(FidoError)
   {
     var query: Document = ["user_id": .objectID(filter.user)]
@@ -251,7 +278,14 @@ extension FidoStore {
       try transactions.find(query, sort: ["date": -1, "_id": -1], limit: filter.limit)
     }
     while let doc = try mongo({ () throws(MongoError) in try cursor.next() }) {
-      try each(try Transaction(doc))
+      let txn: Transaction
+      do {
+        txn = try Transaction(reading: doc, userCurrency: userCurrency)
+      } catch {
+        try invalid(error)
+        continue
+      }
+      try each(txn)
     }
   }
 
@@ -327,8 +361,18 @@ extension FidoStore {
       ifUnknown:
         "transaction \(id.hex) may or may not have been deleted: run 'fido txn get \(id.hex)' to see (\"no transaction\" means it was)"
     ) { (session) throws -> Transaction in
-      guard let found = try transactions.findOneAndDelete(["_id": .objectID(id)], session: session)
+      // Only a document fido can read is deleted (its figures are known);
+      // one it cannot read is reported, and nothing is written.
+      guard
+        let found = try transactions.findOneAndDelete(
+          ["_id": .objectID(id), "$expr": StoredTransaction.predicate(currency: nil)],
+          session: session)
       else {
+        if let doc = try transactions.findOne(["_id": .objectID(id)], session: session) {
+          throw (StoredTransaction.check(doc, userCurrency: nil)?.error)
+            ?? FidoError.conflict(
+              "transaction \(id.hex) changed while it was being deleted; run the command again")
+        }
         throw FidoError.notFound(
           "no transaction \(id.hex); list them with 'fido txn list --user USER'")
       }

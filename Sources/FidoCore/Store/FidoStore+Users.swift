@@ -123,13 +123,23 @@ extension FidoStore {
     return doc
   }
 
-  /// `withDays` reads the day counters (`stats.days`) too.
+  /// `withDays` reads the day counters (`stats.days`) too. A user document
+  /// fido cannot read is invalid data naming the field. An email finds a
+  /// user stored with it in another case or with surrounding spaces (written
+  /// by another tool), to report that document rather than "no user": that
+  /// second look (a case-insensitive scan of the email index) is made only
+  /// when the exact one found nothing.
   public func user(_ ref: UserRef, withDays: Bool = false, session: MongoSession? = nil)
     throws(FidoError) -> User
   {
     let projection = withDays ? User.projectionWithDays : User.projection
-    let found = try mongo { () throws(MongoError) in
+    var found = try mongo { () throws(MongoError) in
       try users.findOne(ref.filter, projection: projection, session: session)
+    }
+    if found == nil, case .email(let email) = ref {
+      found = try mongo { () throws(MongoError) in
+        try users.findOne(Self.looseEmail(email), projection: projection, session: session)
+      }
     }
     guard let found else {
       throw .notFound("no user \(ref.description); list users with 'fido user list'")
@@ -137,9 +147,12 @@ extension FidoStore {
     return try User(found)
   }
 
-  /// Streams users in creation order to `each`.
+  /// Streams users in creation order to `each`; a document fido cannot read
+  /// goes to `invalid` instead (and the list goes on).
   public func listUsers(
-    _ filter: UserFilter, prefix: String? = nil, _ each: (User) throws(FidoError) -> Void
+    _ filter: UserFilter, prefix: String? = nil,
+    invalid: (UnreadableDocument) throws(FidoError) -> Void = { _ in },
+    _ each: (User) throws(FidoError) -> Void
   ) throws(FidoError) {
     var query = Document()
     if let prefix, !prefix.isEmpty {
@@ -154,12 +167,49 @@ extension FidoStore {
       try users.find(query, sort: ["_id": 1], limit: filter.limit, projection: User.projection)
     }
     while let doc = try mongo({ () throws(MongoError) in try cursor.next() }) {
-      try each(try User(doc))
+      let user: User
+      do {
+        user = try User(reading: doc)
+      } catch {
+        try invalid(error)
+        continue
+      }
+      try each(user)
     }
   }
 
+  /// An email finds a user stored with it in another case (another tool
+  /// wrote it) too, as `user(_:)` does: `user update OLD --email NEW` is how
+  /// such an email is put in normal form.
   public func updateUser(_ ref: UserRef, _ changes: UserChanges, now: Int64) throws(FidoError)
     -> User
+  {
+    do {
+      return try updateUserExactly(ref, changes, now: now)
+    } catch {
+      guard case .notFound = error, case .email = ref else { throw error }
+      let id: ObjectID
+      do {
+        id = try user(ref).id
+      } catch {
+        // Found only loosely, and unreadable: the update may be its fix.
+        guard case .invalidData = error, let loose = try looseUserID(ref) else { throw error }
+        id = loose
+      }
+      return try updateUserExactly(.id(id), changes, now: now)
+    }
+  }
+
+  /// The id of the user an email finds in another case or with spaces, or nil.
+  private func looseUserID(_ ref: UserRef) throws(FidoError) -> ObjectID? {
+    guard case .email(let email) = ref else { return nil }
+    return try mongo { () throws(MongoError) in
+      try users.findOne(Self.looseEmail(email), projection: ["_id": 1])
+    }?["_id"]?.objectIDValue
+  }
+
+  private func updateUserExactly(_ ref: UserRef, _ changes: UserChanges, now: Int64)
+    throws(FidoError) -> User
   {
     var set: Document = ["updated_at": .date(now)]
     var unset = Document()
@@ -310,6 +360,17 @@ extension FidoStore {
     }
     return missing.isEmpty
       ? "all \(total) present" : "missing \(missing.joined(separator: ", ")); run 'fido db init'"
+  }
+
+  /// Emails equal to `email` but for case and surrounding white space.
+  /// `$regex` with `$options` (SecantusDB 0.7.0b3 matches no BSON regex
+  /// value on an indexed field; MongoDB treats both forms alike).
+  static func looseEmail(_ email: String) -> Document {
+    [
+      "email": [
+        "$regex": .string("^\\s*" + literalPattern(email) + "\\s*$"), "$options": "i",
+      ]
+    ]
   }
 
   /// A regular expression matching `text` literally. Escapes Unicode

@@ -98,12 +98,86 @@ public final class FidoStore {
 
   /// The indexes every query relies on. Idempotent; run by `db init` and by
   /// the writes that can be a database's first (user create, txn import).
+  ///
+  /// An existing index of the same name with other options or another key
+  /// (MongoDB codes 85 and 86: the old service's non-unique `email_1`, say)
+  /// is a conflict (exit 4) naming the index and the fix, in one line.
   public func ensureIndexes() throws(FidoError) {
-    try mongo { () throws(MongoError) in
+    do {
       try users.createIndexes(Indexes.users)
       try transactions.createIndexes(Indexes.transactions)
       try auditLog.createIndexes(AuditIndexes.specs)
+    } catch {
+      guard
+        error.code == MongoError.indexOptionsConflict
+          || error.code == MongoError.indexKeySpecsConflict,
+        let first = try indexConflicts().first
+      else { throw fail(error) }
+      throw .conflict(first.sentence)
     }
+  }
+
+  /// One of fido's indexes that exists under its name with other options.
+  public struct IndexConflict: Sendable, Equatable {
+    public var collection: String
+    public var name: String
+    /// `not unique`, `key {email: 1, name: 1}`, …
+    public var difference: String
+
+    /// The problem and its fix, in one line.
+    public var sentence: String {
+      let drop =
+        "drop it (mongosh: db.\(collection).dropIndex(\"\(name)\")), then run 'fido db init'"
+      let fix =
+        collection == Collections.users && name == "email_1"
+        ? "once no two users share an email ('fido db check' reports those not in normal form), "
+          + drop
+        : drop
+      return "index \(collection).\(name) exists with other options (\(difference)): " + fix
+    }
+  }
+
+  /// fido's indexes that exist under their names with another key or other
+  /// options (`unique`, `partialFilterExpression`); `doctor` reports them.
+  public func indexConflicts() throws(FidoError) -> [IndexConflict] {
+    var out: [IndexConflict] = []
+    for (name, specs) in Indexes.all {
+      let present = try mongo { () throws(MongoError) in
+        try client.collection(name, db: config.db).listIndexes()
+      }
+      for spec in specs {
+        guard let index = spec["name"]?.stringValue,
+          let existing = present.first(where: { $0["name"]?.stringValue == index }),
+          let difference = Self.indexDifference(existing, spec)
+        else { continue }
+        out.append(IndexConflict(collection: name, name: index, difference: difference))
+      }
+    }
+    return out
+  }
+
+  /// How an existing index differs from fido's spec of the same name, or nil.
+  static func indexDifference(_ existing: Document, _ spec: Document) -> String? {
+    func keyText(_ d: Document?) -> String {
+      let parts = (d ?? [:]).map { k, v in
+        "\(k): \(v.replyInt64.map(String.init) ?? v.stringValue.map { "\"\($0)\"" } ?? "?")"
+      }
+      return "{" + parts.joined(separator: ", ") + "}"
+    }
+    let key = keyText(existing["key"]?.documentValue)
+    if key != keyText(spec["key"]?.documentValue) {
+      return "key \(key); fido's is \(keyText(spec["key"]?.documentValue))"
+    }
+    func flag(_ v: BSONValue?) -> Bool { v?.boolValue ?? (v?.replyInt64 ?? 0 != 0) }
+    let unique = flag(existing["unique"])
+    let wanted = flag(spec["unique"])
+    if unique != wanted {
+      return unique ? "unique; fido's is not" : "not unique; fido's is unique"
+    }
+    if existing["partialFilterExpression"] != spec["partialFilterExpression"] {
+      return "another partialFilterExpression"
+    }
+    return nil
   }
 
   public enum Indexes {

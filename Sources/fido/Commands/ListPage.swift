@@ -18,6 +18,21 @@ final class ListPage {
     return overflow ? limit : next
   }
 
+  /// Documents of the page fido could not read (each warned about once).
+  private(set) var unreadable = 0
+
+  /// A document fido cannot read where an item would be: a warning on
+  /// stderr naming it and its field, when it falls within the page (past
+  /// `--limit` it only says there is more). `finishList` then exits 65.
+  func skip(_ doc: UnreadableDocument, _ ctx: Context) {
+    if limit > 0 && Int64(shown) >= limit {
+      more = true
+      return
+    }
+    unreadable += 1
+    ctx.warn("\(doc.sentence); left out of this list")
+  }
+
   /// Whether the item belongs to the page; the one past `--limit` only says there is more.
   func admit(id: String) -> Bool {
     if limit > 0 && Int64(shown) >= limit {
@@ -39,6 +54,12 @@ extension Context {
     _ out: OutputList, _ page: ListPage, what: String, pagesWithAfter: Bool = true
   ) throws(FidoError) {
     try out.finish()
+    if page.unreadable > 0 {
+      // The readable ones are printed; the rest was named on stderr.
+      throw .invalidData(
+        "\(plural(page.unreadable, "stored document")) could not be read and \(page.unreadable == 1 ? "was" : "were") left out of the list (see the warnings); fido shows no guessed value: see 'fido db check'"
+      )
+    }
     guard io.stderrIsTTY else { return }
     io.out.flush()  // the note comes after the rows
     if page.more {

@@ -52,8 +52,18 @@ enum Doctor {
       report.append("topology", .string(server.topology))
       report.append("transactions", .bool(server.transactions))
       let indexes = try store.indexReport()
-      report.append("indexes", .string(indexes))
-      if !indexes.hasPrefix("all ") {
+      // An index of fido's name with other options: 'db init' cannot fix it.
+      let conflicts = try store.indexConflicts()
+      report.append(
+        "indexes",
+        .string(
+          conflicts.isEmpty
+            ? indexes
+            : (conflicts.map(\.sentence) + (indexes.hasPrefix("all ") ? [] : [indexes]))
+              .joined(separator: "; ")))
+      if let first = conflicts.first {
+        problems.append(.conflict(first.sentence))
+      } else if !indexes.hasPrefix("all ") {
         problems.append(.failure("indexes are missing; run 'fido db init'"))
       }
     } catch {

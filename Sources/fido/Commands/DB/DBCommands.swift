@@ -29,19 +29,25 @@ enum DBCheck {
     var left = 0
     var orphanUsers: [String] = []
     var unrepairable = 0
-    let drifts: Int
+    // Documents fido cannot read: reported, left as they are, out of every figure.
+    var invalid = 0
+    let found: Int
     do {
-      drifts = try store.check(repair: repair, now: now) { (drift, fixed) throws(FidoError) in
+      found = try store.check(repair: repair, now: now) { (drift, fixed) throws(FidoError) in
         var o = drift.out
         if let fixed {
           o.append("repaired", .bool(fixed))
           if fixed { repaired += 1 } else { left += 1 }
         }
-        if drift.figure == "user" { orphanUsers.append(drift.userID.hex) }
-        if !drift.repairable { unrepairable += 1 }
+        if drift.figure == "user", let u = drift.userID { orphanUsers.append(u.hex) }
+        if drift.isInvalid {
+          invalid += 1
+        } else if !drift.repairable {
+          unrepairable += 1
+        }
         try out.write(o)
       }
-    } catch {
+    } catch let error as FidoError {
       try? out.finish()
       // Each user's repair is its own transaction: the ones done stay done.
       if repaired > 0 {
@@ -49,6 +55,12 @@ enum DBCheck {
       }
       throw error
     }
+    let drifts = found - invalid
+    // What --repair does with unreadable documents, said wherever it ends.
+    let invalidNote =
+      invalid > 0
+      ? "\(plural(invalid, "stored document")) fido cannot read (rows 'invalid') \(invalid == 1 ? "was" : "were") left out of every figure and left as \(invalid == 1 ? "it is" : "they are"): correct or remove \(invalid == 1 ? "it" : "them") with MongoDB's tools, then run 'fido db check' again"
+      : nil
     // History: every chain is verified the way 'fido audit verify' does; a
     // repair adopts the records where only they differ from history (a
     // `repair` entry keeps what history said) and leaves damaged chains.
@@ -73,10 +85,36 @@ enum DBCheck {
           ? "; a damaged chain cannot be repaired"
           : "; 'fido db check --repair' records changes made outside fido")
       : nil
+    if adopted > 0 {
+      ctx.io.err.write(
+        "fido: recorded \(adopted) change(s) made outside fido in history (action repair)\n")
+    }
     if unrepairable > 0 {
       throw .invalidData(
-        "\(unrepairable) figure(s) cannot be recomputed into what fido stores (past the Int64 limit, or from amounts that are not integers); they were left as they are: correct the transactions they come from"
-          + (history.map { "; also \($0)" } ?? ""))
+        "\(unrepairable) figure(s) cannot be recomputed into what fido stores (past the Int64 limit); they were left as they are: correct the transactions they come from"
+          + (invalidNote.map { "; also \($0)" } ?? "") + (history.map { "; also \($0)" } ?? ""))
+    }
+    if let invalidNote {
+      // Exit 65 while such documents remain, with or without --repair;
+      // --repair has repaired the readable figures by now.
+      if repair {
+        ctx.summary(
+          "db check: repaired \(repaired) of \(plural(drifts, "drifted figure")); \(plural(invalid, "unreadable document")) left out"
+        )
+      }
+      var parts = [invalidNote]
+      if drifts > orphanUsers.count && !repair {
+        parts.append(
+          "\(drifts - orphanUsers.count) figure(s) drifted from the transactions; run 'fido db check --repair' to fix them"
+        )
+      }
+      if let first = orphanUsers.first {
+        parts.append(
+          "\(orphanUsers.count) missing user(s) still have transactions, which --repair leaves as they are (see them with 'fido txn list --user \(first)')"
+        )
+      }
+      if let history { parts.append(history) }
+      throw .invalidData(parts.joined(separator: "; "))
     }
     if drifts > 0 && !repair {
       var parts: [String] = []
@@ -100,10 +138,6 @@ enum DBCheck {
           : repaired == drifts
             ? "db check: repaired \(plural(drifts, "drifted figure"))"
             : "db check: repaired \(repaired) of \(plural(drifts, "drifted figure"))")
-    }
-    if adopted > 0 {
-      ctx.io.err.write(
-        "fido: recorded \(adopted) change(s) made outside fido in history (action repair)\n")
     }
     if left > 0 {
       var why: [String] = []

@@ -7,7 +7,8 @@ enum SMSList {
     let page = ListPage(limit: try inv.limit())
     let store = try ctx.store()
     let out = try ctx.listRenderer()
-    try store.listSMS(status: status, limit: page.queryLimit) { (t) throws(FidoError) in
+    try store.listSMS(status: status, limit: page.queryLimit, invalid: { page.skip($0, ctx) }) {
+      (t) throws(FidoError) in
       if page.admit(id: t.id.hex) { try out.write(t.smsOut) }
     }
     try ctx.finishList(out, page, what: "alerts", pagesWithAfter: false)

@@ -57,16 +57,24 @@ enum TxnList {
     let after = try inv.objectID("after", what: "transaction id")
     let page = ListPage(limit: try inv.limit())
     let store = try ctx.store()
+    // The user's currency too: a transaction in another one is unreadable.
+    // By id, a missing user's (orphan) transactions are still listed.
     let user: ObjectID
+    let currency: Currency?
     switch ref {
-    case .id(let id): user = id
-    case .email: user = try store.user(ref).id
+    case .id(let id):
+      user = id
+      currency = try store.userCurrency(id)
+    case .email:
+      let u = try store.user(ref)
+      (user, currency) = (u.id, u.currency)
     }
     // One user's list: the table leaves out the columns every row repeats.
     let out = try ctx.listRenderer(tableOmits: ["user_id", "full_name"])
     try store.listTransactions(
       TxnFilter(
-        user: user, since: since, until: until, type: type, after: after, limit: page.queryLimit)
+        user: user, since: since, until: until, type: type, after: after, limit: page.queryLimit),
+      userCurrency: currency, invalid: { page.skip($0, ctx) }
     ) { (t) throws(FidoError) in if page.admit(id: t.id.hex) { try out.write(t.out) } }
     try ctx.finishList(out, page, what: "transactions")
   }

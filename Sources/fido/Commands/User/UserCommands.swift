@@ -33,7 +33,7 @@ enum UserList {
       limit: page.queryLimit)
     let store = try ctx.store()
     let out = try ctx.listRenderer()
-    try store.listUsers(filter) { (u) throws(FidoError) in
+    try store.listUsers(filter, invalid: { page.skip($0, ctx) }) { (u) throws(FidoError) in
       if page.admit(id: u.id.hex) { try out.write(u.out) }
     }
     try ctx.finishList(out, page, what: "users")
