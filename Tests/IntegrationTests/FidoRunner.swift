@@ -34,6 +34,10 @@ final class FidoRunner {
       "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin",
       "MONGO_URI": uri, "MONGO_DB_NAME": db, "FIDO_TIMEOUT": "10",
     ]
+    // `make sanitize`: the sanitizer's settings reach the fido it runs.
+    if let options = ProcessInfo.processInfo.environment["ASAN_OPTIONS"] {
+      environment["ASAN_OPTIONS"] = options
+    }
   }
 
   @discardableResult
