@@ -85,6 +85,19 @@ enum DBCheck {
           ? "; a damaged chain cannot be repaired"
           : "; 'fido db check --repair' records changes made outside fido")
       : nil
+    // What is still wrong, one clause each, for the error that ends the command.
+    var outstanding: [String] = []
+    if drifts > orphanUsers.count && !repair {
+      outstanding.append(
+        "\(drifts - orphanUsers.count) figure(s) drifted from the transactions; run 'fido db check --repair' to fix them"
+      )
+    }
+    if let first = orphanUsers.first {
+      outstanding.append(
+        "\(orphanUsers.count) missing user(s) still have transactions, which --repair leaves as they are (see them with 'fido txn list --user \(first)')"
+      )
+    }
+    if let history { outstanding.append(history) }
     if adopted > 0 {
       ctx.io.err.write(
         "fido: recorded \(adopted) change(s) made outside fido in history (action repair)\n")
@@ -102,34 +115,10 @@ enum DBCheck {
           "db check: repaired \(repaired) of \(plural(drifts, "drifted figure")); \(plural(invalid, "unreadable document")) left out"
         )
       }
-      var parts = [invalidNote]
-      if drifts > orphanUsers.count && !repair {
-        parts.append(
-          "\(drifts - orphanUsers.count) figure(s) drifted from the transactions; run 'fido db check --repair' to fix them"
-        )
-      }
-      if let first = orphanUsers.first {
-        parts.append(
-          "\(orphanUsers.count) missing user(s) still have transactions, which --repair leaves as they are (see them with 'fido txn list --user \(first)')"
-        )
-      }
-      if let history { parts.append(history) }
-      throw .invalidData(parts.joined(separator: "; "))
+      throw .invalidData(([invalidNote] + outstanding).joined(separator: "; "))
     }
     if drifts > 0 && !repair {
-      var parts: [String] = []
-      if drifts > orphanUsers.count {
-        parts.append(
-          "\(drifts - orphanUsers.count) figure(s) drifted from the transactions; run 'fido db check --repair' to fix them"
-        )
-      }
-      if let first = orphanUsers.first {
-        parts.append(
-          "\(orphanUsers.count) missing user(s) still have transactions, which --repair leaves as they are (see them with 'fido txn list --user \(first)')"
-        )
-      }
-      if let history { parts.append(history) }
-      throw .failure(parts.joined(separator: "; "))
+      throw .failure(outstanding.joined(separator: "; "))
     }
     if repair {
       ctx.summary(
