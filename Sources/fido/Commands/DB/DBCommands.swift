@@ -47,7 +47,7 @@ enum DBCheck {
         }
         try out.write(o)
       }
-    } catch let error as FidoError {
+    } catch {
       try? out.finish()
       // Each user's repair is its own transaction: the ones done stay done.
       if repaired > 0 {
