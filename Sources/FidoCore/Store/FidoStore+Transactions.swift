@@ -367,7 +367,7 @@ extension FidoStore {
     var filter = Self.guardedFilter(user, effect)
     var update = try Self.userUpdate(effect, now: now, user: user)
     if let audit {
-      filter.append(contentsOf: audit.filter)
+      filter = Self.allOf(filter, audit.filter)
       var set = update["$set"]?.documentValue ?? [:]
       set.append(contentsOf: audit.set)
       update["$set"] = .document(set)
@@ -406,6 +406,37 @@ extension FidoStore {
           : ["$not": ["$lt": .int64(Int64.min - delta)]])
     }
     return filter
+  }
+
+  /// A filter matching what both `a` and `b` match. A field both constrain
+  /// (a figure's guard and its pinned value) gets one condition holding both
+  /// terms, a plain value becoming `$eq`: a filter naming a field twice is
+  /// read differently by different servers and drivers (SecantusDB keeps
+  /// only the last, which dropped the guard).
+  static func allOf(_ a: Document, _ b: Document) -> Document {
+    func operators(_ v: BSONValue) -> Document {
+      if case .document(let d) = v, !d.isEmpty, d.allSatisfy({ $0.key.hasPrefix("$") }) {
+        return d
+      }
+      return ["$eq": v]
+    }
+    var out = a
+    var rest: [BSONValue] = []
+    for (key, value) in b {
+      guard let existing = out[key] else {
+        out.append(key, value)
+        continue
+      }
+      let x = operators(existing)
+      let y = operators(value)
+      if y.allSatisfy({ term in x[term.key] == nil }) {
+        out[key] = .document(x.merging(y))
+      } else {
+        rest.append(.document([key: value]))
+      }
+    }
+    if !rest.isEmpty { out["$and"] = .array((out["$and"]?.arrayValue ?? []) + rest) }
+    return out
   }
 
   /// Why a guarded update matched nothing, read in the same session (the
