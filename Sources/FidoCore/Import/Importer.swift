@@ -565,31 +565,27 @@ public final class Importer {
       docs.reserveCapacity(lines.count)
       for l in lines {
         let user = users[l.user]!
-        var sms: SMSState
-        if let reason = SMSState.skipReason(
+        let skip = SMSState.skipReason(
           optOut: options.sms ? nil : "imported (use --sms to queue)", phone: user.phone,
-          smsConfigured: options.smsConfigured)
-        {
-          sms = SMSState(
-            status: .skipped, to: user.phone, lastError: reason, nextAttemptAt: nil, now: now)
-        } else {
+          smsConfigured: options.smsConfigured, phoneOptedOut: user.phoneOptedOut)
+        // A queued alert's text names the balance after its transaction.
+        var balance: Int64? = nil
+        if skip == nil {
           let running =
             Int128(balances[l.user] ?? userDocs[l.user]?["balance"]?.int64Value ?? user.balance)
             + l.type.signed(l.amount)
-          guard let balance = Int64(exactly: running) else {
+          guard let b = Int64(exactly: running) else {
             throw FidoError.invalidData(
               "user \(l.user.hex): "
                 + FidoStore.pastLimit("balance", running, money: true, user.currency)!)
           }
-          balances[l.user] = balance
-          sms = SMSState(
-            status: .pending, to: user.phone, lastError: nil, nextAttemptAt: now, now: now)
-          sms.body = SMSText.make(user: user, type: l.type, amount: l.amount, balance: balance)
+          balances[l.user] = b
+          balance = b
         }
         docs.append(
-          FidoStore.transactionDocument(
+          FidoStore.newTransactionDocument(
             id: l.id ?? store.ids.next(nowMs: now), user: user, amount: l.amount, type: l.type,
-            date: l.date, key: l.key, sms: sms.document, now: now))
+            date: l.date, key: l.key, smsSkipReason: skip, balanceAfter: balance, now: now))
         records[l.user, default: []].append(.document(AuditState.txn(docs[docs.count - 1])))
       }
       // One history entry per user of the batch, naming its transactions;
@@ -709,6 +705,7 @@ struct Headroom {
       "name", "email", "phone", "currency", "opening_balance", "balance", "created_at",
       "updated_at", "stats.count", "stats.credit_count", "stats.debit_count",
       "stats.credit_total", "stats.debit_total", "stats.first_at", "stats.last_at",
+      "sms_opt_out",
     ] {
       p[f] = 1
     }
