@@ -156,46 +156,6 @@ extension FidoStore {
       "the user kept changing while this change was recorded; run the command again")
   }
 
-  /// The user updates of an import batch, each conditional on the user's
-  /// head and advancing it, and one `txn.import` entry per user naming its
-  /// transactions (one read of the batch's users).
-  func auditedImport(
-    order: [ObjectID], users docs: [ObjectID: Document], effects: [ObjectID: StatsEffect],
-    records: [ObjectID: [BSONValue]], now: Int64
-  ) throws -> (ops: [(filter: Document, update: BSONValue, upsert: Bool)], entries: [Document]) {
-    var ops: [(filter: Document, update: BSONValue, upsert: Bool)] = []
-    var entries: [Document] = []
-    for id in order {
-      guard let doc = docs[id] else {
-        throw FidoError.notFound("no user \(id.hex); it was deleted meanwhile")
-      }
-      let effect = effects[id]!
-      let txns = records[id] ?? []
-      let before = AuditState.figures(doc)
-      let head = AuditHead(doc)
-      let (linked, next) = auditEntries(
-        [
-          AuditDraft(
-            action: .txnImport, collection: Collections.transactions,
-            ids: txns.compactMap { $0.documentValue?["id"]?.objectIDValue }, many: true,
-            before: ["user": .document(before)],
-            after: [
-              "transactions": .array(txns),
-              "user": .document(AuditState.figures(before, plus: effect)),
-            ])
-        ], user: id, currency: doc["currency"]?.stringValue, after: head, now: now)
-      entries += linked
-      var update = try Self.userUpdate(effect, now: now, user: id)
-      var set = update["$set"]?.documentValue ?? [:]
-      set.append(contentsOf: next.set)
-      update["$set"] = .document(set)
-      var filter = Self.guardedFilter(id, effect)
-      filter.append(contentsOf: head.filter)
-      ops.append((filter, .document(update), false))
-    }
-    return (ops, entries)
-  }
-
   /// `db check --repair`'s rewrite of a user's figures (`update`, a `$set`
   /// of them, read from `doc`): a `repair` entry records the figures found
   /// and the figures written, and the write is conditional on the head.
