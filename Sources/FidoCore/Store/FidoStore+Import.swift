@@ -27,9 +27,17 @@ struct ImportUserState {
 }
 
 /// An import's link to the store: its reads (users, stored keys, figures)
-/// and its batches. Read before write: each batch reads its users inside its
-/// transaction before anything is written, so a user deleted since the
-/// look-up fails the batch (exit 3, nothing of it written).
+/// and its batches.
+///
+/// Read before write: every user write of a batch is conditional, inside the
+/// batch's transaction, on the history head and figures it was built from.
+/// Those come from what this import already knows of the user (the look-up
+/// before validation, then what its own committed batches left), so a batch
+/// sends no read when nobody else touched its users. A user changed or
+/// deleted meanwhile makes its write match nothing; the batch's users are
+/// then read in the same transaction, a deleted one fails the batch (exit 3,
+/// nothing of it written), and a changed one is written again from what was
+/// read. Without transactions, each batch reads its users first.
 final class ImportWriter {
   let store: FidoStore
   let now: Int64
@@ -38,6 +46,8 @@ final class ImportWriter {
   let smsConfigured: Bool
   /// The users looked up, by id.
   private(set) var users: [ObjectID: User] = [:]
+  /// Per user: the state its next write is conditional on.
+  private var known: [ObjectID: ImportUserState] = [:]
   /// The users and effects of a batch whose guarded update matched nothing:
   /// diagnosed once its transaction is aborted.
   private var refused: [(ObjectID, StatsEffect)]?
@@ -54,9 +64,9 @@ final class ImportWriter {
 
   // MARK: reads before writing
 
-  /// The users `refs` name (one find), each with its document, which also
-  /// holds its largest stored day count and amount (`max_day_count`,
-  /// `max_day_amount`).
+  /// The users `refs` name (one find), remembered with their history heads
+  /// and figures; each returned with its document, which also holds its
+  /// largest stored day count and amount (`max_day_count`, `max_day_amount`).
   func lookUp(_ refs: Set<UserRef>) throws(FidoError) -> [(user: User, doc: Document)] {
     if refs.isEmpty { return [] }
     var ids: [BSONValue] = []
@@ -79,12 +89,13 @@ final class ImportWriter {
     while let doc = try store.mongo({ () throws(MongoError) in try cursor.next() }) {
       let user = try User(doc)
       users[user.id] = user
+      known[user.id] = ImportUserState(doc)
       found.append((user, doc))
     }
     return found
   }
 
-  /// The user's fields and opt-out, without the day counters but with
+  /// The user's fields, head and opt-out, without the day counters but with
   /// their largest count and amount (computed by the server, so the days
   /// never travel).
   static let userProjection: Document = {
@@ -103,7 +114,7 @@ final class ImportWriter {
       "name", "email", "phone", "currency", "opening_balance", "balance", "created_at",
       "updated_at", "stats.count", "stats.credit_count", "stats.debit_count",
       "stats.credit_total", "stats.debit_total", "stats.first_at", "stats.last_at",
-      "sms_opt_out",
+      "audit_head", "audit_seq", "sms_opt_out",
     ] {
       p[f] = 1
     }
@@ -172,7 +183,9 @@ final class ImportWriter {
       // All or nothing only in a transaction: without one, a stored first
       // document proves nothing about the rest.
       if store.transactionSupport == true, try batchIsStored(lines) {
-        // An earlier attempt of this batch committed (its `_id`s are fixed).
+        // An earlier attempt of this batch committed (its `_id`s are fixed);
+        // what it left on its users is not known here: read them next time.
+        for l in lines { known[l.user] = nil }
         return (lines.count, 0)
       }
       guard lines.contains(where: { $0.key != nil }) else { throw error }
@@ -189,6 +202,9 @@ final class ImportWriter {
     }
   }
 
+  /// What a batch's transaction committed, and the state it left on its users.
+  private typealias Attempt = (inserted: Int, skipped: Int, users: [ObjectID: ImportUserState])
+
   /// One batch's transaction; a batch refused by a guard is diagnosed after
   /// its transaction was aborted, from fresh reads.
   private func writeOnce(_ lines: [ImportLine], name: String, checkKeys: Bool) throws(FidoError)
@@ -196,11 +212,12 @@ final class ImportWriter {
   {
     let first = lines.first?.id?.hex ?? ""
     refused = nil
+    let attempt: Attempt
     do {
-      return try store.atomically(
+      attempt = try store.atomically(
         ifUnknown:
           "\(name) may or may not have been written: run 'fido txn get \(first)' (its first transaction) to see; if it was, the whole batch was. Running the same import again is safe only if every line has a key",
-      ) { (session) throws -> (Int, Int) in
+      ) { (session) throws -> Attempt in
         try self.body(lines, name: name, checkKeys: checkKeys, session: session)
       }
     } catch {
@@ -219,6 +236,8 @@ final class ImportWriter {
       }
       throw .conflict("the users of a batch changed while it was written; run the import again")
     }
+    known.merge(attempt.users) { $1 }
+    return (attempt.inserted, attempt.skipped)
   }
 
   /// The batch's writes: one conditional update per user, the transaction
@@ -226,7 +245,7 @@ final class ImportWriter {
   /// error): it changes nothing outside the transaction.
   private func body(
     _ lines: [ImportLine], name: String, checkKeys: Bool, session: MongoSession?
-  ) throws -> (Int, Int) {
+  ) throws -> Attempt {
     var lines = lines
     var skipped = 0
     let keys = lines.compactMap { l in l.key.map { (l.user, $0) } }
@@ -239,7 +258,7 @@ final class ImportWriter {
       lines.removeAll { l in l.key.map { stored.contains(l.user.hex + " " + $0) } ?? false }
       skipped = before - lines.count
     }
-    if lines.isEmpty { return (0, skipped) }
+    if lines.isEmpty { return (0, skipped, [:]) }
     // The statistics: one update per user, day counters included, however
     // many lines the user has here.
     var effects: [ObjectID: StatsEffect] = [:]
@@ -253,19 +272,30 @@ final class ImportWriter {
         effects[l.user]!.absorb(effect)
       }
     }
-    // Every user of the batch, read inside its transaction before anything
-    // is written: a user deleted since the look-up refuses the whole batch;
-    // the documents also give the running balances for the message texts
-    // and the history heads the user writes are conditional on.
+    // The state each user write follows: in a transaction, what this import
+    // knows (the write is conditional on its head and figures, so it needs
+    // no read); the other users are read here, before anything is written.
     var states: [ObjectID: ImportUserState] = [:]
-    let read = try readUsers(order, session: session)
-    guard read.count == order.count else {
-      throw try deletedUserError(order, name: name, session: session)
-        ?? FidoError.notFound(
-          "a user of \(name) was deleted while the import ran; it was not written")
+    var pinned = Set<ObjectID>()
+    if session != nil {
+      for id in order {
+        if let k = known[id] {
+          states[id] = k
+          pinned.insert(id)
+        }
+      }
     }
-    for (id, d) in read { states[id] = ImportUserState(d) }
-    let docs = try documents(lines, states: states)
+    let unread = order.filter { states[$0] == nil }
+    if !unread.isEmpty {
+      let docs = try readUsers(unread, session: session)
+      guard docs.count == unread.count else {
+        throw try deletedUserError(unread, name: name, session: session)
+          ?? FidoError.notFound(
+            "a user of \(name) was deleted while the import ran; it was not written")
+      }
+      for (id, d) in docs { states[id] = ImportUserState(d) }
+    }
+    var docs = try documents(lines, states: states)
     // What history records of each user's transactions.
     var records: [ObjectID: [BSONValue]] = [:]
     for d in docs {
@@ -273,18 +303,50 @@ final class ImportWriter {
         records[u, default: []].append(.document(AuditState.txn(d)))
       }
     }
-    let writes = try userWrites(order, states: states, effects: effects, records: records)
+    var writes = try userWrites(
+      order, states: states, effects: effects, records: records, pinned: pinned)
     let result = try store.users.bulkUpdate(
       order.map { writes[$0]!.op }, ordered: true, session: session)
-    guard result.matched == Int64(order.count) else {
+    if result.matched != Int64(order.count) {
       // Each update is guarded so that no figure leaves Int64 (validation
-      // checked the figures read before; this holds against writers since):
-      // writeOnce says which, once the transaction is aborted.
-      refused = order.map { ($0, effects[$0]!) }
-      throw try deletedUserError(order, name: name, session: session)
-        ?? FidoError.conflict(
-          "a user of \(name) changed while it was written; run the import again (written batches are skipped)"
-        )
+      // checked the figures read before). A user known from before may also
+      // have changed since, or be gone: read them all (this transaction's
+      // own writes moved the heads of those that matched).
+      var settled = false
+      if !pinned.isEmpty {
+        let current = try readUsers(order, session: session)
+        guard current.count == order.count else {
+          throw try deletedUserError(order, name: name, session: session)
+            ?? FidoError.notFound(
+              "a user of \(name) was deleted while the import ran; it was not written")
+        }
+        // Those whose head did not move to the one written here.
+        let stale = order.filter { AuditHead(current[$0]!) != writes[$0]!.after.head }
+        if !stale.isEmpty, stale.allSatisfy(pinned.contains) {
+          // Their writes again, built from what was read (the message texts
+          // name the balances, so the documents are built again too).
+          for id in stale {
+            states[id] = ImportUserState(current[id]!)
+            pinned.remove(id)
+          }
+          docs = try documents(lines, states: states)
+          let again = try userWrites(
+            stale, states: states, effects: effects, records: records, pinned: [])
+          writes.merge(again) { $1 }
+          settled =
+            try store.users.bulkUpdate(
+              stale.map { again[$0]!.op }, ordered: true, session: session
+            ).matched == Int64(stale.count)
+        }
+      }
+      if !settled {
+        // Refused by a guard: diagnosed once the transaction is aborted.
+        refused = order.map { ($0, effects[$0]!) }
+        throw try deletedUserError(order, name: name, session: session)
+          ?? FidoError.conflict(
+            "a user of \(name) changed while it was written; run the import again (written batches are skipped)"
+          )
+      }
     }
     // The transaction documents go in chunks of `insertChunk` (one insert
     // command each).
@@ -295,7 +357,9 @@ final class ImportWriter {
       from = to
     }
     try store.insertAudit(order.flatMap { writes[$0]!.entries }, session: session)
-    return (lines.count, skipped)
+    var after: [ObjectID: ImportUserState] = [:]
+    for id in order { after[id] = writes[id]!.after }
+    return (lines.count, skipped, after)
   }
 
   /// The users' documents as history reads them (head and figures), by id.
@@ -358,12 +422,13 @@ final class ImportWriter {
     var after: ImportUserState
   }
 
-  /// The user updates of a batch, each conditional on the user's head and
-  /// advancing it, and one `txn.import` entry per user naming its
-  /// transactions.
+  /// The user updates of a batch, each conditional on the user's head (and,
+  /// for `pinned` users, known from before rather than read in this
+  /// transaction, on its figures too) and advancing it, and one `txn.import`
+  /// entry per user naming its transactions.
   private func userWrites(
     _ ids: [ObjectID], states: [ObjectID: ImportUserState], effects: [ObjectID: StatsEffect],
-    records: [ObjectID: [BSONValue]]
+    records: [ObjectID: [BSONValue]], pinned: Set<ObjectID>
   ) throws -> [ObjectID: UserWrite] {
     var out: [ObjectID: UserWrite] = [:]
     for id in ids {
@@ -383,7 +448,10 @@ final class ImportWriter {
       var set = update["$set"]?.documentValue ?? [:]
       set.append(contentsOf: next.set)
       update["$set"] = .document(set)
-      let filter = FidoStore.allOf(FidoStore.guardedFilter(id, effect), state.head.filter)
+      var filter = FidoStore.allOf(FidoStore.guardedFilter(id, effect), state.head.filter)
+      if pinned.contains(id) {
+        filter = FidoStore.allOf(filter, AuditState.figureFilter(state.figures))
+      }
       out[id] = UserWrite(
         op: (filter, .document(update), false), entries: linked,
         after: ImportUserState(head: next, figures: figures, currency: state.currency))
