@@ -28,7 +28,7 @@ public struct ImportOptions: Sendable {
   /// Lines per atomic batch (one multi-document transaction). Each batch
   /// updates each of its users once, so larger batches mean fewer writes.
   public var batchSize: Int
-  public static let defaultBatchSize = 10_000
+  public static let defaultBatchSize = 1_000
   public static let maxBatchSize = 100_000
   public init(
     format: ImportFormat, dryRun: Bool, sms: Bool, smsConfigured: Bool,
@@ -120,6 +120,9 @@ public final class Importer {
   public private(set) var written = ImportWritten()
   /// Per user: the stored figures and what the input adds to them (Int128).
   private var headroom: [ObjectID: Headroom] = [:]
+  /// Set when MongoDB ended a batch's transaction for its size or its
+  /// lifetime: the batch size the import went on with.
+  public private(set) var reducedBatchSize: Int?
 
   public init(store: FidoStore, options: ImportOptions, now: Int64) {
     self.options = options
@@ -143,10 +146,12 @@ public final class Importer {
     try resolveUsers(path: path)
     var summary = try validate(path: path, badLine: badLine)
     if options.dryRun { return summary }
-    written.planned = (summary.inserted + options.batchSize - 1) / options.batchSize
+    let toWrite = summary.inserted
+    written.planned = (toWrite + options.batchSize - 1) / options.batchSize
     summary.inserted = 0
     summary.skipped = 0
-    try write(path: path, summary: &summary, progress: progress, shouldStop: shouldStop)
+    try write(
+      path: path, toWrite: toWrite, summary: &summary, progress: progress, shouldStop: shouldStop)
     return summary
   }
 
@@ -381,15 +386,20 @@ public final class Importer {
 
   // MARK: pass 3: write
 
-  /// Cuts the lines to insert into batches for the store.
+  /// Cuts the lines to insert (`toWrite` of them) into batches for the
+  /// store. A batch whose transaction MongoDB ended for its size or its
+  /// lifetime (nothing of it committed) is written as two halves, down to
+  /// single lines, and the batches after it are no larger than those halves.
   private func write(
-    path: String, summary: inout ImportSummary, progress: Progress?, shouldStop: () -> Bool
+    path: String, toWrite: Int, summary: inout ImportSummary, progress: Progress?,
+    shouldStop: () -> Bool
   )
     throws(FidoError)
   {
     let reader = try RecordReader(path: path, name: name, format: options.format)
     let total = LineReader.fileSize(path)
     var batch: [ImportLine] = []
+    var size = options.batchSize
     var done = 0
     var seenKeys = Set<KeyUse>()
     written.started = true
@@ -397,15 +407,26 @@ public final class Importer {
       let number = written.batches + 1
       let name =
         "batch \(number) of \(max(written.planned, number)) (lines \(lines.first!.line)–\(lines.last!.line))"
-      let (inserted, skipped) = try writer.write(Array(lines), name: name)
-      summary.inserted += inserted
-      summary.skipped += skipped
-      written.batches = number
-      written.firstLine = written.firstLine ?? lines.first!.line
-      written.lastLine = lines.last!.line
-      written.transactions += inserted
-      done += lines.count
-      progress?(done, reader.bytesRead, total)
+      switch try writer.write(Array(lines), name: name) {
+      case .tooLarge(let error):
+        guard lines.count > 1 else { throw error }
+        let half = (lines.count + 1) / 2
+        size = min(size, half)
+        reducedBatchSize = size
+        // The batches written, and the rest (this one's lines included) at the new size.
+        written.planned = written.batches + (toWrite - done + size - 1) / size
+        try flush(lines.prefix(half))
+        try flush(lines.dropFirst(half))
+      case .written(let inserted, let skipped):
+        summary.inserted += inserted
+        summary.skipped += skipped
+        written.batches = number
+        written.firstLine = written.firstLine ?? lines.first!.line
+        written.lastLine = lines.last!.line
+        written.transactions += inserted
+        done += lines.count
+        progress?(done, reader.bytesRead, total)
+      }
     }
     while let next = try reader.next() {
       guard case .success(let record) = next, case .success(let line) = parse(record) else {
@@ -422,7 +443,7 @@ public final class Importer {
       var fixed = line
       fixed.id = writer.newID()
       batch.append(fixed)
-      if batch.count >= options.batchSize {
+      if batch.count >= size {
         try flush(batch[...])
         batch.removeAll(keepingCapacity: true)
         if shouldStop() {

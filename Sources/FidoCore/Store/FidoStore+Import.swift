@@ -26,6 +26,16 @@ struct ImportUserState {
   }
 }
 
+/// What writing one batch did.
+enum ImportBatchResult {
+  case written(inserted: Int, skipped: Int)
+  /// MongoDB ended the batch's transaction for its size or its lifetime
+  /// (`MongoError.endedLargeTransaction`) before it committed: nothing of it
+  /// is stored, and its halves can be written instead. `error` is what to
+  /// report when it cannot be split.
+  case tooLarge(FidoError)
+}
+
 /// An import's link to the store: its reads (users, stored keys, figures)
 /// and its batches.
 ///
@@ -174,8 +184,7 @@ final class ImportWriter {
   /// fresh batch needs no read of its keys. A key already stored (a re-run,
   /// or a concurrent writer) fails the batch's transaction on the unique
   /// index; then it is written again, skipping the stored keys.
-  func write(_ lines: [ImportLine], name: String) throws(FidoError) -> (inserted: Int, skipped: Int)
-  {
+  func write(_ lines: [ImportLine], name: String) throws(FidoError) -> ImportBatchResult {
     do {
       return try writeOnce(lines, name: name, checkKeys: false)
     } catch {
@@ -186,7 +195,7 @@ final class ImportWriter {
         // An earlier attempt of this batch committed (its `_id`s are fixed);
         // what it left on its users is not known here: read them next time.
         for l in lines { known[l.user] = nil }
-        return (lines.count, 0)
+        return .written(inserted: lines.count, skipped: 0)
       }
       guard lines.contains(where: { $0.key != nil }) else { throw error }
       return try writeOnce(lines, name: name, checkKeys: true)
@@ -202,13 +211,16 @@ final class ImportWriter {
     }
   }
 
-  /// What a batch's transaction committed, and the state it left on its users.
-  private typealias Attempt = (inserted: Int, skipped: Int, users: [ObjectID: ImportUserState])
+  /// What one run of a batch's transaction body did.
+  private enum Attempt {
+    case committed(inserted: Int, skipped: Int, users: [ObjectID: ImportUserState])
+    case tooLarge(FidoError)
+  }
 
   /// One batch's transaction; a batch refused by a guard is diagnosed after
   /// its transaction was aborted, from fresh reads.
   private func writeOnce(_ lines: [ImportLine], name: String, checkKeys: Bool) throws(FidoError)
-    -> (inserted: Int, skipped: Int)
+    -> ImportBatchResult
   {
     let first = lines.first?.id?.hex ?? ""
     refused = nil
@@ -217,6 +229,7 @@ final class ImportWriter {
       attempt = try store.atomically(
         ifUnknown:
           "\(name) may or may not have been written: run 'fido txn get \(first)' (its first transaction) to see; if it was, the whole batch was. Running the same import again is safe only if every line has a key",
+        ifTooLarge: { .tooLarge($0) }
       ) { (session) throws -> Attempt in
         try self.body(lines, name: name, checkKeys: checkKeys, session: session)
       }
@@ -236,8 +249,13 @@ final class ImportWriter {
       }
       throw .conflict("the users of a batch changed while it was written; run the import again")
     }
-    known.merge(attempt.users) { $1 }
-    return (attempt.inserted, attempt.skipped)
+    switch attempt {
+    case .tooLarge(let error):
+      return .tooLarge(error)
+    case .committed(let inserted, let skipped, let after):
+      known.merge(after) { $1 }
+      return .written(inserted: inserted, skipped: skipped)
+    }
   }
 
   /// The batch's writes: one conditional update per user, the transaction
@@ -258,7 +276,7 @@ final class ImportWriter {
       lines.removeAll { l in l.key.map { stored.contains(l.user.hex + " " + $0) } ?? false }
       skipped = before - lines.count
     }
-    if lines.isEmpty { return (0, skipped, [:]) }
+    if lines.isEmpty { return .committed(inserted: 0, skipped: skipped, users: [:]) }
     // The statistics: one update per user, day counters included, however
     // many lines the user has here.
     var effects: [ObjectID: StatsEffect] = [:]
@@ -359,7 +377,7 @@ final class ImportWriter {
     try store.insertAudit(order.flatMap { writes[$0]!.entries }, session: session)
     var after: [ObjectID: ImportUserState] = [:]
     for id in order { after[id] = writes[id]!.after }
-    return (lines.count, skipped, after)
+    return .committed(inserted: lines.count, skipped: skipped, users: after)
   }
 
   /// The users' documents as history reads them (head and figures), by id.
