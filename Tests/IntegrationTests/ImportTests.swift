@@ -287,11 +287,11 @@ final class ImportTests: XCTestCase {
     XCTAssertEqual(fido.mongoPython("print(db.transactions.count_documents({}))"), "0")
   }
 
-  /// `--sms` queues each alert as `txn add` would: with its text, naming the
-  /// balance after the transaction; a phone that unsubscribed (STOP) gets
-  /// none (skipped, opted_out), a user without a phone neither. The two
-  /// commands build the document with one function. Before it, an import
-  /// queued alerts to a phone that had opted out.
+  /// `--sms` queues each alert with its text, naming the balance after the
+  /// transaction (`txn add` and the import build the document with one
+  /// function); a user without a phone gets none (skipped). A phone that
+  /// unsubscribed (STOP) is queued all the same: the sender skips it as
+  /// `opted_out` when it comes up (README, Opt-outs).
   func testSMSStatesAsTxnAddMakesThem() {
     let env = [
       "TWILIO_ACCOUNT_SID": "AC" + String(repeating: "0", count: 32),
@@ -320,7 +320,7 @@ final class ImportTests: XCTestCase {
       ),
       """
       on pending None True +233201234567
-      stop skipped opted_out False +233241234567
+      stop pending None True +233241234567
       none skipped user has no phone False None
       on pending None True +233201234567
       """.trimmingCharacters(in: .whitespacesAndNewlines))
@@ -328,7 +328,7 @@ final class ImportTests: XCTestCase {
     let bodies = fido.mongoPython(
       "for t in db.transactions.find({'sms.status': 'pending'}, sort=[('_id', 1)]): print(t['sms']['body'])"
     ).split(separator: "\n")
-    XCTAssertEqual(bodies.count, 2)
+    XCTAssertEqual(bodies.count, 3)
     XCTAssertTrue(bodies.first?.contains("7.50") ?? false, String(describing: bodies))
     XCTAssertTrue(bodies.last?.contains("5.00") ?? false, String(describing: bodies))
   }

@@ -105,7 +105,7 @@ final class ImportWriter {
     return found
   }
 
-  /// The user's fields, head and opt-out, without the day counters but with
+  /// The user's fields and history head, without the day counters but with
   /// their largest count and amount (computed by the server, so the days
   /// never travel).
   static let userProjection: Document = {
@@ -124,7 +124,7 @@ final class ImportWriter {
       "name", "email", "phone", "currency", "opening_balance", "balance", "created_at",
       "updated_at", "stats.count", "stats.credit_count", "stats.debit_count",
       "stats.credit_total", "stats.debit_total", "stats.first_at", "stats.last_at",
-      "audit_head", "audit_seq", "sms_opt_out",
+      "audit_head", "audit_seq",
     ] {
       p[f] = 1
     }
@@ -408,7 +408,7 @@ final class ImportWriter {
       } else {
         skip = SMSState.skipReason(
           optOut: sms ? nil : "imported (use --sms to queue)", phone: user.phone,
-          smsConfigured: smsConfigured, phoneOptedOut: user.phoneOptedOut)
+          smsConfigured: smsConfigured)
         skips[l.user] = .some(skip)
       }
       var balance: Int64? = nil
