@@ -344,7 +344,7 @@ complete -c fido -n '__fido_at fido/txn/delete' -l 'fields' -x -a '(__fido_field
 complete -c fido -n '__fido_at fido/txn/import' -l 'format' -x -a 'ndjson csv' -d 'Input format'
 complete -c fido -n '__fido_at fido/txn/import' -l 'dry-run' -d 'Validate every line and write nothing'
 complete -c fido -n '__fido_at fido/txn/import' -l 'sms' -d 'Queue SMS alerts as pending for \'fido sms retry\''
-complete -c fido -n '__fido_at fido/txn/import' -l 'batch-size' -x -d 'Lines per atomic batch, 1-100000'
+complete -c fido -n '__fido_at fido/txn/import' -l 'batch-size' -x -d 'Lines per transaction, 1-100000; halved when MongoDB ends one as too large'
 complete -c fido -n '__fido_at fido/txn/import' -l 'fields' -x -a '(__fido_fields read inserted skipped dry_run)' -d 'Comma-separated fields to print, in that order, in every format (nested: sms_status)'
 complete -c fido -n '__fido_arg fido/txn/import 0' -F -d 'The file to read; - or none reads stdin'
 

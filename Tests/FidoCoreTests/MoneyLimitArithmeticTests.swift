@@ -243,6 +243,26 @@ final class MoneyLimitArithmeticTests: XCTestCase {
     XCTAssertThrowsError(try FidoStore.userUpdate(big, now: 0, user: id))
   }
 
+  /// A guard and a pinned value on the same figure: one condition holding
+  /// both, never the field twice (SecantusDB kept only the last term, so a
+  /// `txn add` at the edge overflowed in the server instead of being refused).
+  func testGuardAndPinOnOneFigureAreOneCondition() {
+    let id = ObjectID(hex: "64df1c2a9b1e8a0012345679")!
+    let guardTerms = FidoStore.guardedFilter(
+      id, StatsEffect.add(type: .credit, amount: 250, date: 0))
+    let pinned = FidoStore.allOf(
+      guardTerms, ["audit_head": .null, "balance": .int64(7), "stats.debit_total": .int64(0)])
+    XCTAssertEqual(pinned.filter { $0.key == "balance" }.count, 1)
+    XCTAssertEqual(
+      pinned["balance"], ["$not": ["$gt": .int64(Int64.max - 250)], "$eq": .int64(7)])
+    XCTAssertEqual(pinned["stats.debit_total"], .int64(0), "not guarded: kept as it was")
+    XCTAssertEqual(pinned["audit_head"], .null)
+    XCTAssertEqual(pinned["_id"], .objectID(id))
+    // Two terms with the same operator cannot share a condition: `$and`.
+    let both = FidoStore.allOf(["n": ["$gt": 1]], ["n": ["$gt": 2]])
+    XCTAssertEqual(both, ["n": ["$gt": 1], "$and": [["n": ["$gt": 2]]]])
+  }
+
   func testAverageOfSumsPastInt64() {
     let total = Int128(Int64.max) * 2
     XCTAssertEqual(Analytics.average(total: total, count: 2), Int128(Int64.max))

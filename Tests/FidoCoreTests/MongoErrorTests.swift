@@ -94,6 +94,25 @@ final class MongoErrorTests: XCTestCase {
     XCTAssertFalse(unknown.message.contains("s3cr3tpw"), unknown.message)
   }
 
+  /// Which errors end a transaction for its size or lifetime, so that an
+  /// import batch is written in halves instead of failing the import.
+  func testLargeTransactionEnds() {
+    func e(_ code: UInt32, domain: UInt32 = MongoError.serverDomain) -> MongoError {
+      MongoError(
+        domain: domain, code: code, message: "m", labels: [MongoError.transientTransactionError])
+    }
+    XCTAssertTrue(e(429).endedLargeTransaction(openFor: nil), "TransactionTooLargeForCache")
+    XCTAssertTrue(e(290).endedLargeTransaction(openFor: nil), "lifetime")
+    // NoSuchTransaction is the lifetime only once the transaction was open
+    // as long as the shortest lifetime MongoDB allows (1 s).
+    XCTAssertTrue(e(251).endedLargeTransaction(openFor: .milliseconds(1000)))
+    XCTAssertFalse(e(251).endedLargeTransaction(openFor: .milliseconds(999)))
+    XCTAssertFalse(e(251).endedLargeTransaction(openFor: nil))
+    XCTAssertFalse(e(MongoError.writeConflict).endedLargeTransaction(openFor: .seconds(61)))
+    XCTAssertFalse(e(2).endedLargeTransaction(openFor: .seconds(61)))
+    XCTAssertFalse(e(429, domain: MongoError.streamDomain).endedLargeTransaction(openFor: nil))
+  }
+
   func testUnavailableMessageNamesTheRedactedURI() {
     let e = MongoError(
       domain: MongoError.serverSelectionDomain, code: 13053, message: "No suitable servers found"

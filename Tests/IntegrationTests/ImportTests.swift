@@ -286,4 +286,50 @@ final class ImportTests: XCTestCase {
     }
     XCTAssertEqual(fido.mongoPython("print(db.transactions.count_documents({}))"), "0")
   }
+
+  /// `--sms` queues each alert with its text, naming the balance after the
+  /// transaction (`txn add` and the import build the document with one
+  /// function); a user without a phone gets none (skipped). A phone that
+  /// unsubscribed (STOP) is queued all the same: the sender skips it as
+  /// `opted_out` when it comes up (README, Opt-outs).
+  func testSMSStatesAsTxnAddMakesThem() {
+    let env = [
+      "TWILIO_ACCOUNT_SID": "AC" + String(repeating: "0", count: 32),
+      "TWILIO_AUTH_TOKEN": "unused", "TWILIO_FROM": "+15005550006",
+      "TWILIO_API_BASE": "http://127.0.0.1:9",
+    ]
+    for (email, phone) in [
+      ("on@example.com", "+233201234567"), ("stop@example.com", "+233241234567"),
+      ("none@example.com", nil),
+    ] {
+      var args = ["user", "create", "--name", "S", "--email", email, "--balance", "10.00", "-q"]
+      if let phone { args += ["--phone", phone] }
+      XCTAssertEqual(fido.run(args).status, 0)
+    }
+    _ = fido.mongoPython(
+      "db.users.update_one({'email': 'stop@example.com'}, {'$set': {'sms_opt_out': {'phone': '+233241234567', 'reason': 'test'}}})"
+    )
+    let lines = ["on", "stop", "none", "on"].map {
+      "{\"user\":\"\($0)@example.com\",\"amount\":\"2.50\",\"type\":\"debit\"}\n"
+    }
+    let r = fido.run(["txn", "import", write("sms.ndjson", lines.joined()), "--sms"], env: env)
+    XCTAssertEqual(r.status, 0, r.stderr)
+    XCTAssertEqual(
+      fido.mongoPython(
+        "for t in db.transactions.find({}, sort=[('_id', 1)]):\n  u = db.users.find_one({'_id': t['user_id']})\n  print(u['email'].split('@')[0], t['sms']['status'], t['sms']['last_error'], t['sms']['body'] is not None, t['sms']['to'])"
+      ),
+      """
+      on pending None True +233201234567
+      stop pending None True +233241234567
+      none skipped user has no phone False None
+      on pending None True +233201234567
+      """.trimmingCharacters(in: .whitespacesAndNewlines))
+    // The texts name the running balance: 10.00 − 2.50, then − 2.50 again.
+    let bodies = fido.mongoPython(
+      "for t in db.transactions.find({'sms.status': 'pending'}, sort=[('_id', 1)]): print(t['sms']['body'])"
+    ).split(separator: "\n")
+    XCTAssertEqual(bodies.count, 3)
+    XCTAssertTrue(bodies.first?.contains("7.50") ?? false, String(describing: bodies))
+    XCTAssertTrue(bodies.last?.contains("5.00") ?? false, String(describing: bodies))
+  }
 }

@@ -274,6 +274,47 @@ final class OutcomeTests: XCTestCase {
     checkClean()
   }
 
+  /// A `txn add` to the import's user between two batches: the second
+  /// batch's user write, conditional on the history head and figures the
+  /// import knew (it sends no read), matches nothing; the batch reads the
+  /// user in its transaction and writes again from what it read. Nothing is
+  /// lost or doubled, and history records the add between the two batches.
+  /// Deterministic: the second batch's `update` is held while the add runs.
+  func testImportRacingAnAddToItsUser() {
+    let u = user("busy@example.com")
+    let path = write(
+      "busy.ndjson",
+      "{\"user\":\"\(u)\",\"amount\":\"5\",\"type\":\"credit\"}\n{\"user\":\"\(u)\",\"amount\":\"7\",\"type\":\"credit\"}\n"
+    )
+    failPoint(
+      "{'mode': {'skip': 1, 'times': 1}, 'data': {'failCommands': ['update'], 'appName': '\(ClientOptions.defaultAppName)', 'blockConnection': True, 'blockTimeMS': 2000}}"
+    )
+    let r = fido.shell(
+      """
+      "$FIDO" -v txn import '\(path)' --batch-size 1 >/dev/null 2>"\(dir.path)/err" & pid=$!
+      for i in $(seq 200); do
+        [ "$("$FIDO" txn list --user \(u) -q | wc -l)" -ge 1 ] && break; sleep 0.02
+      done
+      "$FIDO" txn add --user \(u) --amount 100 --type debit --no-sms -q >/dev/null || echo "add failed"
+      wait $pid; echo "import exit $?"; grep -c 'mongo: → update' "\(dir.path)/err"
+      """)
+    failPoint("{'mode': 'off'}")
+    XCTAssertFalse(r.stdout.contains("add failed"), r.stdout)
+    XCTAssertTrue(r.stdout.contains("import exit 0"), r.stdout)
+    // Batch 1's update, batch 2's refused one and its second (and, where
+    // the server reports the add as a write conflict, a retried attempt).
+    let updates = Int(r.stdout.split(separator: "\n").last ?? "") ?? 0
+    XCTAssertGreaterThanOrEqual(updates, 3, "the second batch wrote its user again: \(r.stdout)")
+    XCTAssertEqual(ledger(u), "3 -8800 3", "5 + 7 − 100, each once")
+    checkClean()
+    XCTAssertEqual(fido.run(["audit", "verify"]).status, 0)
+    // The chain: create, batch 1, the add, batch 2 (its `before` is what the add left).
+    XCTAssertEqual(
+      fido.mongoPython(
+        "from bson import ObjectId\nes = list(db.audit.find({'user_id': ObjectId('\(u)')}, sort=[('seq', 1)]))\nprint(' '.join(e['action'] for e in es), es[-1]['before']['user']['balance'], es[-1]['after']['user']['balance'])"
+      ), "user.create txn.import txn.create txn.import -9500 -8800")
+  }
+
   /// `txn add` racing `user delete`: the add's user update matches nothing,
   /// so it fails with exit 3 and writes nothing (no orphan).
   func testAddRacingAUserDelete() {

@@ -28,7 +28,7 @@ public struct ImportOptions: Sendable {
   /// Lines per atomic batch (one multi-document transaction). Each batch
   /// updates each of its users once, so larger batches mean fewer writes.
   public var batchSize: Int
-  public static let defaultBatchSize = 10_000
+  public static let defaultBatchSize = 1_000
   public static let maxBatchSize = 100_000
   public init(
     format: ImportFormat, dryRun: Bool, sms: Bool, smsConfigured: Bool,
@@ -106,10 +106,11 @@ public struct ImportWritten: Sendable, Equatable, CustomStringConvertible {
 /// Reads the file three times (references, validation, writing) so memory
 /// depends on the batch size and the number of distinct users, not on the input.
 public final class Importer {
-  let store: FidoStore
   let options: ImportOptions
   let now: Int64
-  private var users: [ObjectID: User] = [:]
+  /// The store's side of the import: every read and write of fido's documents.
+  private let writer: ImportWriter
+  private var users: [ObjectID: User] { writer.users }
   private var refs: [UserRef: ObjectID] = [:]
   /// Keys found stored with the same data while validating: skipped when writing.
   private var alreadyStored = Set<KeyUse>()
@@ -119,14 +120,15 @@ public final class Importer {
   public private(set) var written = ImportWritten()
   /// Per user: the stored figures and what the input adds to them (Int128).
   private var headroom: [ObjectID: Headroom] = [:]
-  /// The per-user effects of a batch whose guarded update matched nothing:
-  /// diagnosed once its transaction is aborted.
-  private var refusedBatch: [(ObjectID, StatsEffect)]?
+  /// Set when MongoDB ended a batch's transaction for its size or its
+  /// lifetime: the batch size the import went on with.
+  public private(set) var reducedBatchSize: Int?
 
   public init(store: FidoStore, options: ImportOptions, now: Int64) {
-    self.store = store
     self.options = options
     self.now = now
+    writer = ImportWriter(
+      store: store, now: now, sms: options.sms, smsConfigured: options.smsConfigured)
   }
 
   /// Progress: records done, bytes read, total bytes.
@@ -140,14 +142,16 @@ public final class Importer {
     shouldStop: () -> Bool = { false }
   ) throws(FidoError) -> ImportSummary {
     self.name = name ?? path
-    try store.ensureIndexes()
+    try writer.store.ensureIndexes()
     try resolveUsers(path: path)
     var summary = try validate(path: path, badLine: badLine)
     if options.dryRun { return summary }
-    written.planned = (summary.inserted + options.batchSize - 1) / options.batchSize
+    let toWrite = summary.inserted
+    written.planned = (toWrite + options.batchSize - 1) / options.batchSize
     summary.inserted = 0
     summary.skipped = 0
-    try write(path: path, summary: &summary, progress: progress, shouldStop: shouldStop)
+    try write(
+      path: path, toWrite: toWrite, summary: &summary, progress: progress, shouldStop: shouldStop)
     return summary
   }
 
@@ -167,26 +171,7 @@ public final class Importer {
   }
 
   private func lookUp(_ pending: inout Set<UserRef>) throws(FidoError) {
-    if pending.isEmpty { return }
-    var ids: [BSONValue] = []
-    var emails: [BSONValue] = []
-    for ref in pending {
-      switch ref {
-      case .id(let id): ids.append(.objectID(id))
-      case .email(let e): emails.append(.string(e))
-      }
-    }
-    var branches: [Document] = []
-    if !ids.isEmpty { branches.append(["_id": ["$in": .array(ids)]]) }
-    if !emails.isEmpty { branches.append(["email": ["$in": .array(emails)]]) }
-    let filter: Document =
-      branches.count == 1 ? branches[0] : ["$or": .array(branches.map { .document($0) })]
-    let cursor = try store.mongo { () throws(MongoError) in
-      try store.users.find(filter, projection: Headroom.projection)
-    }
-    while let doc = try store.mongo({ () throws(MongoError) in try cursor.next() }) {
-      let user = try User(doc)
-      users[user.id] = user
+    for (user, doc) in try writer.lookUp(pending) {
       headroom[user.id] = Headroom(user: user, doc)
       refs[.id(user.id)] = user.id
       refs[.email(user.email)] = user.id
@@ -359,33 +344,10 @@ public final class Importer {
     return (conflicts, matches)
   }
 
-  /// Stored transactions having one of these (user, key) pairs (outside any transaction).
+  /// Stored transactions having one of these (user, key) pairs.
   private func existing(keys: [(ObjectID, String)]) throws(FidoError) -> [KeyUse: Transaction] {
-    do { return try storedKeys(keys, session: nil) } catch let e as MongoError {
-      throw store.fail(e)
-    } catch let e
-      as FidoError
-    { throw e } catch { throw .failure("\(error)") }
-  }
-
-  /// The same, raising driver errors as they are (inside a transaction, their
-  /// labels decide whether it is retried).
-  private func storedKeys(_ keys: [(ObjectID, String)], session: MongoSession?) throws -> [KeyUse:
-    Transaction]
-  {
-    if keys.isEmpty { return [:] }
-    var byUser: [ObjectID: [String]] = [:]
-    for (u, k) in keys { byUser[u, default: []].append(k) }
-    // One $or clause per user; each implies the partial index's filter, so
-    // the planner can answer each from the unique (user_id, key) index.
-    let filter: Document =
-      byUser.count == 1
-      ? FidoStore.keyFilter(byUser.first!.key, byUser.first!.value)
-      : ["$or": .array(byUser.map { .document(FidoStore.keyFilter($0.key, $0.value)) })]
     var out: [KeyUse: Transaction] = [:]
-    let cursor = try store.transactions.find(filter, session: session)
-    while let doc = try cursor.next() {
-      let t = try Transaction(doc)
+    for t in try writer.keyed(keys) {
       if let k = t.key { out[KeyUse(user: t.userID, key: k)] = t }
     }
     return out
@@ -399,14 +361,7 @@ public final class Importer {
   private func checkLimits(path: String, users atRisk: Set<ObjectID>, skipping refused: Set<Int>)
     throws(FidoError) -> [ImportLineError]
   {
-    var figures: [ObjectID: Document] = [:]
-    let ids = atRisk.map { BSONValue.objectID($0) }
-    let cursor = try store.mongo { () throws(MongoError) in
-      try store.users.find(["_id": ["$in": .array(ids)]], projection: User.projectionWithDays)
-    }
-    while let doc = try store.mongo({ () throws(MongoError) in try cursor.next() }) {
-      if let id = doc["_id"]?.objectIDValue { figures[id] = doc }
-    }
+    var figures = try writer.figures(of: atRisk)
     var errors: [ImportLineError] = []
     var seen = Set<KeyUse>()
     let reader = try RecordReader(path: path, name: name, format: options.format)
@@ -431,49 +386,47 @@ public final class Importer {
 
   // MARK: pass 3: write
 
+  /// Cuts the lines to insert (`toWrite` of them) into batches for the
+  /// store. A batch whose transaction MongoDB ended for its size or its
+  /// lifetime (nothing of it committed) is written as two halves, down to
+  /// single lines, and the batches after it are no larger than those halves.
   private func write(
-    path: String, summary: inout ImportSummary, progress: Progress?, shouldStop: () -> Bool
+    path: String, toWrite: Int, summary: inout ImportSummary, progress: Progress?,
+    shouldStop: () -> Bool
   )
     throws(FidoError)
   {
     let reader = try RecordReader(path: path, name: name, format: options.format)
     let total = LineReader.fileSize(path)
     var batch: [ImportLine] = []
+    var size = options.batchSize
     var done = 0
     var seenKeys = Set<KeyUse>()
     written.started = true
-    func flush() throws(FidoError) {
+    func flush(_ lines: ArraySlice<ImportLine>) throws(FidoError) {
       let number = written.batches + 1
-      let lines = "lines \(batch.first!.line)–\(batch.last!.line)"
-      let name = "batch \(number) of \(max(written.planned, number)) (\(lines))"
-      // Optimistic: a fresh batch needs no read. A key already stored (a
-      // re-run, or a concurrent writer) fails the batch's transaction on the
-      // unique index; then it is written again, skipping the stored keys.
-      var result: (inserted: Int, skipped: Int)
-      do {
-        result = try writeBatch(batch, name: name, checkKeys: false)
-      } catch {
-        guard case .conflict = error else { throw error }
-        // All or nothing only in a transaction: without one, a stored first
-        // document proves nothing about the rest.
-        if store.transactionSupport == true, try batchIsStored(batch) {
-          // An earlier attempt of this batch committed (its `_id`s are fixed).
-          result = (batch.count, 0)
-        } else {
-          guard batch.contains(where: { $0.key != nil }) else { throw error }
-          result = try writeBatch(batch, name: name, checkKeys: true)
-        }
+      let name =
+        "batch \(number) of \(max(written.planned, number)) (lines \(lines.first!.line)–\(lines.last!.line))"
+      switch try writer.write(Array(lines), name: name) {
+      case .tooLarge(let error):
+        guard lines.count > 1 else { throw error }
+        let half = (lines.count + 1) / 2
+        size = min(size, half)
+        reducedBatchSize = size
+        // The batches written, and the rest (this one's lines included) at the new size.
+        written.planned = written.batches + (toWrite - done + size - 1) / size
+        try flush(lines.prefix(half))
+        try flush(lines.dropFirst(half))
+      case .written(let inserted, let skipped):
+        summary.inserted += inserted
+        summary.skipped += skipped
+        written.batches = number
+        written.firstLine = written.firstLine ?? lines.first!.line
+        written.lastLine = lines.last!.line
+        written.transactions += inserted
+        done += lines.count
+        progress?(done, reader.bytesRead, total)
       }
-      let (inserted, skipped) = result
-      summary.inserted += inserted
-      summary.skipped += skipped
-      written.batches = number
-      written.firstLine = written.firstLine ?? batch.first!.line
-      written.lastLine = batch.last!.line
-      written.transactions += inserted
-      done += batch.count
-      batch.removeAll(keepingCapacity: true)
-      progress?(done, reader.bytesRead, total)
     }
     while let next = try reader.next() {
       guard case .success(let record) = next, case .success(let line) = parse(record) else {
@@ -488,189 +441,20 @@ public final class Importer {
         }
       }
       var fixed = line
-      fixed.id = store.ids.next(nowMs: now)
+      fixed.id = writer.newID()
       batch.append(fixed)
-      if batch.count >= options.batchSize {
-        try flush()
+      if batch.count >= size {
+        try flush(batch[...])
+        batch.removeAll(keepingCapacity: true)
         if shouldStop() {
           summary.interrupted = true
           return
         }
       }
     }
-    if !batch.isEmpty { try flush() }
+    if !batch.isEmpty { try flush(batch[...]) }
   }
 
-  /// True when the batch's first transaction is stored: an earlier attempt
-  /// of this batch committed it, and with it the whole batch.
-  private func batchIsStored(_ lines: [ImportLine]) throws(FidoError) -> Bool {
-    guard let id = lines.first?.id else { return false }
-    return try store.mongo { () throws(MongoError) in
-      try store.transactions.findOne(["_id": .objectID(id)], projection: ["_id": 1]) != nil
-    }
-  }
-
-  /// One batch, atomically where transactions exist. Its users are checked
-  /// inside the same transaction before anything is written: a user deleted
-  /// since the first pass fails the batch (nothing of it written).
-  private func writeBatch(_ lines: [ImportLine], name: String, checkKeys: Bool) throws(FidoError)
-    -> (inserted: Int, skipped: Int)
-  {
-    let first = lines.first?.id?.hex ?? ""
-    return try guardedBatch(
-      ifUnknown:
-        "\(name) may or may not have been written: run 'fido txn get \(first)' (its first transaction) to see; if it was, the whole batch was. Running the same import again is safe only if every line has a key"
-    ) { (session) throws -> (Int, Int) in
-      var lines = lines
-      var skipped = 0
-      let keys = lines.compactMap { l in l.key.map { (l.user, $0) } }
-      if checkKeys && !keys.isEmpty {
-        let stored = try storedKeys(keys, session: session)
-        let before = lines.count
-        lines.removeAll { l in l.key.map { stored[KeyUse(user: l.user, key: $0)] != nil } ?? false }
-        skipped = before - lines.count
-      }
-      if lines.isEmpty { return (0, skipped) }
-      // The statistics: one update per user, day counters included, however
-      // many lines the user has here.
-      var userEffects: [ObjectID: StatsEffect] = [:]
-      var order: [ObjectID] = []
-      var records: [ObjectID: [BSONValue]] = [:]
-      for l in lines {
-        let effect = StatsEffect.add(type: l.type, amount: l.amount, date: l.date)
-        if userEffects[l.user] == nil {
-          order.append(l.user)
-          userEffects[l.user] = effect
-        } else {
-          userEffects[l.user]!.absorb(effect)
-        }
-      }
-      // Every user of the batch, read inside its transaction before anything
-      // is written: a user deleted since the first pass refuses the whole
-      // batch; the documents also give the running balances for the message
-      // text and the history heads the user writes are conditional on.
-      var userDocs: [ObjectID: Document] = [:]
-      let cursor = try store.users.find(
-        ["_id": ["$in": .array(order.map { .objectID($0) })]],
-        projection: AuditState.userProjection, session: session)
-      while let d = try cursor.next() { if let id = d["_id"]?.objectIDValue { userDocs[id] = d } }
-      if userDocs.count != order.count {
-        throw try deletedUserError(order, name: name, session: session)
-          ?? FidoError.notFound(
-            "a user of \(name) was deleted while the import ran; it was not written")
-      }
-      var balances: [ObjectID: Int64] = [:]
-      // The transaction documents, and what history records of them.
-      var docs: [Document] = []
-      docs.reserveCapacity(lines.count)
-      for l in lines {
-        let user = users[l.user]!
-        var sms: SMSState
-        if let reason = SMSState.skipReason(
-          optOut: options.sms ? nil : "imported (use --sms to queue)", phone: user.phone,
-          smsConfigured: options.smsConfigured)
-        {
-          sms = SMSState(
-            status: .skipped, to: user.phone, lastError: reason, nextAttemptAt: nil, now: now)
-        } else {
-          let running =
-            Int128(balances[l.user] ?? userDocs[l.user]?["balance"]?.int64Value ?? user.balance)
-            + l.type.signed(l.amount)
-          guard let balance = Int64(exactly: running) else {
-            throw FidoError.invalidData(
-              "user \(l.user.hex): "
-                + FidoStore.pastLimit("balance", running, money: true, user.currency)!)
-          }
-          balances[l.user] = balance
-          sms = SMSState(
-            status: .pending, to: user.phone, lastError: nil, nextAttemptAt: now, now: now)
-          sms.body = SMSText.make(user: user, type: l.type, amount: l.amount, balance: balance)
-        }
-        docs.append(
-          FidoStore.transactionDocument(
-            id: l.id ?? store.ids.next(nowMs: now), user: user, amount: l.amount, type: l.type,
-            date: l.date, key: l.key, sms: sms.document, now: now))
-        records[l.user, default: []].append(.document(AuditState.txn(docs[docs.count - 1])))
-      }
-      // One history entry per user of the batch, naming its transactions;
-      // each user write is conditional on the head its entry follows. The
-      // users first: without a transaction, a failed user write then leaves
-      // no transaction document behind.
-      let (userOps, entries) = try store.auditedImport(
-        order: order, users: userDocs, effects: userEffects, records: records, now: now)
-      let result = try store.users.bulkUpdate(userOps, ordered: true, session: session)
-      guard result.matched == Int64(userOps.count) else {
-        // Each update is guarded so that no figure leaves Int64 (validation
-        // checked the figures read before; this holds against writers since):
-        // guardedBatch says which, once the transaction is aborted.
-        refusedBatch = order.map { ($0, userEffects[$0]!) }
-        throw try deletedUserError(order, name: name, session: session)
-          ?? FidoError.conflict(
-            "a user of \(name) changed while it was written; run the import again (written batches are skipped)"
-          )
-      }
-      // The transaction documents go in chunks of `insertChunk` (one insert
-      // command each).
-      var from = 0
-      while from < docs.count {
-        let to = min(from + Self.insertChunk, docs.count)
-        try store.transactions.insertMany(Array(docs[from..<to]), ordered: true, session: session)
-        from = to
-      }
-      try store.insertAudit(entries, session: session)
-      return (lines.count, skipped)
-    }
-  }
-
-  /// The not-found error for a batch one of whose users is gone (nil when
-  /// all are there).
-  private func deletedUserError(_ ids: [ObjectID], name: String, session: MongoSession?) throws
-    -> FidoError?
-  {
-    var present = Set<ObjectID>()
-    let cursor = try store.users.find(
-      ["_id": ["$in": .array(ids.map { .objectID($0) })]], projection: ["_id": 1],
-      session: session)
-    while let d = try cursor.next() {
-      if let id = d["_id"]?.objectIDValue { present.insert(id) }
-    }
-    let gone = ids.filter { !present.contains($0) }.map { id in
-      users[id].map { "\($0.email) (\(id.hex))" } ?? id.hex
-    }
-    if gone.isEmpty && session == nil { return nil }
-    return .notFound(
-      "user \(gone.isEmpty ? "of this batch" : gone.joined(separator: ", ")) was deleted while the import ran; \(name) was not written"
-    )
-  }
-
-  /// Runs one batch's writes; a batch refused by a guard is diagnosed after
-  /// its transaction was aborted, from fresh reads.
-  private func guardedBatch(
-    ifUnknown: String, _ body: (MongoSession?) throws -> (Int, Int)
-  ) throws(FidoError) -> (inserted: Int, skipped: Int) {
-    refusedBatch = nil
-    do {
-      return try store.atomically(ifUnknown: ifUnknown, body)
-    } catch {
-      guard let refused = refusedBatch else { throw error }
-      refusedBatch = nil
-      for (id, effect) in refused {
-        let reason = try store.mongo { () throws(MongoError) -> FidoError? in
-          do {
-            let e = try store.refusal(
-              id, effect, session: nil, outcome: "its batch was not written")
-            if case .conflict = e { return nil }
-            return e
-          } catch let e as MongoError { throw e } catch { return nil }
-        }
-        if let reason { throw reason }
-      }
-      throw .conflict("the users of a batch changed while it was written; run the import again")
-    }
-  }
-
-  /// Transaction documents per insert command inside a batch.
-  static let insertChunk = 1000
   /// Keys per look-up of stored keys in the validation pass.
   static let keyCheckChunk = 1000
   /// Users per look-up in the first pass. A few more round trips than 1,000
@@ -690,32 +474,6 @@ struct Headroom {
   var credits: Int128 = 0
   var debits: Int128 = 0
   var lines: Int128 = 0
-
-  /// The user's fields, without the day counters but with their largest
-  /// count and amount (computed by the server, so the days never travel).
-  static let projection: Document = {
-    func largest(_ field: String) -> BSONValue {
-      [
-        "$max": [
-          "$map": [
-            "input": ["$objectToArray": ["$ifNull": ["$stats.days", .document([:])]]],
-            "in": .string("$$this.v.\(field)"),
-          ]
-        ]
-      ]
-    }
-    var p: Document = [:]
-    for f in [
-      "name", "email", "phone", "currency", "opening_balance", "balance", "created_at",
-      "updated_at", "stats.count", "stats.credit_count", "stats.debit_count",
-      "stats.credit_total", "stats.debit_total", "stats.first_at", "stats.last_at",
-    ] {
-      p[f] = 1
-    }
-    p["max_day_count"] = largest("count")
-    p["max_day_amount"] = largest("amount")
-    return p
-  }()
 
   init(user: User, _ doc: Document) {
     stored = user.stats

@@ -13,12 +13,20 @@ extension MongoClient {
   ///   commit attempt, at least once. If it is still unknown then,
   ///   `CommitOutcomeUnknown` is thrown.
   /// - Any other error aborts the transaction and is rethrown as is.
+  /// - `giveUpOn` sees each `MongoError` of the body and each
+  ///   TransientTransactionError of the commit, with how long the attempt had
+  ///   been open; when it returns true that error is rethrown at once instead
+  ///   of running the same body again (an import batch that the server ended
+  ///   for its size or its lifetime is written in smaller parts instead).
   ///
   /// The body may run more than once, so it must not have side effects
   /// outside the transaction, and it should let `MongoError`s propagate
   /// unchanged (map them to `FidoError` after `withTransaction` returns):
   /// the retry decisions read their labels.
-  public func withTransaction<T>(_ body: (MongoSession) throws -> T) throws -> T {
+  public func withTransaction<T>(
+    giveUpOn: (_ error: MongoError, _ attemptOpenFor: Duration) -> Bool = { _, _ in false },
+    _ body: (MongoSession) throws -> T
+  ) throws -> T {
     let session = try startSession()
     let clock = ContinuousClock()
     let timeout = Duration.milliseconds(max(0, options.timeoutMS))
@@ -27,14 +35,15 @@ extension MongoClient {
 
     transaction: while true {
       attempt += 1
+      let attemptStarted = clock.now
       try session.startTransaction()
       let value: T
       do {
         value = try body(session)
       } catch {
         session.abortTransactionQuietly()
-        if let e = error as? MongoError, e.hasLabel(MongoError.transientTransactionError),
-          clock.now < deadline
+        if let e = error as? MongoError, !giveUpOn(e, clock.now - attemptStarted),
+          e.hasLabel(MongoError.transientTransactionError), clock.now < deadline
         {
           monitor.note(
             "mongo: transaction attempt \(attempt) failed (code \(e.code), transient); retrying")
@@ -55,7 +64,7 @@ extension MongoClient {
         } catch {
           if error.hasLabel(MongoError.transientTransactionError) {
             // Not committed (e.g. NoSuchTransaction): the body can run again.
-            if clock.now < deadline {
+            if !giveUpOn(error, clock.now - attemptStarted), clock.now < deadline {
               monitor.note(
                 "mongo: commit failed (code \(error.code), transient); retrying transaction")
               continue transaction

@@ -60,6 +60,8 @@ public struct MongoError: Error, Sendable, CustomStringConvertible {
   public static let maxTimeMSExpired: UInt32 = 50
   public static let writeConflict: UInt32 = 112
   public static let noSuchTransaction: UInt32 = 251
+  public static let transactionExceededLifetimeLimitSeconds: UInt32 = 290
+  public static let transactionTooLargeForCache: UInt32 = 429
   public static let exceededTimeLimit: UInt32 = 262
   /// createIndexes: an index of the same name exists with other options (85)
   /// or another key (86).
@@ -110,6 +112,23 @@ public struct MongoError: Error, Sendable, CustomStringConvertible {
     case Self.streamDomain, Self.serverSelectionDomain, Self.protocolDomain: return true
     case Self.serverDomain:
       return code == Self.maxTimeMSExpired || Self.retryableWriteCodes.contains(code)
+    default: return false
+    }
+  }
+
+  /// The server ended a transaction for its size or its length, so the same
+  /// writes can succeed in smaller transactions: TransactionTooLargeForCache
+  /// (MongoDB 6.2 and later, never retried by the server), or the lifetime
+  /// (`transactionLifetimeLimitSeconds`, 60 s by default, at least 1 s):
+  /// TransactionExceededLifetimeLimitSeconds, or NoSuchTransaction from a
+  /// transaction that had been open at least 1 s (`openFor`; nil when not
+  /// known) — what the next command of a transaction the server aborted at
+  /// its lifetime gets. Nothing of such a transaction was committed.
+  public func endedLargeTransaction(openFor: Duration?) -> Bool {
+    guard domain == Self.serverDomain else { return false }
+    switch code {
+    case Self.transactionTooLargeForCache, Self.transactionExceededLifetimeLimitSeconds: return true
+    case Self.noSuchTransaction: return openFor.map { $0 >= .seconds(1) } ?? false
     default: return false
     }
   }

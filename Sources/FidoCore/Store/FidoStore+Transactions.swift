@@ -72,22 +72,18 @@ extension FidoStore {
     let user = new.user
     let date = new.date ?? now
     let id = ids.next(nowMs: now)
-    let sms: SMSState
-    if let reason = new.smsSkipReason {
-      sms = SMSState(
-        status: .skipped, to: user.phone, lastError: reason, nextAttemptAt: nil, now: now)
-    } else {
-      sms = SMSState(status: .pending, to: user.phone, lastError: nil, nextAttemptAt: now, now: now)
-    }
-    var smsDoc = sms.document
     // `txn add` holds the notification it is about to send, so a concurrent
     // `sms retry` leaves it alone (and picks it up if this process dies).
-    if sms.status == .pending && !new.queueSMS {
-      smsDoc["lease_until"] = .date(now + SMSSender.leaseMillis(timeoutMS: config.timeoutMS))
+    let lease =
+      new.smsSkipReason == nil && !new.queueSMS
+      ? now + SMSSender.leaseMillis(timeoutMS: config.timeoutMS) : nil
+    /// The document; a pending alert's text once the new balance is known.
+    func document(balance: Int64?) -> Document {
+      Self.newTransactionDocument(
+        id: id, user: user, amount: new.amount, type: new.type, date: date, key: new.key,
+        smsSkipReason: new.smsSkipReason, balanceAfter: balance, leaseUntil: lease, now: now)
     }
-    let doc = Self.transactionDocument(
-      id: id, user: user, amount: new.amount, type: new.type, date: date, key: new.key,
-      sms: smsDoc, now: now)
+    let doc = document(balance: nil)
 
     let effect = StatsEffect.add(type: new.type, amount: new.amount, date: date)
     func created(_ doc: Document) -> (Document, Document) -> AuditDraft {
@@ -108,15 +104,14 @@ extension FidoStore {
       : "transaction \(id.hex) may or may not have been recorded: run 'fido txn get \(id.hex)' to see; running the same command again with the same --key is safe either way"
     do {
       let stored = try atomically(ifUnknown: check) { (session) throws -> Document in
-        var doc = doc
         if session != nil {
           // Balance first: the message text needs the new balance.
           let balance = try applyAudited(
             user.id, known: user, effect, now: now, session: session, draft: created(doc)
           ).balance
-          doc["sms"] = .document(
-            withBody(smsDoc, user: user, type: new.type, amount: new.amount, balance: balance))
+          let doc = document(balance: balance)
           try transactions.insertOne(doc, session: session)
+          return doc
         } else {
           // No transactions: the transaction document first, so a duplicate key
           // changes nothing; `db check --repair` reconciles a crash in between.
@@ -132,13 +127,11 @@ extension FidoStore {
             _ = try? transactions.deleteOne(["_id": .objectID(id)])
             throw error
           }
-          let body = withBody(
-            smsDoc, user: user, type: new.type, amount: new.amount, balance: balance)
+          let doc = document(balance: balance)
           _ = try transactions.updateOne(
-            ["_id": .objectID(id)], update: ["$set": ["sms": .document(body)]])
-          doc["sms"] = .document(body)
+            ["_id": .objectID(id)], update: ["$set": ["sms": doc["sms"]!]])
+          return doc
         }
-        return doc
       }
       return TxnAddResult(transaction: try Transaction(stored), created: true)
     } catch {
@@ -190,15 +183,36 @@ extension FidoStore {
     return ["user_id": .objectID(user), "key": .document(key)]
   }
 
-  private func withBody(_ sms: Document, user: User, type: TxnType, amount: Int64, balance: Int64)
-    -> Document
-  {
-    var sms = sms
-    sms["body"] = .string(SMSText.make(user: user, type: type, amount: amount, balance: balance))
-    return sms
+  /// A new transaction's document as `txn add` and `txn import` store it,
+  /// with its notification: `skipped` with `smsSkipReason`, or `pending` and
+  /// due now. `balanceAfter`, the balance after the transaction, gives the
+  /// message text (which names it); nil leaves the text out (`txn add` has
+  /// it once its balance update returned; an import works it out for the
+  /// alerts it queues only). `leaseUntil`: `txn add` holds a pending alert it
+  /// is about to send until then.
+  static func newTransactionDocument(
+    id: ObjectID, user: User, amount: Int64, type: TxnType, date: Int64, key: String?,
+    smsSkipReason: String?, balanceAfter: Int64?, leaseUntil: Int64? = nil, now: Int64
+  ) -> Document {
+    var sms: SMSState
+    if let reason = smsSkipReason {
+      sms = SMSState(
+        status: .skipped, to: user.phone, lastError: reason, nextAttemptAt: nil, now: now)
+    } else {
+      sms = SMSState(status: .pending, to: user.phone, lastError: nil, nextAttemptAt: now, now: now)
+    }
+    sms.body = balanceAfter.map {
+      SMSText.make(user: user, type: type, amount: amount, balance: $0)
+    }
+    var smsDoc = sms.document
+    if sms.status == .pending, let leaseUntil { smsDoc["lease_until"] = .date(leaseUntil) }
+    return transactionDocument(
+      id: id, user: user, amount: amount, type: type, date: date, key: key, sms: smsDoc, now: now)
   }
 
-  /// A transaction document as `txn add` and `txn import` store it.
+  /// The fields of a transaction document in their stored order, around a
+  /// notification built by the caller: `newTransactionDocument` for a new
+  /// transaction (`db migrate-legacy` still builds its `skipped` one itself).
   static func transactionDocument(
     id: ObjectID, user: User, amount: Int64, type: TxnType, date: Int64, key: String?,
     sms: Document, now: Int64
@@ -411,9 +425,7 @@ extension FidoStore {
     var filter = Self.guardedFilter(user, effect)
     var update = try Self.userUpdate(effect, now: now, user: user)
     if let audit {
-      // The history terms pin the same figures the guard bounds: both must
-      // hold, and one document cannot carry a key twice.
-      filter = ["$and": [.document(filter), .document(audit.filter)]]
+      filter = Self.allOf(filter, audit.filter)
       var set = update["$set"]?.documentValue ?? [:]
       set.append(contentsOf: audit.set)
       update["$set"] = .document(set)
@@ -452,6 +464,37 @@ extension FidoStore {
           : ["$not": ["$lt": .int64(Int64.min - delta)]])
     }
     return filter
+  }
+
+  /// A filter matching what both `a` and `b` match. A field both constrain
+  /// (a figure's guard and its pinned value) gets one condition holding both
+  /// terms, a plain value becoming `$eq`: a filter naming a field twice is
+  /// read differently by different servers and drivers (SecantusDB keeps
+  /// only the last, which dropped the guard).
+  static func allOf(_ a: Document, _ b: Document) -> Document {
+    func operators(_ v: BSONValue) -> Document {
+      if case .document(let d) = v, !d.isEmpty, d.allSatisfy({ $0.key.hasPrefix("$") }) {
+        return d
+      }
+      return ["$eq": v]
+    }
+    var out = a
+    var rest: [BSONValue] = []
+    for (key, value) in b {
+      guard let existing = out[key] else {
+        out.append(key, value)
+        continue
+      }
+      let x = operators(existing)
+      let y = operators(value)
+      if y.allSatisfy({ term in x[term.key] == nil }) {
+        out[key] = .document(x.merging(y))
+      } else {
+        rest.append(.document([key: value]))
+      }
+    }
+    if !rest.isEmpty { out["$and"] = .array((out["$and"]?.arrayValue ?? []) + rest) }
+    return out
   }
 
   /// Why a guarded update matched nothing, read in the same session (the

@@ -41,9 +41,16 @@ public final class FidoStore {
   ///
   /// A commit whose outcome stayed unknown is `.outcomeUnknown` (exit 75):
   /// `ifUnknown` says what to run to see whether the change was applied.
+  ///
+  /// `ifTooLarge`, where given, is what to return when the server ended the
+  /// transaction for its size or its lifetime
+  /// (`MongoError.endedLargeTransaction`): nothing of it was committed, and
+  /// the caller can make the same writes in smaller parts. It gets the error
+  /// to report should that be impossible.
   func atomically<T>(
     ifUnknown hint: @autoclosure () -> String =
       "the change may or may not have been applied: run the matching 'get' or 'list' command to see",
+    ifTooLarge: ((FidoError) -> T)? = nil,
     _ body: (MongoSession?) throws -> T
   ) throws(FidoError) -> T {
     let supported: Bool
@@ -53,9 +60,16 @@ public final class FidoStore {
       supported = try mongo { () throws(MongoError) in try client.supportsTransactions() }
       transactionSupport = supported
     }
+    // Set when the transaction helper stopped retrying for a size or lifetime end.
+    var tooLarge = false
     do {
       if supported {
-        return try client.withTransaction { session in try body(session) }
+        return try client.withTransaction(
+          giveUpOn: { error, openFor in
+            tooLarge = ifTooLarge != nil && error.endedLargeTransaction(openFor: openFor)
+            return tooLarge
+          }
+        ) { session in try body(session) }
       }
       return try body(nil)
     } catch let error as FidoError {
@@ -63,6 +77,9 @@ public final class FidoStore {
     } catch let error as CommitOutcomeUnknown {
       throw Self.outcomeUnknown(error, hint: hint(), uri: config.uri)
     } catch let error as MongoError {
+      if let ifTooLarge, supported, tooLarge || error.endedLargeTransaction(openFor: nil) {
+        return ifTooLarge(fail(error))
+      }
       if error.hasLabel(MongoError.transientTransactionError)
         || error.code == MongoError.writeConflict
       {

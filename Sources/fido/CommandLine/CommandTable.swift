@@ -299,7 +299,12 @@ enum CommandTable {
           ({ is NDJSON). Every line is validated first, unknown users included; if any \
           line is bad, each is reported as 'line N: reason', nothing is written and fido \
           exits 65. Then it writes in batches (--batch-size lines), each atomic with \
-          its balances and statistics, updating each user of a batch once. Lines whose key is already stored are skipped, so an \
+          its balances and statistics, updating each user of a batch once. The default \
+          batch keeps to MongoDB's advice of about 1,000 changed documents per \
+          transaction; a batch whose transaction MongoDB ends as too large \
+          (TransactionTooLargeForCache) or too long (its lifetime) is written in halves, \
+          and the batches after it are no larger. \
+          Lines whose key is already stored are skipped, so an \
           interrupted import of keyed lines can be run again. Ctrl-C or SIGTERM stops after the \
           current batch. An import that stops after writing some batches, for whatever \
           reason, says on stderr which ones ('written 2 of 3 batches: lines 1-20000'); a \
@@ -328,7 +333,8 @@ enum CommandTable {
           OptionSpec("sms", help: "Queue SMS alerts as pending for 'fido sms retry'"),
           OptionSpec(
             "batch-size", value: "N",
-            help: "Lines per atomic batch, 1-\(ImportOptions.maxBatchSize)",
+            help:
+              "Lines per transaction, 1-\(ImportOptions.maxBatchSize); halved when MongoDB ends one as too large",
             default: String(ImportOptions.defaultBatchSize)),
         ],
         id: .txnImport, schema: .importSummary),

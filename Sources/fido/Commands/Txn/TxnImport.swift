@@ -48,11 +48,13 @@ enum TxnImport {
         shouldStop: { Interrupts.received != 0 })
     } catch {
       bar?.finish()
+      warnIfReduced(ctx, importer)
       // Batches committed before the failure stay: say exactly which.
       if importer.written.started { ctx.io.err.write("fido: \(importer.written)\n") }
       throw error
     }
     bar?.finish()
+    warnIfReduced(ctx, importer)
     var out = summary.out
     out.append("dry_run", .bool(inv.flag("dry-run")))
     try ctx.emit(out)
@@ -77,6 +79,15 @@ enum TxnImport {
       ctx.io.flush()
       Interrupts.resendAndDie()
     }
+  }
+
+  /// MongoDB ended a batch's transaction for its size or its lifetime, and
+  /// the import went on with smaller batches: say so, and what to pass.
+  private static func warnIfReduced(_ ctx: Context, _ importer: Importer) {
+    guard let size = importer.reducedBatchSize else { return }
+    ctx.warn(
+      "MongoDB ended a batch's transaction as too large or too long, so the import wrote it in halves and went on in batches of \(plural(size, "line")); pass --batch-size \(size) or less to skip the failed attempts"
+    )
   }
 }
 
