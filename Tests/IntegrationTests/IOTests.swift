@@ -4,26 +4,7 @@ import XCTest
 /// Input and output failures at the edges: reads fail loudly (66, or 65 for
 /// a line too long), writes are checked (74), a broken pipe stays quiet,
 /// the stdin spool never outlives a run, and no run can dump core.
-final class IOTests: XCTestCase {
-  var fido: FidoRunner!
-  var dir: URL!
-
-  override func setUpWithError() throws {
-    fido = try FidoRunner()
-    dir = FileManager.default.temporaryDirectory.appendingPathComponent(
-      "fido-io-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-  }
-
-  override func tearDown() {
-    if let dir { try? FileManager.default.removeItem(at: dir) }
-  }
-
-  func write(_ name: String, _ text: String) -> String {
-    let url = dir.appendingPathComponent(name)
-    try! text.write(to: url, atomically: true, encoding: .utf8)
-    return url.path
-  }
+final class IOTests: FileTestCase {
 
   func count() -> String { fido.mongoPython("print(db.transactions.count_documents({}))") }
 

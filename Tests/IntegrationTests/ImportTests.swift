@@ -1,26 +1,7 @@
 import Foundation
 import XCTest
 
-final class ImportTests: XCTestCase {
-  var fido: FidoRunner!
-  var dir: URL!
-
-  override func setUpWithError() throws {
-    fido = try FidoRunner()
-    dir = FileManager.default.temporaryDirectory.appendingPathComponent(
-      "fido-import-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-  }
-
-  override func tearDown() {
-    if let dir { try? FileManager.default.removeItem(at: dir) }
-  }
-
-  func write(_ name: String, _ text: String) -> String {
-    let url = dir.appendingPathComponent(name)
-    try! text.write(to: url, atomically: true, encoding: .utf8)
-    return url.path
-  }
+final class ImportTests: FileTestCase {
 
   func makeUsers(_ n: Int) -> [String] {
     (0..<n).map { i in

@@ -6,22 +6,9 @@ import XCTest
 /// of Int64 is refused (65, naming the user and the figure) and writes
 /// nothing; analytics and `db check` add exactly and never trap, whatever
 /// other tools stored. The edge values are put in place with pymongo.
-final class MoneyLimitTests: XCTestCase {
-  var fido: FidoRunner!
-  var dir: URL!
+final class MoneyLimitTests: FileTestCase {
   static let max = "9223372036854775807"
   static let min = "-9223372036854775808"
-
-  override func setUpWithError() throws {
-    fido = try FidoRunner()
-    dir = FileManager.default.temporaryDirectory.appendingPathComponent(
-      "fido-money-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-  }
-
-  override func tearDown() {
-    if let dir { try? FileManager.default.removeItem(at: dir) }
-  }
 
   func user(_ email: String, balance: String = "0") -> String {
     fido.object(["user", "create", "--name", "T", "--email", email, "--balance", balance])["id"]
@@ -149,12 +136,6 @@ final class MoneyLimitTests: XCTestCase {
   }
 
   // MARK: import
-
-  func write(_ name: String, _ text: String) -> String {
-    let url = dir.appendingPathComponent(name)
-    try! text.write(to: url, atomically: true, encoding: .utf8)
-    return url.path
-  }
 
   func testImportLinePastTheLimitIsABadLineAndNothingIsWritten() {
     let u = user("imp@example.com")

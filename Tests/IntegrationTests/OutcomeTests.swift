@@ -6,20 +6,11 @@ import XCTest
 /// Faults come from MongoDB's `failCommand` fail point, scoped to clients
 /// named "fido"; the ledger (transactions, balances, counters) is read back
 /// with pymongo and `db check` after each fault.
-final class OutcomeTests: XCTestCase {
-  var fido: FidoRunner!
-  var dir: URL!
-
-  override func setUpWithError() throws {
-    fido = try FidoRunner()
-    dir = FileManager.default.temporaryDirectory.appendingPathComponent(
-      "fido-outcome-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-  }
+final class OutcomeTests: FileTestCase {
 
   override func tearDown() {
     if fido != nil { failPoint("{'mode': 'off'}") }
-    if let dir { try? FileManager.default.removeItem(at: dir) }
+    super.tearDown()
   }
 
   // MARK: helpers
@@ -46,12 +37,6 @@ final class OutcomeTests: XCTestCase {
   func user(_ email: String) -> String {
     fido.object(["user", "create", "--name", "O", "--email", email, "--balance", "0"])["id"]
       as! String
-  }
-
-  func write(_ name: String, _ text: String) -> String {
-    let url = dir.appendingPathComponent(name)
-    try! text.write(to: url, atomically: true, encoding: .utf8)
-    return url.path
   }
 
   /// "transactions balance count" of one user, straight from MongoDB.
