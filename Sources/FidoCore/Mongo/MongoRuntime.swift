@@ -51,8 +51,10 @@ public enum MongoRuntime {
         "\(error.message); fido needs libmongoc 1.x to reach MongoDB (Debian package libmongoc-1.0-0)"
       )
     }
-    api.`init`()
+    // Silenced before init: mongoc_init itself may warn (its shared-memory
+    // counters falling back to malloc), and that line would reach stderr.
     silenceLibraryLog(api)
+    api.`init`()
     return api
   }
 
