@@ -57,6 +57,22 @@ final class IOTests: FileTestCase {
     }
   }
 
+  /// A fido killed by a signal skips mongoc_cleanup; libmongoc's counter file
+  /// /dev/shm/mongoc-PID (if it were made) would outlive it, and the next
+  /// process given that PID would warn on stderr. Here that file is stale
+  /// for fido's own PID (`exec` keeps the shell's): stderr stays empty.
+  func testAStaleLibmongocCounterFileForThisPIDIsNotAWarning() {
+    let r = fido.shell(
+      """
+      [ -d /dev/shm ] || exit 3
+      ( : > /dev/shm/mongoc-$BASHPID; exec "$FIDO" user list -o json ) &
+      p=$!; wait $p; s=$?; rm -f /dev/shm/mongoc-$p; exit $s
+      """)
+    XCTAssertEqual(r.status, 0, r.stderr)
+    XCTAssertEqual(r.stderr, "")
+    XCTAssertEqual(r.stdout, "[]\n")
+  }
+
   // MARK: input files
 
   func testImportRefusesDirectoriesAndMissingFilesWith66() {

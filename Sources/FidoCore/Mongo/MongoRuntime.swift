@@ -43,6 +43,12 @@ public enum MongoRuntime {
   }
 
   private static func load() throws(FidoError) -> fido_mongoc_api {
+    // libmongoc keeps its performance counters in /dev/shm/mongoc-PID unless
+    // told not to. A process that dies without mongoc_cleanup (a signal, a
+    // kill) leaves that file behind; the next process given the same PID then
+    // warns "Falling back to malloc for counters" on stderr, during the load
+    // itself, before any log handler can be set. fido reads no counters.
+    setenv("MONGOC_DISABLE_SHM", "1", 1)
     let api: fido_mongoc_api
     do {
       api = try DynamicLibrary.load(library, names: fido_mongoc_symbols)
@@ -51,8 +57,7 @@ public enum MongoRuntime {
         "\(error.message); fido needs libmongoc 1.x to reach MongoDB (Debian package libmongoc-1.0-0)"
       )
     }
-    // Silenced before init: mongoc_init itself may warn (its shared-memory
-    // counters falling back to malloc), and that line would reach stderr.
+    // Silenced before init, which may warn on stderr itself.
     silenceLibraryLog(api)
     api.`init`()
     return api
