@@ -779,7 +779,6 @@ def main():
     a = p.parse_args()
     b = Bench(a)
     t0 = time.perf_counter()
-    b.seed()
     figures = [
         "startup", "one_shot", "txn_add", "bulk_import", "import_parallel", "concurrency", "curves_all",
         "migrate_legacy", "sms_worker", "round_trip_table",
