@@ -769,7 +769,7 @@ def main():
     p.add_argument("--legacy-transactions", type=int, default=int(os.environ.get("BENCH_LEGACY_TRANSACTIONS", "100000")))
     p.add_argument("--sms-alerts", type=int, default=int(os.environ.get("BENCH_SMS_ALERTS", "200")))
     ints = lambda v: [int(x) for x in v.split(",") if x]
-    p.add_argument("--batch", type=int, default=int(os.environ.get("BENCH_BATCH", "10000")), help="import --batch-size")
+    p.add_argument("--batch", type=int, default=int(os.environ.get("BENCH_BATCH", "1000")), help="import --batch-size")
     p.add_argument("--list-lines", type=int, default=int(os.environ.get("BENCH_LIST_LINES", "100000")))
     p.add_argument("--curve-import", type=ints, default=ints(os.environ.get("BENCH_CURVE_IMPORT", "1000,10000,100000")))
     p.add_argument("--curve-audit", type=ints, default=ints(os.environ.get("BENCH_CURVE_AUDIT", "100,10000")))

@@ -157,7 +157,21 @@ def plan(docs_path, batch, out, part=0, parts=1):
                     "$min": {"stats.first_at": {"$date": long_(e["first"])}},
                     "$max": {"stats.last_at": {"$date": long_(e["last"])}},
                 }
-                emit("u", {"q": {"_id": {"$oid": u}, "audit_head": h}, "u": update})
+                # fido's filter: the head it follows, the figures it knows
+                # (every user is known from the import's look-up), and a
+                # bound on each day counter it changes (the pinned figures
+                # need none: FidoStore.guardedFilter).
+                q = {"_id": {"$oid": u}}
+                for k in sorted(e["days"]):
+                    c, a = e["days"][k]
+                    q[f"stats.days.{k}.count"] = {"$not": {"$gt": long_(2**63 - 1 - c)}}
+                    if a:
+                        q[f"stats.days.{k}.amount"] = {"$not": {"$gt": long_(2**63 - 1 - a)}}
+                q["audit_head"] = h
+                q["balance"] = long_(before["balance"])
+                for k in ("count", "credit_count", "debit_count", "credit_total", "debit_total"):
+                    q[f"stats.{k}"] = long_(before[k])
+                emit("u", {"q": q, "u": update})
                 fig = lambda x: {k: long_(v) for k, v in x.items()}
                 emit("a", {
                     "_id": {"$oid": str(ObjectId())}, "v": 1, "user_id": {"$oid": u}, "seq": long_(seq + 1),

@@ -258,6 +258,25 @@ final class MoneyLimitArithmeticTests: XCTestCase {
     XCTAssertEqual(pinned["stats.debit_total"], .int64(0), "not guarded: kept as it was")
     XCTAssertEqual(pinned["audit_head"], .null)
     XCTAssertEqual(pinned["_id"], .objectID(id))
+    // A pinned figure whose sum with the change fits needs no bound: the
+    // update matches that value or nothing. One at the edge keeps it.
+    let pins: Document = [
+      "balance": .int64(7), "stats.credit_total": .int64(Int64.max - 100),
+      "stats.count": ["unreadable": "1.5 (a double)"],
+    ]
+    let lean = FidoStore.allOf(
+      FidoStore.guardedFilter(
+        id, StatsEffect.add(type: .credit, amount: 250, date: 0), pinned: pins),
+      pins)
+    XCTAssertEqual(lean["balance"], .int64(7))
+    XCTAssertEqual(
+      lean["stats.credit_total"],
+      ["$not": ["$gt": .int64(Int64.max - 250)], "$eq": .int64(Int64.max - 100)])
+    XCTAssertNotNil(
+      lean["stats.count"]?.documentValue?["$not"], "a pin that is not an Int64 keeps the bound")
+    XCTAssertEqual(
+      lean["stats.days.\(FidoDate.day(0)).count"], ["$not": ["$gt": .int64(Int64.max - 1)]],
+      "an unpinned figure keeps its bound")
     // Two terms with the same operator cannot share a condition: `$and`.
     let both = FidoStore.allOf(["n": ["$gt": 1]], ["n": ["$gt": 2]])
     XCTAssertEqual(both, ["n": ["$gt": 1], "$and": [["n": ["$gt": 2]]]])

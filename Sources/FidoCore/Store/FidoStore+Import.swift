@@ -466,10 +466,9 @@ final class ImportWriter {
       var set = update["$set"]?.documentValue ?? [:]
       set.append(contentsOf: next.set)
       update["$set"] = .document(set)
-      var filter = FidoStore.allOf(FidoStore.guardedFilter(id, effect), state.head.filter)
-      if pinned.contains(id) {
-        filter = FidoStore.allOf(filter, AuditState.figureFilter(state.figures))
-      }
+      let pins = pinned.contains(id) ? AuditState.figureFilter(state.figures) : [:]
+      let filter = FidoStore.allOf(
+        FidoStore.allOf(FidoStore.guardedFilter(id, effect, pinned: pins), state.head.filter), pins)
       out[id] = UserWrite(
         op: (filter, .document(update), false), entries: linked,
         after: ImportUserState(head: next, figures: figures, currency: state.currency))

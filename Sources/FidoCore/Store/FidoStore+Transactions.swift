@@ -422,7 +422,7 @@ extension FidoStore {
     var projection: Document = ["balance": 1]
     let shrinking = effect.days.filter { $0.value.count < 0 }.map { FidoDate.day($0.key) }
     for day in shrinking { projection["stats.days.\(day).count"] = 1 }
-    var filter = Self.guardedFilter(user, effect)
+    var filter = Self.guardedFilter(user, effect, pinned: audit?.filter ?? [:])
     var update = try Self.userUpdate(effect, now: now, user: user)
     if let audit {
       filter = Self.allOf(filter, audit.filter)
@@ -452,11 +452,22 @@ extension FidoStore {
   /// The user's `_id` and, for each figure the effect changes, a bound that
   /// its stored value must keep for the `$inc` to stay in Int64
   /// (`$not: {$gt: …}` also matches a figure not stored yet).
-  static func guardedFilter(_ user: ObjectID, _ effect: StatsEffect) -> Document {
+  ///
+  /// A figure the write also pins to a value (`pinned`, by path) whose sum
+  /// with the change fits needs no bound: the update matches that value or
+  /// nothing. Each term is a condition the server evaluates per update.
+  static func guardedFilter(_ user: ObjectID, _ effect: StatsEffect, pinned: Document = [:])
+    -> Document
+  {
     var filter: Document = ["_id": .objectID(user)]
     for change in effect.changes where change.delta != 0 {
       // Deltas that do not fit Int64 are refused by userUpdate before this runs.
       guard let delta = Int64(exactly: change.delta) else { continue }
+      if let value = pinned[change.path]?.int64Value,
+        Int64(exactly: Int128(value) + change.delta) != nil
+      {
+        continue
+      }
       filter.append(
         change.path,
         delta > 0
