@@ -97,9 +97,16 @@ int main(int argc, char **argv) {
     fprintf(stderr, "transaction: %s\n", error.message);
     goto end;
   }
-  /* findAndModify: conditional on head and figures, as fido's. */
+  /* findAndModify: conditional on head and figures, as fido's, with its
+   * Int64 bounds on the day counters (the pinned figures need none). */
   bson_t q = BSON_INITIALIZER;
   BSON_APPEND_OID(&q, "_id", &uid);
+  bson_t *bound_count = BCON_NEW("$not", "{", "$gt", BCON_INT64(INT64_MAX - 1), "}");
+  bson_t *bound_amount = BCON_NEW("$not", "{", "$gt", BCON_INT64(INT64_MAX - amount), "}");
+  BSON_APPEND_DOCUMENT(&q, dcount, bound_count);
+  BSON_APPEND_DOCUMENT(&q, damount, bound_amount);
+  bson_destroy(bound_count);
+  bson_destroy(bound_amount);
   if (head[0]) BSON_APPEND_UTF8(&q, "audit_head", head);
   else BSON_APPEND_NULL(&q, "audit_head");
   for (int i = 0; i < 6; i++) BSON_APPEND_INT64(&q, figs[i], before[i]);
