@@ -46,13 +46,12 @@ final class Context {
   func warn(_ line: String) { io.err.write("fido: warning: \(CoreText.escaped(line))\n") }
 
   /// The -v sink handed to the MongoDB and Twilio clients; nil unless verbose.
-  /// Lines go straight to fd 2, and the closure holds no reference to the context.
+  /// Lines go to `io.err` (whose writes are locked: libmongoc may log from
+  /// another thread), and the closure holds no reference to the context.
   func diagnostics() -> (@Sendable (String) -> Void)? {
     guard (try? config())?.verbose == true else { return nil }
-    return { line in
-      var text = Array("fido: \(CoreText.escaped(line))\n".utf8)
-      text.withUnsafeMutableBytes { raw in _ = writeStderr(raw.baseAddress!, raw.count) }
-    }
+    let err = io.err
+    return { line in err.write("fido: \(CoreText.escaped(line))\n") }
   }
 
   /// The command's schema, which `--fields` is checked against.

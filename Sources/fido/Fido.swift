@@ -5,12 +5,13 @@ import FidoCore
 #endif
 
 /// The dispatcher: parse, then help/version/completion or a command handler.
-/// The only place that prints an error and picks the exit status.
+/// The only place that prints an error and picks how fido ends: an exit
+/// status, or the signal that interrupted a long command.
 enum Fido {
   static func main(
     _ args: [String], io: IOStreams, environment: [String: String],
     clock: @escaping () -> Int64 = FidoDate.currentMs
-  ) -> Int32 {
+  ) -> Exit {
     let invocation: Invocation
     do {
       invocation = try Parser.parse(args)
@@ -19,32 +20,39 @@ enum Fido {
         error, io: io, json: wantsJSONErrors(args, environment: environment),
         path: Parser.commandPath(args))
       io.flush()
-      return status
+      return .status(status)
     }
     let context = Context(io: io, environment: environment, invocation: invocation, clock: clock)
     do {
-      try dispatch(invocation, context)
+      let exit = try dispatch(invocation, context)
+      if case .signal = exit {
+        // Interrupted: what the command printed goes out, then the signal ends fido.
+        io.flush()
+        return exit
+      }
       // What is still buffered goes out now: a failed write is exit 74.
       try io.out.check()
-      return 0
+      return exit
     } catch {
       let json =
         (try? context.config()).map { $0.output == .json || $0.output == .ndjson }
         ?? wantsJSONErrors(args, environment: environment)
       let status = report(error, io: io, json: json, path: invocation.path)
       io.flush()
-      return status
+      return .status(status)
     }
   }
 
-  static func dispatch(_ inv: Invocation, _ ctx: Context) throws(FidoError) {
+  /// Runs the command; `.status(0)` when it is done, `.signal` when a
+  /// SIGINT/SIGTERM stopped it at a safe point (txn import, db migrate-legacy).
+  static func dispatch(_ inv: Invocation, _ ctx: Context) throws(FidoError) -> Exit {
     if inv.flag("version") {
       ctx.io.out.write("fido \(FidoVersion.string)\n")
-      return
+      return .status(0)
     }
     if inv.wantsHelp {
       ctx.io.out.write(HelpRenderer.render(path: inv.path))
-      return
+      return .status(0)
     }
     guard let id = inv.id else {
       // `fido` alone, or a group such as `fido user`: usage on stderr, exit 2.
@@ -65,7 +73,7 @@ enum Fido {
     case .txnGet: try TxnGet.run(ctx)
     case .txnUpdate: try TxnUpdate.run(ctx)
     case .txnDelete: try TxnDelete.run(ctx)
-    case .txnImport: try TxnImport.run(ctx)
+    case .txnImport: return try TxnImport.run(ctx)
     case .analytics: try AnalyticsCommand.run(ctx)
     case .smsList: try SMSList.run(ctx)
     case .smsRetry: try SMSRetry.run(ctx)
@@ -75,7 +83,7 @@ enum Fido {
     case .smsWorker: try SMSWorkerCommand.run(ctx)
     case .dbInit: try DBInit.run(ctx)
     case .dbCheck: try DBCheck.run(ctx)
-    case .dbMigrateLegacy: try DBMigrateLegacy.run(ctx)
+    case .dbMigrateLegacy: return try DBMigrateLegacy.run(ctx)
     case .doctor: try Doctor.run(ctx)
     case .whoami: try WhoAmI.run(ctx)
     case .profileList: try ProfileList.run(ctx)
@@ -87,6 +95,7 @@ enum Fido {
     case .version: ctx.io.out.write("fido \(FidoVersion.string)\n")
     case .complete: CompleteCommand.run(ctx)
     }
+    return .status(0)
   }
 
   /// Prints `fido: error: …` (and the JSON form for -o json|ndjson) and returns the exit status.

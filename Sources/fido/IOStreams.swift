@@ -1,4 +1,5 @@
 import FidoCore
+import Synchronization
 
 #if canImport(Glibc)
   import Glibc
@@ -14,14 +15,18 @@ import FidoCore
 /// reports it. A broken pipe (the reader went away, `fido … | head -1`) ends
 /// fido at once and quietly, as SIGPIPE does to other Unix tools: by the
 /// signal itself, or with status 141 when SIGPIPE is ignored.
-final class OutputStream: TextSink {
+///
+/// Safe to use from several threads: the -v lines of libmongoc's and
+/// libcurl's callbacks go to `io.err` from whichever thread logs, and a
+/// lock keeps each write whole and in order with the command's own.
+final class OutputStream: TextSink, @unchecked Sendable {
   private let fd: Int32?
   private let buffered: Bool
+  /// Guards everything below.
+  private let lock = Mutex(())
   private var buffer: [UInt8] = []
-  /// Everything written, when this stream captures (tests).
-  private(set) var captured: String = ""
-  /// The errno of the first failed write; nil while every write succeeded.
-  private(set) var failure: Int32?
+  private var capturedText: String = ""
+  private var firstFailure: Int32?
 
   /// stdout is buffered (flushed at 64 KiB and at exit); stderr is not, so
   /// warnings, prompts and progress appear at once and in order.
@@ -34,27 +39,38 @@ final class OutputStream: TextSink {
     self.buffered = true
   }
 
+  /// Everything written, when this stream captures (tests).
+  var captured: String { lock.withLock { _ in capturedText } }
+  /// The errno of the first failed write; nil while every write succeeded.
+  var failure: Int32? { lock.withLock { _ in firstFailure } }
+
   func write(_ text: String) {
-    guard let fd else {
-      captured += text
-      return
+    lock.withLock { _ in
+      guard let fd else {
+        capturedText += text
+        return
+      }
+      if firstFailure != nil { return }
+      buffer.append(contentsOf: text.utf8)
+      if !buffered || buffer.count >= 64 * 1024 { flush(fd) }
     }
-    if failure != nil { return }
-    buffer.append(contentsOf: text.utf8)
-    if !buffered || buffer.count >= 64 * 1024 { flush(fd) }
   }
 
   func write(utf8 bytes: [UInt8]) {
-    guard let fd else {
-      captured += String(decoding: bytes, as: UTF8.self)
-      return
+    lock.withLock { _ in
+      guard let fd else {
+        capturedText += String(decoding: bytes, as: UTF8.self)
+        return
+      }
+      if firstFailure != nil { return }
+      buffer.append(contentsOf: bytes)
+      if !buffered || buffer.count >= 64 * 1024 { flush(fd) }
     }
-    if failure != nil { return }
-    buffer.append(contentsOf: bytes)
-    if !buffered || buffer.count >= 64 * 1024 { flush(fd) }
   }
 
-  func flush() { if let fd { flush(fd) } }
+  func flush() {
+    lock.withLock { _ in if let fd { flush(fd) } }
+  }
 
   /// Throws the first failed write (exit 74), after flushing what is buffered.
   func check(_ name: String = "stdout") throws(FidoError) {
@@ -64,9 +80,10 @@ final class OutputStream: TextSink {
     }
   }
 
+  /// Writes the buffer out; called with the lock held.
   private func flush(_ fd: Int32) {
     defer { buffer.removeAll(keepingCapacity: true) }
-    if failure != nil { return }
+    if firstFailure != nil { return }
     var offset = 0
     buffer.withUnsafeBytes { raw in
       while offset < raw.count {
@@ -75,7 +92,7 @@ final class OutputStream: TextSink {
         if n <= 0 {
           let code = n < 0 ? errno : EIO
           if code == EPIPE { Self.brokenPipe() }
-          failure = code
+          firstFailure = code
           return
         }
         offset += n
@@ -166,10 +183,4 @@ final class IOStreams {
     out.flush()
     err.flush()
   }
-}
-
-/// Writes raw bytes to fd 2 (used by the -v logger, which outlives no context).
-@discardableResult
-func writeStderr(_ pointer: UnsafeRawPointer, _ count: Int) -> Int {
-  Glibc.write(2, pointer, count)
 }

@@ -12,7 +12,9 @@ _ = setrlimit(__rlimit_resource_t(RLIMIT_CORE.rawValue), &noCore)
 
 // libmongoc, libcrypto and libcurl are loaded only by the commands that use
 // them (see MongoRuntime, PasswordHasher and HTTPRuntime).
-let status = Fido.main(
+let ending = Fido.main(
   Array(CommandLine.arguments.dropFirst()), io: .system(), environment: currentEnvironment())
 MongoRuntime.cleanup()  // only if a client loaded libmongoc
-exit(status)
+// An exit status, or (an interrupted import) the signal again, now with its
+// default action: the shell sees 130 or 143.
+Interrupts.end(ending)

@@ -43,10 +43,25 @@ final class GeneratedFilesTests: XCTestCase {
     }
   }
 
-  func testRenderersAreDeterministic() {
-    for (path, render) in TestSupport.generated() {
-      XCTAssertEqual(render(), render(), path)
-    }
+  /// Every variable the configuration reads (`setting("…")` in Config.swift)
+  /// has its entry in the man page's ENVIRONMENT: from an option's `env` or
+  /// from `ConfigVariables.all`, and `ConfigVariables.all` names no other.
+  func testEveryVariableTheConfigurationReadsIsInTheManPageEnvironment() throws {
+    let source = try String(
+      contentsOf: TestSupport.repoRoot.appendingPathComponent(
+        "Sources/FidoCore/Config/Config.swift"),
+      encoding: .utf8)
+    let read = Set(source.matches(of: /setting\("([A-Z_]+)"\)/).map { String($0.1) })
+    XCTAssertTrue(read.contains("TWILIO_AUTH_TOKEN"), "the pattern still finds the reads")
+    let man = TestSupport.manPage()
+    let start = try XCTUnwrap(man.range(of: ".SH ENVIRONMENT\n"))
+    let end = try XCTUnwrap(man.range(of: "\n.SH ", range: start.upperBound..<man.endIndex))
+    let documented = Set(
+      man[start.upperBound..<end.lowerBound].split(separator: "\n")
+        .filter { $0.hasPrefix(".B ") }.map { String($0.dropFirst(3)).replacing("\\-", with: "-") })
+    XCTAssertEqual(read.subtracting(documented), [], "read but not in ENVIRONMENT")
+    let listed = Set(ConfigVariables.all.map(\.name))
+    XCTAssertEqual(listed.subtracting(read), [], "in ConfigVariables but never read")
   }
 
   /// The README's exit table lists exactly the codes of `ExitStatus.all`.

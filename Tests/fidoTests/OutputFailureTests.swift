@@ -24,7 +24,7 @@ final class OutputFailureTests: XCTestCase {
       stdoutIsTTY: false, stderrIsTTY: false)
     // `--version` fits the buffer: only the flush at exit can fail.
     let status = Fido.main(["--version"], io: io, environment: [:])
-    XCTAssertEqual(status, 74)
+    XCTAssertEqual(status, .status(74))
     XCTAssertEqual(
       io.err.captured, "fido: error: cannot write to stdout: no space left on device\n")
   }

@@ -3,7 +3,8 @@ import FidoCore
 /// `fido db migrate-legacy`: the old FastAPI service's `user` and
 /// `transaction` collections into fido's model (see `LegacyMigrator`).
 enum DBMigrateLegacy {
-  static func run(_ ctx: Context) throws(FidoError) {
+  /// `.signal` when SIGINT/SIGTERM stopped it between batches.
+  static func run(_ ctx: Context) throws(FidoError) -> Exit {
     let inv = ctx.invocation
     let config = try ctx.config()
     let fromDB = try inv.value("from-db").map { (name) throws(FidoError) in
@@ -56,8 +57,7 @@ enum DBMigrateLegacy {
       err.write(
         "fido: interrupted after \(report.batches) complete batch(es): \(report.usersInserted) users, \(report.transactionsInserted) transactions; run the same command again to finish (what is already in fido is skipped)\n"
       )
-      ctx.io.flush()
-      Interrupts.resendAndDie()
+      return Interrupts.exit
     }
     ctx.summary(
       "db migrate-legacy: \(sentence(report, ms: ctx.clock() - started)); \(reconciliation(report))"
@@ -74,6 +74,7 @@ enum DBMigrateLegacy {
         "the reconciliation does not add up (see above); run 'fido db check' and the same migration again"
       )
     }
+    return .status(0)
   }
 
   static func line(_ note: MigrateNote, _ options: MigrateOptions) -> String {

@@ -5,7 +5,8 @@ import FidoCore
 #endif
 
 enum TxnImport {
-  static func run(_ ctx: Context) throws(FidoError) {
+  /// `.signal` when SIGINT/SIGTERM stopped it between batches.
+  static func run(_ ctx: Context) throws(FidoError) -> Exit {
     let inv = ctx.invocation
     let batchSize = try inv.batchSize()
     let config = try ctx.config()
@@ -76,9 +77,9 @@ enum TxnImport {
       ctx.io.err.write(
         "fido: interrupted: \(written); to finish, \(rest) (running the same import again is safe only if every line has a key: stored keys are skipped)\n"
       )
-      ctx.io.flush()
-      Interrupts.resendAndDie()
+      return Interrupts.exit
     }
+    return .status(0)
   }
 
   /// MongoDB ended a batch's transaction for its size or its lifetime, and
