@@ -222,9 +222,42 @@ extension AnalyticsFigures {
     o.append("last_transaction_at", s.count > 0 ? s.lastAt.map { .date($0) } ?? .null : .null)
     o.append(
       "credit_score",
-      CreditScore.compute(
-        creditTotal: s.creditTotal, debitTotal: s.debitTotal, balance: user.balance, count: s.count,
-        firstMs: s.firstAt, lastMs: s.lastAt))
+      CreditScore.out(
+        CreditScore.compute(
+          creditTotal: s.creditTotal, debitTotal: s.debitTotal, balance: user.balance,
+          count: s.count, firstMs: s.firstAt, lastMs: s.lastAt)))
     return o
+  }
+}
+
+extension CreditScore {
+  /// The `credit_score` object's keys, in order.
+  static let keys = ["value", "scale", "formula", "factors"]
+
+  /// The `credit_score` object of the analytics output, or null (`keys`
+  /// shaped, so csv and tsv keep their columns) when there is no score (a
+  /// user without transactions).
+  public static func out(_ score: CreditScore?) -> OutValue {
+    guard let score else { return .nullObject(keys: keys) }
+    let tenths = score.tenths
+    let factors: [OutValue] = score.factors.map { f in
+      .object(
+        OutObject([
+          ("name", .string(f.weight.name)),
+          ("value", .number(decimal4(f.basisPoints))),
+          ("weight", .number(f.weight.text)),
+          ("detail", .string(f.detail)),
+        ]))
+    }
+    let values: [OutValue] = [
+      .number("\(tenths / 10).\(tenths % 10)"), .string("1-5"), .string(formula), .array(factors),
+    ]
+    return .object(OutObject(Array(zip(keys, values))))
+  }
+
+  /// Basis points as a decimal with four places: 8125 → "0.8125", 10000 → "1.0000".
+  static func decimal4(_ bp: UInt64) -> String {
+    let frac = String(bp % 10000)
+    return "\(bp / 10000)." + String(repeating: "0", count: 4 - frac.count) + frac
   }
 }
