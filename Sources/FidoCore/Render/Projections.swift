@@ -261,3 +261,82 @@ extension CreditScore {
     return "\(bp / 10000)." + String(repeating: "0", count: 4 - frac.count) + frac
   }
 }
+
+extension SMSWorker.Event {
+  /// A line of `sms worker`'s log: `at`, `event`, then the event's fields.
+  public var out: OutObject {
+    var action: String
+    var fields: [(String, OutValue)]
+    func seconds(_ ms: Int64) -> OutValue { .number(SMSWorker.seconds(ms)) }
+    switch what {
+    case .start(let intervalMS, let once):
+      action = "start"
+      fields = [("interval_seconds", seconds(intervalMS)), ("once", .bool(once))]
+    case .backoff(let service, let error, let retryInMS):
+      action = "backoff"
+      fields = [
+        ("service", .string(service)), ("error", .string(error)),
+        ("retry_in_seconds", seconds(retryInMS)),
+      ]
+    case .watch(let changeStream, let error, let pollMS):
+      action = "watch"
+      fields = [("change_stream", .bool(changeStream))]
+      if let error { fields.append(("error", .string(error))) }
+      if let pollMS { fields.append(("poll_seconds", seconds(pollMS))) }
+    case .attempt(let txn):
+      fields = [("transaction_id", .string(txn.id.hex))]
+      if let to = txn.sms.to { fields.append(("to", .string(to))) }
+      switch txn.sms.status {
+      case .sent, .delivered, .undelivered:
+        fields.append(("sid", txn.sms.sid.map { .string($0) } ?? .null))
+      case .failed:
+        fields.append(("error", .string(txn.sms.lastError ?? "")))
+      case .skipped:
+        fields.append(("reason", .string(txn.sms.lastError ?? "")))
+      case .pending:
+        fields.append(("error", .string(txn.sms.lastError ?? "")))
+        fields.append(("next_attempt_at", txn.sms.nextAttemptAt.map { .date($0) } ?? .null))
+      }
+      fields.append(("attempts", .int(txn.sms.attempts)))
+      action = txn.sms.status == .pending ? "retry" : txn.sms.status.rawValue
+    case .sync(let report):
+      let txn = report.transaction
+      fields = [
+        ("transaction_id", .string(txn.id.hex)), ("sid", txn.sms.sid.map { .string($0) } ?? .null),
+      ]
+      if let status = report.twilioStatus { fields.append(("twilio_status", .string(status))) }
+      switch report.recorded {
+      case .delivered?: action = "delivered"
+      case .undelivered?: action = "undelivered"
+      default: action = report.error == nil ? "in_flight" : "sync_error"
+      }
+      if let error = report.error { fields.append(("error", .string(error))) }
+    case .stop(let totals):
+      action = "stop"
+      fields = [
+        ("sent", .int(Int64(totals.sent))), ("failed", .int(Int64(totals.failed))),
+        ("skipped", .int(Int64(totals.skipped))), ("retry", .int(Int64(totals.pending))),
+        ("delivered", .int(Int64(totals.delivered))),
+        ("undelivered", .int(Int64(totals.undelivered))),
+      ]
+    }
+    return OutObject([("at", .date(at)), ("event", .string(action))] + fields)
+  }
+}
+
+extension SMSWorker {
+  /// Milliseconds as decimal seconds (`1.5`), for the log.
+  static func seconds(_ ms: Int64) -> String {
+    ms % 1000 == 0
+      ? String(ms / 1000)
+      : String(ms / 1000) + "." + String(String(ms % 1000 + 1000).dropFirst()).trimmingTrailingZeros
+  }
+}
+
+extension String {
+  fileprivate var trimmingTrailingZeros: String {
+    var s = self
+    while s.hasSuffix("0") { s.removeLast() }
+    return s
+  }
+}
