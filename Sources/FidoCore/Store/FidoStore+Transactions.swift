@@ -8,9 +8,11 @@ public struct NewTransaction: Sendable {
   public var key: String?
   /// Why no SMS will be sent (`--no-sms`, no phone, SMS not configured); nil queues one.
   public var smsSkipReason: String?
-  /// `FIDO_SMS_MODE=queue`: the alert is left pending for `fido sms worker`,
-  /// so it is inserted without the lease `txn add` holds while it sends.
-  public var queueSMS = false
+  /// How long `txn add`, about to send the alert itself, holds it (the
+  /// sender's lease, `SMSSender.leaseMillis`), so a concurrent `sms retry`
+  /// leaves it alone. nil (`FIDO_SMS_MODE=queue`): the alert is left
+  /// pending, without a lease, for `fido sms worker`.
+  public var smsLeaseMillis: Int64?
   public init(
     user: User, amount: Int64, type: TxnType, date: Int64?, key: String?, smsSkipReason: String?
   ) {
@@ -74,9 +76,7 @@ extension FidoStore {
     let id = ids.next(nowMs: now)
     // `txn add` holds the notification it is about to send, so a concurrent
     // `sms retry` leaves it alone (and picks it up if this process dies).
-    let lease =
-      new.smsSkipReason == nil && !new.queueSMS
-      ? now + SMSSender.leaseMillis(timeoutMS: config.timeoutMS) : nil
+    let lease = new.smsSkipReason == nil ? new.smsLeaseMillis.map { now + $0 } : nil
     /// The document; a pending alert's text once the new balance is known.
     func document(balance: Int64?) -> Document {
       Self.newTransactionDocument(
