@@ -58,11 +58,13 @@ final class AnalyticsTests: XCTestCase {
   /// No transactions: JSON null, but the same keys as a score so csv and
   /// tsv keep their columns.
   func testNoTransactions() {
-    let none = CreditScore.compute(
-      creditTotal: 0, debitTotal: 0, balance: 0, count: 0, firstMs: nil, lastMs: nil)
+    let none = CreditScore.out(
+      CreditScore.compute(
+        creditTotal: 0, debitTotal: 0, balance: 0, count: 0, firstMs: nil, lastMs: nil))
     XCTAssertEqual(Render.json(none), "null")
-    let some = CreditScore.compute(
-      creditTotal: 1, debitTotal: 0, balance: 1, count: 1, firstMs: 0, lastMs: 0)
+    let some = CreditScore.out(
+      CreditScore.compute(
+        creditTotal: 1, debitTotal: 0, balance: 1, count: 1, firstMs: 0, lastMs: 0))
     guard case .nullObject(let keys) = none, case .object(let o) = some else {
       return XCTFail("\(none) \(some)")
     }
@@ -74,10 +76,18 @@ final class AnalyticsTests: XCTestCase {
     // net_flow 25000/31000 = 0.80645 → 0.8064; balance_cover 12100/6000 ≥ 1 → 1.0000;
     // activity 7/100 = 0.0700; tenure 2/365 = 0.00547 → 0.0054.
     // Σ = 0.40·0.8064 + 0.30·1 + 0.15·0.07 + 0.15·0.0054 = 0.63387 → 1 + 4·0.63387 = 3.535 → 3.5
-    let v = CreditScore.compute(
+    let v = CreditScore.out(
+      CreditScore.compute(
+        creditTotal: 25000, debitTotal: 6000, balance: 12100, count: 7, firstMs: 0,
+        lastMs: 2 * 86_400_000 + 5))
+    XCTAssertEqual(score(v), "3.5")
+    // The model value the output shows: tenths and basis points.
+    let model = CreditScore.compute(
       creditTotal: 25000, debitTotal: 6000, balance: 12100, count: 7, firstMs: 0,
       lastMs: 2 * 86_400_000 + 5)
-    XCTAssertEqual(score(v), "3.5")
+    XCTAssertEqual(model?.tenths, 35)
+    XCTAssertEqual(model?.factors.map(\.basisPoints), [8064, 10000, 700, 54])
+    XCTAssertEqual(model?.factors.map(\.weight.name), CreditScore.weights.map(\.name))
     let f = factors(v)
     XCTAssertEqual(f["net_flow"]?.value, "0.8064")
     XCTAssertEqual(f["net_flow"]?.weight, "0.40")
@@ -98,22 +108,25 @@ final class AnalyticsTests: XCTestCase {
 
   func testExtremes() {
     // Only a debit, balance negative: only activity counts. Σ = 0.15·0.01 → 1.006 → 1.0
-    let low = CreditScore.compute(
-      creditTotal: 0, debitTotal: 5000, balance: -5000, count: 1, firstMs: 7, lastMs: 7)
+    let low = CreditScore.out(
+      CreditScore.compute(
+        creditTotal: 0, debitTotal: 5000, balance: -5000, count: 1, firstMs: 7, lastMs: 7))
     XCTAssertEqual(score(low), "1.0")
     XCTAssertEqual(factors(low)["balance_cover"]?.value, "0.0000")
     XCTAssertEqual(factors(low)["net_flow"]?.value, "0.0000")
     // Everything maxed out.
-    let high = CreditScore.compute(
-      creditTotal: 1_000_000, debitTotal: 0, balance: 1_000_000, count: 150, firstMs: 0,
-      lastMs: 400 * 86_400_000)
+    let high = CreditScore.out(
+      CreditScore.compute(
+        creditTotal: 1_000_000, debitTotal: 0, balance: 1_000_000, count: 150, firstMs: 0,
+        lastMs: 400 * 86_400_000))
     XCTAssertEqual(score(high), "5.0")
     XCTAssertEqual(factors(high)["tenure"]?.value, "1.0000")
     XCTAssertEqual(factors(high)["activity"]?.value, "1.0000")
     // Totals at Int64.max: net_flow exactly one half, no overflow.
-    let huge = CreditScore.compute(
-      creditTotal: Int128(Int64.max), debitTotal: Int128(Int64.max), balance: .max, count: 100,
-      firstMs: .min, lastMs: .max)
+    let huge = CreditScore.out(
+      CreditScore.compute(
+        creditTotal: Int128(Int64.max), debitTotal: Int128(Int64.max), balance: .max, count: 100,
+        firstMs: .min, lastMs: .max))
     XCTAssertEqual(factors(huge)["net_flow"]?.value, "0.5000")
     XCTAssertEqual(factors(huge)["balance_cover"]?.value, "1.0000")
     XCTAssertEqual(factors(huge)["tenure"]?.value, "1.0000")
@@ -122,26 +135,30 @@ final class AnalyticsTests: XCTestCase {
   }
 
   func testPartialCoverAndHalfEvenScore() {
-    let partial = CreditScore.compute(
-      creditTotal: 9000, debitTotal: 6000, balance: 3000, count: 2, firstMs: 0, lastMs: 0)
+    let partial = CreditScore.out(
+      CreditScore.compute(
+        creditTotal: 9000, debitTotal: 6000, balance: 3000, count: 2, firstMs: 0, lastMs: 0))
     XCTAssertEqual(factors(partial)["balance_cover"]?.value, "0.5000")
     XCTAssertEqual(factors(partial)["net_flow"]?.value, "0.6000")
     // Σ = 0.24 + 0.15 + 0.003 = 0.393 → 2.572 → 2.6
     XCTAssertEqual(score(partial), "2.6")
 
     // Ties: 25 transactions → Σ = 0.0375 → 4·Σ = 0.15 → tenths 1.5 → 2 (even) → 1.2
-    let tieUp = CreditScore.compute(
-      creditTotal: 0, debitTotal: 2500, balance: -2500, count: 25, firstMs: 0, lastMs: 0)
+    let tieUp = CreditScore.out(
+      CreditScore.compute(
+        creditTotal: 0, debitTotal: 2500, balance: -2500, count: 25, firstMs: 0, lastMs: 0))
     XCTAssertEqual(score(tieUp), "1.2")
     // 75 transactions → 4·Σ = 0.45 → tenths 4.5 → 4 (even) → 1.4
-    let tieDown = CreditScore.compute(
-      creditTotal: 0, debitTotal: 7500, balance: -7500, count: 75, firstMs: 0, lastMs: 0)
+    let tieDown = CreditScore.out(
+      CreditScore.compute(
+        creditTotal: 0, debitTotal: 7500, balance: -7500, count: 75, firstMs: 0, lastMs: 0))
     XCTAssertEqual(score(tieDown), "1.4")
   }
 
   func testNoDebitsNonNegativeBalance() {
-    let v = CreditScore.compute(
-      creditTotal: 100, debitTotal: 0, balance: 0, count: 1, firstMs: 0, lastMs: 0)
+    let v = CreditScore.out(
+      CreditScore.compute(
+        creditTotal: 100, debitTotal: 0, balance: 0, count: 1, firstMs: 0, lastMs: 0))
     XCTAssertEqual(factors(v)["balance_cover"]?.value, "1.0000")
   }
 }

@@ -188,8 +188,9 @@ final class FieldsAndWidthTests: XCTestCase {
   /// On an 80-column terminal the credit score factors' explanations wrap
   /// under their column instead of being cut: every word is still there.
   func testFactorExplanationsWrapToFit() throws {
-    let score = CreditScore.compute(
-      creditTotal: 132_175, debitTotal: 500, balance: 241_675, count: 4, firstMs: 0, lastMs: 0)
+    let score = CreditScore.out(
+      CreditScore.compute(
+        creditTotal: 132_175, debitTotal: 500, balance: 241_675, count: 4, firstMs: 0, lastMs: 0))
     let o = OutObject([("user_id", .string("6b15df1302946262ce6456e0")), ("credit_score", score)])
     let wide = CoreTestSink()
     Render.object(o, options: RenderOptions(format: .table), sink: wide, schema: .analytics)

@@ -289,9 +289,10 @@ final class MoneyLimitArithmeticTests: XCTestCase {
     // −M − 1.5 → the even neighbour, −M − 1 (M = Int64.max is odd).
     XCTAssertEqual(Analytics.average(total: -total - 3, count: 2), -Int128(Int64.max) - 1)
     // Credit score factors from totals past Int64: exact, no trap.
-    let score = CreditScore.compute(
-      creditTotal: total * 3, debitTotal: total, balance: .max, count: 1_000, firstMs: 0,
-      lastMs: 0)
+    let score = CreditScore.out(
+      CreditScore.compute(
+        creditTotal: total * 3, debitTotal: total, balance: .max, count: 1_000, firstMs: 0,
+        lastMs: 0))
     guard case .object(let o) = score, case .array(let factors)? = o["factors"],
       case .object(let net) = factors[0]
     else { return XCTFail("no score") }

@@ -95,9 +95,10 @@ final class RenderTests: XCTestCase {
   }
 
   func testCreditScoreInEveryFormat() {
-    let score = CreditScore.compute(
-      creditTotal: 25000, debitTotal: 6000, balance: 12100, count: 7, firstMs: 0,
-      lastMs: 2 * 86_400_000)
+    let score = CreditScore.out(
+      CreditScore.compute(
+        creditTotal: 25000, debitTotal: 6000, balance: 12100, count: 7, firstMs: 0,
+        lastMs: 2 * 86_400_000))
     let o = OutObject([("user_id", .string("u1")), ("credit_score", score)])
     let json = render(o, .ndjson)
     XCTAssertTrue(json.contains(#""credit_score":{"value":3.5,"scale":"1-5""#), json)

@@ -394,6 +394,40 @@ final class SMSDeliveryTests: XCTestCase {
     XCTAssertEqual(run(["sms", "worker", "--once"], env: ["TWILIO_AUTH_TOKEN": ""]).status, 78)
   }
 
+  /// `txn add` holds the alert it is sending for the sender's lease (the
+  /// length the command passes the store): a `sms retry` during the send
+  /// claims nothing, and the alert is sent once.
+  func testTxnAddHoldsItsAlertWhileItSends() throws {
+    let ama = createUser("ama@example.com", phone: phone)
+    try double.program([["hang_ms": 4000, "record_as_sent": true]])
+    let started = nowMs()
+    let adding = try Worker(
+      binary: fido.binary,
+      args: ["txn", "add", "--user", ama, "--amount", "21", "--type", "credit"],
+      env: fido.environment.merging(smsEnv) { $1 })
+    workers.append(adding)
+    XCTAssertTrue(try waitFor(10) { try double.messages().count == 1 }, adding.stderr)
+    let held = try XCTUnwrap(storedSMS().values.first)
+    XCTAssertEqual(held["status"] as? String, "pending", "\(held)")
+    // FidoRunner sets FIDO_TIMEOUT=10.
+    let lease = Int(SMSSender.leaseMillis(timeoutMS: 10_000))
+    let until = try XCTUnwrap(held["lease_until"] as? Int, "\(held)")
+    XCTAssertGreaterThanOrEqual(until, started + lease)
+    XCTAssertLessThanOrEqual(until, nowMs() + lease)
+    makeDue()
+    let retry = run(["sms", "retry", "-o", "json"])
+    XCTAssertEqual(retry.status, 0, retry.stderr)
+    let summary = try JSONSerialization.jsonObject(with: Data(retry.stdout.utf8)) as? [String: Any]
+    XCTAssertEqual(summary?["claimed"] as? Int, 0, retry.stdout)
+
+    adding.process.waitUntilExit()
+    XCTAssertEqual(adding.process.terminationStatus, 0, adding.stderr)
+    let doc = try XCTUnwrap(storedSMS().values.first)
+    XCTAssertEqual(doc["status"] as? String, "sent", "\(doc)")
+    XCTAssertNil(doc["lease_until"], "released once recorded")
+    XCTAssertEqual(try double.messages().count, 1, "sent once")
+  }
+
   // MARK: - the worker
 
   func testABackgroundWorkerSendsNewAlertsPromptlyAndStopsCleanly() throws {

@@ -22,12 +22,28 @@
 /// customer who saves GHS 50 a week for a year scores as well as one who
 /// saves GHS 5,000. The formula is deterministic; the same history always
 /// gives the same score, and every factor is shown with its weight.
-public enum CreditScore {
+///
+/// A score is a value; Render shows it as the analytics output's
+/// `credit_score` object.
+public struct CreditScore: Sendable, Equatable {
   public static let formula = "1 + 4 × Σ weight·factor"
+
+  /// The score in tenths: 10 (1.0) to 50 (5.0).
+  public var tenths: Int64
+  /// The factors in `weights` order.
+  public var factors: [Factor]
+
+  /// One factor as scored: its weight, its value in basis points (0–10000)
+  /// and what it saw, in words.
+  public struct Factor: Sendable, Equatable {
+    public var weight: Weight
+    public var basisPoints: UInt64
+    public var detail: String
+  }
 
   /// One factor of the score: its name, its weight in hundredths, and its
   /// definition (for the man page). The weights add up to 100.
-  public struct Weight: Sendable {
+  public struct Weight: Sendable, Equatable {
     public let name: String
     public let hundredths: UInt64
     public let definition: String
@@ -52,18 +68,14 @@ public enum CreditScore {
       name: "tenure", hundredths: 15,
       definition: "min(days from the first to the last transaction, 365) / 365."),
   ]
-  /// The `credit_score` object's keys, in order.
-  static let keys = ["value", "scale", "formula", "factors"]
-
-  /// The `credit_score` object of the analytics output, or null (`keys`
-  /// shaped, so csv and tsv keep their columns) when the user has no
-  /// transactions. Amounts are in minor units; `firstMs` and
-  /// `lastMs` are the dates of the first and last transactions.
+  /// The score of a user's figures, or nil when the user has no
+  /// transactions. Amounts are in minor units; `firstMs` and `lastMs` are
+  /// the dates of the first and last transactions.
   public static func compute(
     creditTotal: Int128, debitTotal: Int128, balance: Int64, count: Int128, firstMs: Int64?,
     lastMs: Int64?
-  ) -> OutValue {
-    guard count > 0 else { return .nullObject(keys: keys) }
+  ) -> CreditScore? {
+    guard count > 0 else { return nil }
     let credit = UInt128(max(creditTotal, 0))
     let debit = UInt128(max(debitTotal, 0))
 
@@ -115,14 +127,12 @@ public enum CreditScore {
     let sum = zip(weights, scored).reduce(UInt64(0)) { $0 + $1.0.hundredths * $1.1.bp }
     // value = 1 + 4·sum/1e6 → in tenths: 10 + sum/25_000, rounded half-even.
     let tenths = 10 + Int64(halfEven(sum, 25_000))
-
-    let factors: [OutValue] = zip(weights, scored).map { w, s in
-      factor(w.name, s.bp, w.text, s.detail)
-    }
-    let values: [OutValue] = [
-      .number("\(tenths / 10).\(tenths % 10)"), .string("1-5"), .string(formula), .array(factors),
-    ]
-    return .object(OutObject(Array(zip(keys, values))))
+    return CreditScore(
+      tenths: tenths,
+      factors: zip(weights, scored).map {
+        Factor(weight: $0, basisPoints: $1.bp, detail: $1.detail)
+      }
+    )
   }
 
   /// floor(a × 10000 / b) for a ≤ b, b > 0, exact over the full UInt128 range.
@@ -139,27 +149,9 @@ public enum CreditScore {
     return q
   }
 
-  /// Basis points as a decimal with four places: 8125 → "0.8125", 10000 → "1.0000".
-  static func decimal4(_ bp: UInt64) -> String {
-    let frac = String(bp % 10000)
-    return "\(bp / 10000)." + String(repeating: "0", count: 4 - frac.count) + frac
-  }
-
   /// Basis points as a percentage: 8125 → "81.25%".
   private static func percent(_ bp: UInt64) -> String {
     let frac = String(bp % 100)
     return "\(bp / 100)." + (frac.count == 1 ? "0" : "") + frac + "%"
-  }
-
-  private static func factor(_ name: String, _ bp: UInt64, _ weight: String, _ detail: String)
-    -> OutValue
-  {
-    .object(
-      OutObject([
-        ("name", .string(name)),
-        ("value", .number(decimal4(bp))),
-        ("weight", .number(weight)),
-        ("detail", .string(detail)),
-      ]))
   }
 }

@@ -11,13 +11,6 @@ public struct AuditProblem: Sendable, Equatable {
   /// A difference between live records and history that `db check --repair`
   /// can adopt with a `repair` entry (false: the chain itself is damaged).
   public var adoptable: Bool
-
-  public var out: OutObject {
-    OutObject([
-      ("user_id", .string(userID.hex)), ("problem", .string(what)),
-      ("recorded", .string(recorded)), ("live", .string(live)),
-    ])
-  }
 }
 
 /// Replays one user's entries in `seq` order, checking each link and hash,
@@ -221,70 +214,5 @@ struct AuditReplay {
       return d["unreadable"]!.stringValue!
     default: return UnreadableDocument.describe(v)
     }
-  }
-}
-
-/// An entry as `audit list` shows it: `id, at, user_id, action,
-/// target{collection, id}, actor{os_user, host, fido_version, profile},
-/// before, after, seq, prev, hash`. Money in before/after shows as money in
-/// the entry's currency. With `nested` false (csv, tsv, table), before and
-/// after are compact JSON text, so every row has the same columns.
-public enum AuditView {
-  public static func out(_ e: Document, nested: Bool) -> OutObject {
-    let currency = e["currency"]?.stringValue.flatMap(Currency.lookup)
-    func value(_ v: BSONValue, key: String) -> OutValue {
-      switch v {
-      case .null: return .null
-      case .string(let s): return .string(s)
-      case .bool(let b): return .bool(b)
-      case .date(let ms): return .date(ms)
-      case .objectID(let o): return .string(o.hex)
-      case .int32, .int64:
-        let n = v.int64Value ?? 0
-        if AuditReplay.moneyFields.contains(key), let currency {
-          return .money(Money(minor: n, currency: currency))
-        }
-        return .int(n)
-      case .array(let items): return .array(items.map { value($0, key: key) })
-      case .document(let d):
-        return .object(OutObject(d.map { ($0.key, value($0.value, key: $0.key)) }))
-      default: return .string("\(v)")
-      }
-    }
-    func change(_ key: String) -> OutValue {
-      let v = value(e[key] ?? .null, key: key)
-      if nested { return v }
-      if case .null = v { return .null }
-      return .string(Render.json(v))
-    }
-    let target = e["target"]?.documentValue ?? [:]
-    let actor = e["actor"]?.documentValue ?? [:]
-    return OutObject([
-      ("id", value(e["_id"] ?? .null, key: "id")),
-      ("at", value(e["at"] ?? .null, key: "at")),
-      ("user_id", value(e["user_id"] ?? .null, key: "user_id")),
-      ("action", value(e["action"] ?? .null, key: "action")),
-      (
-        "target",
-        .object(
-          OutObject([
-            ("collection", value(target["collection"] ?? .null, key: "collection")),
-            ("id", value(target["id"] ?? .null, key: "id")),
-          ]))
-      ),
-      (
-        "actor",
-        .object(
-          OutObject(
-            ["os_user", "host", "fido_version", "profile"].map {
-              ($0, value(actor[$0] ?? .null, key: $0))
-            }))
-      ),
-      ("before", change("before")),
-      ("after", change("after")),
-      ("seq", value(e["seq"] ?? .null, key: "seq")),
-      ("prev", value(e["prev"] ?? .null, key: "prev")),
-      ("hash", value(e["hash"] ?? .null, key: "hash")),
-    ])
   }
 }

@@ -259,7 +259,7 @@ public struct Config: Sendable, Equatable {
       config.smsMode = mode
     }
     if let sid = setting("TWILIO_ACCOUNT_SID"), let token = setting("TWILIO_AUTH_TOKEN") {
-      guard TwilioConfig.isSID(sid.value, prefix: "AC") else {
+      guard TwilioSettings.isSID(sid.value, prefix: "AC") else {
         throw .config("SMS settings: \(sid.origin) must be AC followed by 32 hex digits")
       }
       let from = setting("TWILIO_FROM")
@@ -267,7 +267,7 @@ public struct Config: Sendable, Equatable {
       if from == nil && service == nil {
         throw .config("SMS settings: set TWILIO_FROM or TWILIO_MESSAGING_SERVICE_SID")
       }
-      if let service, !TwilioConfig.isSID(service.value, prefix: "MG") {
+      if let service, !TwilioSettings.isSID(service.value, prefix: "MG") {
         throw .config("SMS settings: \(service.origin) must be MG followed by 32 hex digits")
       }
       if let from, from.value.hasPrefix("+") {

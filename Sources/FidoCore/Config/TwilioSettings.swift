@@ -21,6 +21,20 @@ public struct TwilioSettings: Sendable, Equatable {
     self.apiBase = apiBase
     self.validitySeconds = validitySeconds
   }
+
+  /// Whether `text` is a Twilio SID: `prefix` (`AC`, `MG`, `SM`, `MM`) and
+  /// 32 hex digits. Configuration checks the account and service SIDs with
+  /// it, the SMS client the message SIDs Twilio returns.
+  static func isSID(_ text: String, prefix: String) -> Bool {
+    let bytes = Array(text.utf8)
+    return bytes.count == 34 && text.hasPrefix(prefix) && bytes[2...].allSatisfy(\.isHexDigit)
+  }
+}
+
+extension UInt8 {
+  fileprivate var isHexDigit: Bool {
+    (0x30...0x39).contains(self) || (0x41...0x46).contains(self) || (0x61...0x66).contains(self)
+  }
 }
 
 extension TwilioSettings: CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {

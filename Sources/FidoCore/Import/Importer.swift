@@ -50,13 +50,6 @@ public struct ImportSummary: Sendable, Equatable {
   public var skipped = 0
   /// Stopped between batches by a signal; the batches written are complete.
   public var interrupted = false
-
-  public var out: OutObject {
-    OutObject([
-      ("read", .int(Int64(read))), ("inserted", .int(Int64(inserted))),
-      ("skipped", .int(Int64(skipped))),
-    ])
-  }
 }
 
 /// A validated import line.

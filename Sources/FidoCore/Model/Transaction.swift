@@ -86,15 +86,6 @@ public struct SMSState: Sendable, Equatable {
     d["updated_at"] = updatedAt.map { .date($0) } ?? .null
     return d
   }
-
-  var out: OutObject {
-    OutObject([
-      ("status", .string(status.rawValue)),
-      ("sid", sid.map { .string($0) } ?? .null),
-      ("attempts", .int(attempts)),
-      ("last_error", lastError.map { .string($0) } ?? .null),
-    ])
-  }
 }
 
 /// A transaction as fido reads it from `transactions`.
@@ -140,38 +131,4 @@ public struct Transaction: Sendable, Equatable {
   }
 
   public var money: Money { Money(minor: amount, currency: currency) }
-
-  /// `id, user_id, full_name, amount, currency, type, date, key, created_at,
-  /// updated_at, sms{status, sid, attempts, last_error}` (DESIGN.md).
-  public var out: OutObject {
-    OutObject([
-      ("id", .string(id.hex)),
-      ("user_id", .string(userID.hex)),
-      ("full_name", .string(fullName)),
-      ("amount", .money(money)),
-      ("currency", .string(currency.code)),
-      ("type", .string(type.rawValue)),
-      ("date", .date(date)),
-      ("key", key.map { .string($0) } ?? .null),
-      ("created_at", .date(createdAt)),
-      ("updated_at", .date(updatedAt)),
-      ("sms", .object(sms.out)),
-    ])
-  }
-
-  /// `transaction_id, user_id, to, status, attempts, last_error, sid,
-  /// next_attempt_at, updated_at` (DESIGN.md's SMS list object).
-  public var smsOut: OutObject {
-    OutObject([
-      ("transaction_id", .string(id.hex)),
-      ("user_id", .string(userID.hex)),
-      ("to", sms.to.map { .string($0) } ?? .null),
-      ("status", .string(sms.status.rawValue)),
-      ("attempts", .int(sms.attempts)),
-      ("last_error", sms.lastError.map { .string($0) } ?? .null),
-      ("sid", sms.sid.map { .string($0) } ?? .null),
-      ("next_attempt_at", sms.nextAttemptAt.map { .date($0) } ?? .null),
-      ("updated_at", sms.updatedAt.map { .date($0) } ?? .null),
-    ])
-  }
 }

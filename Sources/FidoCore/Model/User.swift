@@ -51,20 +51,6 @@ public struct User: Sendable, Equatable {
 
   public var balanceMoney: Money { Money(minor: balance, currency: currency) }
 
-  /// `id, name, email, phone, currency, balance, created_at, updated_at` (DESIGN.md).
-  public var out: OutObject {
-    OutObject([
-      ("id", .string(id.hex)),
-      ("name", .string(name)),
-      ("email", .string(email)),
-      ("phone", phone.map { .string($0) } ?? .null),
-      ("currency", .string(currency.code)),
-      ("balance", .money(balanceMoney)),
-      ("created_at", .date(createdAt)),
-      ("updated_at", .date(updatedAt)),
-    ])
-  }
-
   /// Only what a user needs to be shown: never the password hash, nor the
   /// day counters (they grow by a day per active day; analytics and
   /// `db check` read them with `projectionWithDays`).

@@ -17,7 +17,7 @@ public final class SMSWorker {
   let store: FidoStore
   let sender: SMSSender
   let intervalMS: Int64
-  let log: (OutObject) -> Void
+  let log: (Event) -> Void
   let shouldStop: () -> Bool
   let now: () -> Int64
 
@@ -33,6 +33,25 @@ public final class SMSWorker {
     public var passes = 0
   }
   public private(set) var totals = Totals()
+
+  /// One line of the worker's log, as a value (Render shows it as an object).
+  public struct Event: Sendable {
+    public var at: Int64
+    public var what: What
+  }
+  public enum What: Sendable {
+    case start(intervalMS: Int64, once: Bool)
+    /// A pause after errors from `service` (`mongodb`, `twilio`).
+    case backoff(service: String, error: String, retryInMS: Int64)
+    /// Whether a change stream wakes the worker; when opening one failed,
+    /// the polling interval.
+    case watch(changeStream: Bool, error: String? = nil, pollMS: Int64? = nil)
+    /// A send attempt, as recorded.
+    case attempt(Transaction)
+    /// A delivery status fetched.
+    case sync(SMSSender.SyncReport)
+    case stop(Totals)
+  }
 
   /// The longest wait after errors.
   public static let maxBackoffMS: Int64 = 60_000
@@ -56,7 +75,7 @@ public final class SMSWorker {
 
   public init(
     store: FidoStore, settings: TwilioSettings, timeoutMS: Int64, intervalMS: Int64,
-    twilioLog: (@Sendable (String) -> Void)?, log: @escaping (OutObject) -> Void,
+    twilioLog: (@Sendable (String) -> Void)?, log: @escaping (Event) -> Void,
     shouldStop: @escaping () -> Bool, now: @escaping () -> Int64
   ) {
     self.store = store
@@ -72,8 +91,7 @@ public final class SMSWorker {
   /// except a configuration error. Twilio refusing the credentials in a
   /// single pass is `.unauthorized` (exit 77).
   public func run(once: Bool) throws(FidoError) {
-    event(
-      "start", [("interval_seconds", .number(Self.seconds(intervalMS))), ("once", .bool(once))])
+    event(.start(intervalMS: intervalMS, once: once))
     defer { finish() }
     while !shouldStop() {
       if !once { openStreamIfDue() }
@@ -88,12 +106,7 @@ public final class SMSWorker {
         }
         stream = nil
         mongoBackoffMS = Self.grow(mongoBackoffMS)
-        event(
-          "backoff",
-          [
-            ("service", .string("mongodb")), ("error", .string(error.message)),
-            ("retry_in_seconds", .number(Self.seconds(mongoBackoffMS))),
-          ])
+        event(.backoff(service: "mongodb", error: error.message, retryInMS: mongoBackoffMS))
         sleep(until: now() + mongoBackoffMS)
         continue
       }
@@ -158,12 +171,7 @@ public final class SMSWorker {
   private func pauseTwilio(_ reason: String) {
     twilioBackoffMS = Self.grow(twilioBackoffMS)
     twilioPausedUntil = now() + twilioBackoffMS
-    event(
-      "backoff",
-      [
-        ("service", .string("twilio")), ("error", .string(reason)),
-        ("retry_in_seconds", .number(Self.seconds(twilioBackoffMS))),
-      ])
+    event(.backoff(service: "twilio", error: reason, retryInMS: twilioBackoffMS))
   }
 
   // MARK: - Waiting
@@ -172,15 +180,10 @@ public final class SMSWorker {
     guard stream == nil, now() >= streamRetryAt else { return }
     do {
       stream = try store.watchNewPendingSMS(maxAwaitMS: min(intervalMS, 1000))
-      event("watch", [("change_stream", .bool(true))])
+      event(.watch(changeStream: true))
     } catch {
       streamRetryAt = now() + max(intervalMS, 60_000)
-      event(
-        "watch",
-        [
-          ("change_stream", .bool(false)), ("error", .string(error.message)),
-          ("poll_seconds", .number(Self.seconds(intervalMS))),
-        ])
+      event(.watch(changeStream: false, error: error.message, pollMS: intervalMS))
     }
   }
 
@@ -193,7 +196,7 @@ public final class SMSWorker {
       } catch {
         self.stream = nil
         streamRetryAt = now() + intervalMS
-        event("watch", [("change_stream", .bool(false)), ("error", .string(error.message))])
+        event(.watch(changeStream: false, error: error.message))
       }
     }
     sleep(until: until)
@@ -211,86 +214,38 @@ public final class SMSWorker {
   // MARK: - Log
 
   private func logSend(_ report: SMSSender.SendReport) {
-    let txn = report.transaction
-    var fields: [(String, OutValue)] = [("transaction_id", .string(txn.id.hex))]
-    if let to = txn.sms.to { fields.append(("to", .string(to))) }
-    switch txn.sms.status {
-    case .sent, .delivered, .undelivered:
-      totals.sent += 1
-      fields.append(("sid", txn.sms.sid.map { .string($0) } ?? .null))
-    case .failed:
-      totals.failed += 1
-      fields.append(("error", .string(txn.sms.lastError ?? "")))
-    case .skipped:
-      totals.skipped += 1
-      fields.append(("reason", .string(txn.sms.lastError ?? "")))
-    case .pending:
-      totals.pending += 1
-      fields.append(("error", .string(txn.sms.lastError ?? "")))
-      fields.append(("next_attempt_at", txn.sms.nextAttemptAt.map { .date($0) } ?? .null))
+    switch report.transaction.sms.status {
+    case .sent, .delivered, .undelivered: totals.sent += 1
+    case .failed: totals.failed += 1
+    case .skipped: totals.skipped += 1
+    case .pending: totals.pending += 1
     }
-    fields.append(("attempts", .int(txn.sms.attempts)))
-    let action = txn.sms.status == .pending ? "retry" : txn.sms.status.rawValue
-    event(action, fields)
+    event(.attempt(report.transaction))
   }
 
   private func logSync(_ report: SMSSender.SyncReport) {
     totals.checked += 1
-    let txn = report.transaction
-    var fields: [(String, OutValue)] = [
-      ("transaction_id", .string(txn.id.hex)), ("sid", txn.sms.sid.map { .string($0) } ?? .null),
-    ]
-    if let status = report.twilioStatus { fields.append(("twilio_status", .string(status))) }
-    let action: String
     switch report.recorded {
-    case .delivered?:
-      totals.delivered += 1
-      action = "delivered"
-    case .undelivered?:
-      totals.undelivered += 1
-      action = "undelivered"
-    default:
-      action = report.error == nil ? "in_flight" : "sync_error"
+    case .delivered?: totals.delivered += 1
+    case .undelivered?: totals.undelivered += 1
+    default: break
     }
-    if let error = report.error { fields.append(("error", .string(error))) }
-    event(action, fields)
+    event(.sync(report))
   }
 
   private func finish() {
     stream = nil
-    event(
-      "stop",
-      [
-        ("sent", .int(Int64(totals.sent))), ("failed", .int(Int64(totals.failed))),
-        ("skipped", .int(Int64(totals.skipped))), ("retry", .int(Int64(totals.pending))),
-        ("delivered", .int(Int64(totals.delivered))),
-        ("undelivered", .int(Int64(totals.undelivered))),
-      ])
+    event(.stop(totals))
   }
 
-  private func event(_ action: String, _ fields: [(String, OutValue)]) {
-    log(OutObject([("at", .date(now())), ("event", .string(action))] + fields))
+  private func event(_ what: What) {
+    log(Event(at: now(), what: what))
   }
 
   // MARK: - Helpers
 
   /// 1 s, doubling, capped at a minute.
   static func grow(_ ms: Int64) -> Int64 { ms == 0 ? 1000 : min(ms * 2, maxBackoffMS) }
-
-  /// Milliseconds as decimal seconds (`1.5`), for the log.
-  static func seconds(_ ms: Int64) -> String {
-    ms % 1000 == 0
-      ? String(ms / 1000)
-      : String(ms / 1000) + "." + String(String(ms % 1000 + 1000).dropFirst()).trimmingTrailingZeros
-  }
-}
-
-extension String {
-  fileprivate var trimmingTrailingZeros: String {
-    var s = self
-    while s.hasSuffix("0") { s.removeLast() }
-    return s
-  }
 }
 
 extension FidoStore {

@@ -273,7 +273,7 @@ public final class TwilioClient {
 
   /// `^(SM|MM)[0-9a-fA-F]{32}$`
   static func isMessageSID(_ sid: String) -> Bool {
-    TwilioConfig.isSID(sid, prefix: "SM") || TwilioConfig.isSID(sid, prefix: "MM")
+    TwilioSettings.isSID(sid, prefix: "SM") || TwilioSettings.isSID(sid, prefix: "MM")
   }
 
   // MARK: - Transport

@@ -40,7 +40,7 @@ public struct TwilioConfig: Sendable {
   /// for good. The base URL must be `https`, or `http` to a loopback host
   /// (tests), so the credentials never cross a network in clear text.
   public func validate() throws(FidoError) {
-    guard Self.isSID(accountSID, prefix: "AC") else {
+    guard TwilioSettings.isSID(accountSID, prefix: "AC") else {
       throw .config("TWILIO_ACCOUNT_SID must be AC followed by 32 hex digits")
     }
     guard !authToken.isEmpty else { throw .config("TWILIO_AUTH_TOKEN is empty") }
@@ -49,7 +49,7 @@ public struct TwilioConfig: Sendable {
     guard sender || service else {
       throw .config("set TWILIO_FROM or TWILIO_MESSAGING_SERVICE_SID to send SMS")
     }
-    if service, let sid = messagingServiceSID, !Self.isSID(sid, prefix: "MG") {
+    if service, let sid = messagingServiceSID, !TwilioSettings.isSID(sid, prefix: "MG") {
       throw .config("TWILIO_MESSAGING_SERVICE_SID must be MG followed by 32 hex digits")
     }
     guard timeoutMS > 0 else { throw .config("the Twilio timeout must be positive") }
@@ -57,11 +57,6 @@ public struct TwilioConfig: Sendable {
       throw .config("FIDO_SMS_VALIDITY must be whole seconds from 1 to 36000")
     }
     try Self.validateBase(apiBase)
-  }
-
-  static func isSID(_ text: String, prefix: String) -> Bool {
-    let bytes = Array(text.utf8)
-    return bytes.count == 34 && text.hasPrefix(prefix) && bytes[2...].allSatisfy(\.isHexDigit)
   }
 
   private static func validateBase(_ base: String) throws(FidoError) {
@@ -83,12 +78,6 @@ public struct TwilioConfig: Sendable {
     guard scheme == "https" || ["127.0.0.1", "localhost", "[::1]"].contains(host) else {
       throw .config("TWILIO_API_BASE must use https (plain http only to a loopback address)")
     }
-  }
-}
-
-extension UInt8 {
-  fileprivate var isHexDigit: Bool {
-    (0x30...0x39).contains(self) || (0x41...0x46).contains(self) || (0x61...0x66).contains(self)
   }
 }
 

@@ -31,13 +31,6 @@ public struct Drift: Sendable, Equatable {
 
   public static let invalid = "invalid"
   public var isInvalid: Bool { figure == Self.invalid }
-
-  public var out: OutObject {
-    OutObject([
-      ("user_id", userID.map { .string($0.hex) } ?? .null), ("figure", .string(figure)),
-      ("stored", .string(stored)), ("expected", .string(expected)),
-    ])
-  }
 }
 
 extension FidoStore {

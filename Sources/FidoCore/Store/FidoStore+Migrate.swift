@@ -105,22 +105,6 @@ public struct MigrateReport: Sendable {
     if digits > 0 { out += "." + String(decoding: text[(text.count - digits)...], as: UTF8.self) }
     return out
   }
-
-  public var out: OutObject {
-    func int(_ v: Int) -> OutValue { .int(Int64(v)) }
-    return OutObject([
-      ("dry_run", .bool(dryRun)), ("currency", .string(currency.code)),
-      ("users_read", int(usersRead)), ("users_inserted", int(usersInserted)),
-      ("users_existing", int(usersExisting)), ("users_skipped", int(usersSkipped)),
-      ("transactions_inserted", int(transactionsInserted)),
-      ("transactions_existing", int(transactionsExisting)),
-      ("rounded", int(rounded)), ("short_passwords", int(shortPasswords)),
-      ("legacy_count", int(legacyCount)), ("legacy_sum", .string(money(legacySum))),
-      ("migrated_count", int(migratedCount)), ("migrated_sum", .string(money(migratedSum))),
-      ("skipped_count", int(skippedCount)), ("skipped_sum", .string(money(skippedSum))),
-      ("reconciled", .bool(reconciled)), ("passwords_scrubbed", int(passwordsScrubbed)),
-    ])
-  }
 }
 
 /// `db migrate-legacy`: copies the old service's `user` and `transaction`

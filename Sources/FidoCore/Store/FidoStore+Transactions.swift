@@ -8,9 +8,11 @@ public struct NewTransaction: Sendable {
   public var key: String?
   /// Why no SMS will be sent (`--no-sms`, no phone, SMS not configured); nil queues one.
   public var smsSkipReason: String?
-  /// `FIDO_SMS_MODE=queue`: the alert is left pending for `fido sms worker`,
-  /// so it is inserted without the lease `txn add` holds while it sends.
-  public var queueSMS = false
+  /// How long `txn add`, about to send the alert itself, holds it (the
+  /// sender's lease, `SMSSender.leaseMillis`), so a concurrent `sms retry`
+  /// leaves it alone. nil (`FIDO_SMS_MODE=queue`): the alert is left
+  /// pending, without a lease, for `fido sms worker`.
+  public var smsLeaseMillis: Int64?
   public init(
     user: User, amount: Int64, type: TxnType, date: Int64?, key: String?, smsSkipReason: String?
   ) {
@@ -74,9 +76,7 @@ extension FidoStore {
     let id = ids.next(nowMs: now)
     // `txn add` holds the notification it is about to send, so a concurrent
     // `sms retry` leaves it alone (and picks it up if this process dies).
-    let lease =
-      new.smsSkipReason == nil && !new.queueSMS
-      ? now + SMSSender.leaseMillis(timeoutMS: config.timeoutMS) : nil
+    let lease = new.smsSkipReason == nil ? new.smsLeaseMillis.map { now + $0 } : nil
     /// The document; a pending alert's text once the new balance is known.
     func document(balance: Int64?) -> Document {
       Self.newTransactionDocument(
@@ -617,67 +617,9 @@ extension FidoStore {
   }
 }
 
-/// The change one transaction (or a batch of them) makes to a user's
-/// figures, in Int128 so that combining many never wraps.
-struct StatsEffect {
-  var balance: Int128 = 0
-  /// The changes to the user's counters (first/last stay nil: see extendTo).
-  var counters = UserStats()
-  /// Per UTC day (keyed by its midnight): transactions and amount gained or lost.
-  var days: [Int64: DayDelta] = [:]
-  /// The latest (and, when several are combined, earliest) new date, which may move last/first.
-  var extendTo: Int64?
-  var extendFrom: Int64?
-
-  static func add(type: TxnType, amount: Int64, date: Int64) -> StatsEffect {
-    var e = StatsEffect()
-    e.balance = type.signed(amount)
-    e.counters.count = 1
-    if type == .credit {
-      e.counters.creditCount = 1
-      e.counters.creditTotal = Int128(amount)
-    } else {
-      e.counters.debitCount = 1
-      e.counters.debitTotal = Int128(amount)
-    }
-    e.days[FidoDate.dayStart(date)] = DayDelta(count: 1, amount: Int128(amount))
-    e.extendTo = date
-    return e
-  }
-
-  static func remove(type: TxnType, amount: Int64, date: Int64) -> StatsEffect {
-    var e = add(type: type, amount: amount, date: date)
-    e.balance = -e.balance
-    e.counters.count = -1
-    e.counters.creditCount = -e.counters.creditCount
-    e.counters.debitCount = -e.counters.debitCount
-    e.counters.creditTotal = -e.counters.creditTotal
-    e.counters.debitTotal = -e.counters.debitTotal
-    e.days[FidoDate.dayStart(date)] = DayDelta(count: -1, amount: -Int128(amount))
-    e.extendTo = nil
-    return e
-  }
-
-  /// Both effects together.
-  func combined(with other: StatsEffect) -> StatsEffect {
-    var e = self
-    e.absorb(other)
-    return e
-  }
-
-  /// Adds another effect to this one (in place: an import folds thousands of lines).
-  mutating func absorb(_ other: StatsEffect) {
-    balance += other.balance
-    counters.add(other.counters)
-    for (day, delta) in other.days {
-      days[day, default: DayDelta(count: 0, amount: 0)].count += delta.count
-      days[day, default: DayDelta(count: 0, amount: 0)].amount += delta.amount
-    }
-    let dates = [extendFrom, extendTo, other.extendFrom, other.extendTo].compactMap { $0 }
-    extendFrom = dates.min()
-    extendTo = dates.max()
-  }
-
+/// How an effect names the stored figures it changes (the user document's
+/// paths; the arithmetic itself is the model's `StatsEffect`).
+extension StatsEffect {
   /// One stored figure the effect changes.
   struct Change {
     /// Its path in the user document (`stats.days.2023-08-18.amount`).
@@ -722,10 +664,4 @@ struct StatsEffect {
     }
     return out
   }
-}
-
-/// The change to one day's counters.
-struct DayDelta {
-  var count: Int128
-  var amount: Int128
 }

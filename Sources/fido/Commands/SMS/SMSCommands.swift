@@ -100,7 +100,8 @@ enum SMSWorkerCommand {
       store: store, settings: twilio, timeoutMS: config.timeoutMS, intervalMS: interval,
       twilioLog: ctx.diagnostics(),
       log: { event in
-        err.write(json ? Render.json(.object(event)) + "\n" : "fido: worker: " + text(event) + "\n")
+        err.write(
+          json ? Render.json(.object(event.out)) + "\n" : "fido: worker: " + text(event.out) + "\n")
         err.flush()
       },
       shouldStop: { Interrupts.received != 0 }, now: ctx.clock)

@@ -23,11 +23,16 @@ enum TxnAdd {
       smsConfigured: config.twilio != nil, phoneOptedOut: user.phoneOptedOut)
     var new = NewTransaction(
       user: user, amount: amount, type: type, date: date, key: key, smsSkipReason: skip)
-    // FIDO_SMS_MODE=queue: the alert stays pending for `fido sms worker`.
-    new.queueSMS = config.smsMode == .queue
+    // FIDO_SMS_MODE=queue: the alert stays pending for `fido sms worker`;
+    // otherwise it is held for the sender's lease while it is sent below.
+    if config.smsMode != .queue {
+      new.smsLeaseMillis = SMSSender.leaseMillis(timeoutMS: config.timeoutMS)
+    }
     let result = try store.addTransaction(new, now: now)
     var txn = result.transaction
-    if result.created, txn.sms.status == .pending, !new.queueSMS, let twilio = config.twilio {
+    if result.created, txn.sms.status == .pending, new.smsLeaseMillis != nil,
+      let twilio = config.twilio
+    {
       txn = try SMSSender(
         store: store, settings: twilio, timeoutMS: config.timeoutMS, log: ctx.diagnostics()
       )
