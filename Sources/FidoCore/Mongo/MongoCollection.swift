@@ -70,7 +70,7 @@ public final class MongoCollection {
     pointers.reserveCapacity(docs.count)
     defer { for p in pointers { bson_destroy(p) } }
     for doc in docs {
-      pointers.append(try doc.makeBSON())
+      do { pointers.append(try doc.makeBSON()) } catch { throw MongoError(error) }
     }
     try withCollection { (collection) throws(MongoError) in
       try client.withOptions(["ordered": .bool(ordered)], session: session) {

@@ -6,7 +6,7 @@ internal import CMongoc
 ///
 /// Built in one place (`init(_:reply:)`) and mapped to `FidoError` in one
 /// `switch` (`fidoError(uri:)`).
-public struct MongoError: Error, Sendable, CustomStringConvertible {
+public struct MongoError: Error, Sendable, CustomStringConvertible, BSONFailure {
   public var domain: UInt32
   public var code: UInt32
   public var message: String
@@ -215,6 +215,15 @@ public struct MongoError: Error, Sendable, CustomStringConvertible {
       domain: domain, code: code, message: message.isEmpty ? "unknown error" : message,
       labels: labels,
       reply: reply.flatMap { $0.isEmpty ? nil : $0 })
+  }
+
+  /// A document that could not be encoded, or an argument of the wrong shape,
+  /// in the domains libmongoc would report them in.
+  init(_ error: BSONError) {
+    switch error.kind {
+    case .encoding: self = .bsonInvalid(error.message)
+    case .argument: self = .invalidArgument(error.message)
+    }
   }
 
   static func bsonInvalid(_ message: String) -> MongoError {
