@@ -162,7 +162,9 @@ final class MongoErrorTests: XCTestCase {
       "mongodb://fido:s3cr3tpw@", "http://x", "mongodb://fido:s3cr3tpw@host:notaport/", "",
     ] {
       XCTAssertThrowsError(try MongoClient(ClientOptions(uri: bad))) { error in
-        guard let e = error as? FidoError else { return XCTFail("\(error)") }
+        guard let e = (error as? MongoError)?.fidoError(uri: bad) else {
+          return XCTFail("\(error)")
+        }
         XCTAssertEqual(e.code, "config", bad)
         XCTAssertFalse(e.message.contains("s3cr3tpw"), e.message)
         XCTAssertTrue(e.message.hasPrefix("invalid MongoDB URI: "), e.message)

@@ -217,7 +217,7 @@ final class MongoLayerTests: XCTestCase {
       "mongodb+srv://a:secretpw@",
     ] {
       XCTAssertThrowsError(try MongoClient(ClientOptions(uri: bad)), bad) { error in
-        guard case .config(let message) = error as? FidoError else {
+        guard case .config(let message) = (error as? MongoError)?.fidoError(uri: bad) else {
           return XCTFail("\(bad): \(error)")
         }
         XCTAssertFalse(message.contains("secretpw"), message)

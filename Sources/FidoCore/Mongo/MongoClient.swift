@@ -10,9 +10,11 @@ public final class MongoClient {
   let monitor: CommandMonitor
 
   /// Opens a client (no network traffic until the first command), loading
-  /// libmongoc first if no client has yet (`.unavailable` if it cannot be).
-  /// A malformed URI or option is `.config`; the message never holds the password.
-  public init(_ options: ClientOptions) throws(FidoError) {
+  /// libmongoc first if no client has yet (`MongoError.libraryDomain` if it
+  /// cannot be). A malformed URI is `uriDomain`, an option fido cannot use
+  /// `optionsDomain`; `fidoError` makes both exit 78, and its message never
+  /// holds the password.
+  public init(_ options: ClientOptions) throws(MongoError) {
     let api = try MongoRuntime.api()
     self.api = api
     self.options = options
@@ -23,7 +25,7 @@ public final class MongoClient {
     guard let uri = api.uri_new_with_error(options.uri, &error) else {
       var e = MongoError(error, reply: nil)
       e.domain = MongoError.uriDomain
-      throw e.fidoError(uri: options.uri)
+      throw e
     }
     defer { api.uri_destroy(uri) }
 
@@ -40,8 +42,10 @@ public final class MongoClient {
       _ = api.uri_set_option_as_bool(uri, MONGOC_URI_SERVERSELECTIONTRYONCE, false)
     }
     if api.uri_get_appname(uri) == nil, !api.uri_set_appname(uri, options.appName) {
-      throw .config(
-        "invalid application name \(CoreText.quoted(options.appName)): at most 128 bytes")
+      throw MongoError(
+        domain: MongoError.optionsDomain, code: 0,
+        message:
+          "invalid application name \(CoreText.quoted(options.appName)): at most 128 bytes")
     }
     let tls = TLSDiagnosis.settings(api, uri: uri)
     if let tls { try TLSDiagnosis.checkFiles(tls) }
@@ -51,7 +55,7 @@ public final class MongoClient {
       monitor.session = Self.sessionSummary(api, uri: uri, tls: tls)
     }
     guard let client = api.client_new_from_uri_with_error(uri, &error) else {
-      throw MongoError(error, reply: nil).fidoError(uri: options.uri)
+      throw MongoError(error, reply: nil)
     }
     handle = client
     _ = api.client_set_error_api(client, Int32(MONGOC_ERROR_API_VERSION_2))

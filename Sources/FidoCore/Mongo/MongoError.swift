@@ -51,6 +51,13 @@ public struct MongoError: Error, Sendable, CustomStringConvertible, BSONFailure 
   public static let transactionDomain = MONGOC_ERROR_TRANSACTION.rawValue
   /// fido's own domain for connection strings libmongoc refused to parse.
   public static let uriDomain: UInt32 = 0xF1D0
+  /// fido's own domain for a libmongoc that cannot be loaded; the message is
+  /// the whole sentence.
+  public static let libraryDomain: UInt32 = 0xF1D1
+  /// fido's own domain for client options it cannot use (an application
+  /// name too long, a TLS file that does not open); the message is the whole
+  /// sentence.
+  public static let optionsDomain: UInt32 = 0xF1D2
 
   // MARK: Server codes fido uses
 
@@ -143,6 +150,10 @@ public struct MongoError: Error, Sendable, CustomStringConvertible, BSONFailure 
     switch (domain, code) {
     case (Self.uriDomain, _):
       return .config("invalid MongoDB URI: \(text); use mongodb://host:port or mongodb+srv://…")
+    case (Self.libraryDomain, _):
+      return .unavailable(text)
+    case (Self.optionsDomain, _):
+      return .config(text)
     case (Self.streamDomain, _), (Self.serverSelectionDomain, _), (Self.protocolDomain, _),
       (Self.clientDomain, MONGOC_ERROR_CLIENT_NOT_READY.rawValue),
       (Self.clientDomain, MONGOC_ERROR_CLIENT_NO_ACCEPTABLE_PEER.rawValue),

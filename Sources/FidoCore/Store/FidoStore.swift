@@ -14,7 +14,12 @@ public final class FidoStore {
 
   public init(config: Config, log: (@Sendable (String) -> Void)? = nil) throws(FidoError) {
     self.config = config
-    client = try MongoClient(ClientOptions(uri: config.uri, timeoutMS: config.timeoutMS, log: log))
+    do {
+      client = try MongoClient(
+        ClientOptions(uri: config.uri, timeoutMS: config.timeoutMS, log: log))
+    } catch {
+      throw Self.fail(error, config: config)
+    }
     users = client.collection(Collections.users, db: config.db)
     transactions = client.collection(Collections.transactions, db: config.db)
   }
@@ -27,6 +32,10 @@ public final class FidoStore {
 
   /// Maps a driver error to the error fido reports.
   func fail(_ error: MongoError) -> FidoError {
+    Self.fail(error, config: config)
+  }
+
+  static func fail(_ error: MongoError, config: Config) -> FidoError {
     error.fidoError(uri: config.uri, unreachableFix: config.unreachableFix)
   }
 
