@@ -5,7 +5,7 @@ internal import CMongoc
 /// server's own code), its message, the reply's `errorLabels`, and the reply.
 ///
 /// Built in one place (`init(_:reply:)`) and mapped to `FidoError` in one
-/// `switch` (`fidoError(uri:)`).
+/// `switch` (`fidoError(uri:)`), which `FidoStore.fail` alone calls.
 public struct MongoError: Error, Sendable, CustomStringConvertible, BSONFailure {
   public var domain: UInt32
   public var code: UInt32
@@ -13,6 +13,11 @@ public struct MongoError: Error, Sendable, CustomStringConvertible, BSONFailure 
   /// `errorLabels` from the reply, e.g. `TransientTransactionError`.
   public var labels: [String]
   public var reply: Document?
+  /// Set by `MongoClient.withTransaction` when it gave up on a commit whose
+  /// outcome stayed unknown (the transaction may or may not have been
+  /// applied): the commit attempts made, libmongoc's own retry-once inside
+  /// one not counted. The rest of the error is the last attempt's.
+  public var unknownCommitAttempts: Int?
 
   public init(
     domain: UInt32, code: UInt32, message: String, labels: [String] = [], reply: Document? = nil
@@ -28,9 +33,31 @@ public struct MongoError: Error, Sendable, CustomStringConvertible, BSONFailure 
     code == Self.duplicateKey || code == Self.duplicateKeyLegacy
   }
 
+  /// The unique index a duplicate-key error names (`email_1`, `_id_`,
+  /// `user_id_1_key_1`), or nil: read from the server's message ("… index:
+  /// NAME dup key: …"), else named from the reply's `keyPattern` as MongoDB
+  /// names an index by default.
+  public var duplicateKeyIndex: String? {
+    guard isDuplicateKey else { return nil }
+    if let range = message.firstRange(of: " index: ") {
+      let name = message[range.upperBound...].prefix { $0 != " " }
+      if !name.isEmpty { return String(name) }
+    }
+    let firstWriteError = reply?["writeErrors"]?.arrayValue?.first?.documentValue
+    guard let pattern = (firstWriteError ?? reply)?["keyPattern"]?.documentValue, !pattern.isEmpty
+    else { return nil }
+    return pattern.map { key, value in
+      "\(key)_\(value.replyInt64.map(String.init) ?? value.stringValue ?? "1")"
+    }.joined(separator: "_")
+  }
+
   public func hasLabel(_ l: String) -> Bool { labels.contains(l) }
 
-  public var description: String { "\(message) (domain \(domain), code \(code))" }
+  public var description: String {
+    let text = "\(message) (domain \(domain), code \(code))"
+    guard let attempts = unknownCommitAttempts else { return text }
+    return "commit outcome unknown after \(attempts) attempt(s): \(text)"
+  }
 
   // MARK: Domains (libmongoc's mongoc_error_domain_t)
 
@@ -247,14 +274,16 @@ public struct MongoError: Error, Sendable, CustomStringConvertible, BSONFailure 
   }
 }
 
-/// `MongoClient.withTransaction` gave up on a commit whose outcome stayed
-/// unknown: the transaction may or may not have been applied. `last` is the
-/// error of the last attempt.
-public struct CommitOutcomeUnknown: Error, Sendable, CustomStringConvertible {
-  public var last: MongoError
-  /// Commit attempts made (libmongoc's own retry-once inside one not counted).
-  public var attempts: Int
-  public var description: String {
-    "commit outcome unknown after \(attempts) attempt(s): \(last)"
-  }
+/// An error type a transaction body throws (`MongoClient.withTransaction`):
+/// it carries the driver's errors unchanged, whose labels decide whether the
+/// body runs again, next to the caller's own.
+public protocol MongoFailure: Error {
+  init(_ error: MongoError)
+  /// The driver error this is, if it is one.
+  var mongoError: MongoError? { get }
+}
+
+extension MongoError: MongoFailure {
+  public init(_ error: MongoError) { self = error }
+  public var mongoError: MongoError? { self }
 }
