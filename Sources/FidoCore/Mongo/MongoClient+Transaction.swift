@@ -23,7 +23,7 @@ extension MongoClient {
   /// outside the transaction, and it should let `MongoError`s propagate
   /// unchanged (its error type carries them: `MongoFailure`): the retry
   /// decisions read their labels. The driver's own errors are thrown as `E`.
-  public func withTransaction<T, E: MongoFailure>(
+  package func withTransaction<T, E: MongoFailure>(
     giveUpOn: (_ error: MongoError, _ attemptOpenFor: Duration) -> Bool = { _, _ in false },
     _ body: (MongoSession) throws(E) -> T
   ) throws(E) -> T {

@@ -1,15 +1,15 @@
 internal import CMongoc
 
 /// What an update did.
-public struct UpdateResult: Sendable, Equatable {
-  public var matched: Int64
-  public var modified: Int64
+package struct UpdateResult: Sendable, Equatable {
+  package var matched: Int64
+  package var modified: Int64
   /// The `_id` of the document an upsert inserted (for a bulk, the first one).
-  public var upsertedID: BSONValue?
+  package var upsertedID: BSONValue?
   /// How many documents upserts inserted.
-  public var upserted: Int64
+  package var upserted: Int64
 
-  public init(
+  package init(
     matched: Int64 = 0, modified: Int64 = 0, upsertedID: BSONValue? = nil, upserted: Int64 = 0
   ) {
     self.matched = matched
@@ -22,10 +22,10 @@ public struct UpdateResult: Sendable, Equatable {
 /// A collection in a database. Each operation makes a short-lived
 /// `mongoc_collection_t` (inheriting the client's write concern) and destroys
 /// it before returning. Keeps its client alive.
-public final class MongoCollection {
-  public let client: MongoClient
-  public let db: String
-  public let name: String
+package final class MongoCollection {
+  package let client: MongoClient
+  package let db: String
+  package let name: String
   private var api: fido_mongoc_api { client.api }
 
   init(client: MongoClient, db: String, name: String) {
@@ -46,7 +46,7 @@ public final class MongoCollection {
 
   // MARK: Inserts
 
-  public func insertOne(_ doc: Document, session: MongoSession? = nil) throws(MongoError) {
+  package func insertOne(_ doc: Document, session: MongoSession? = nil) throws(MongoError) {
     try withCollection { (collection) throws(MongoError) in
       try doc.withBSON { (bson) throws(MongoError) in
         try client.withOptions(Document(), session: session) { (opts) throws(MongoError) in
@@ -62,7 +62,7 @@ public final class MongoCollection {
 
   /// Inserts all documents with one `insert` command (libmongoc splits it
   /// only past maxWriteBatchSize or the message size limit).
-  public func insertMany(_ docs: [Document], ordered: Bool = true, session: MongoSession? = nil)
+  package func insertMany(_ docs: [Document], ordered: Bool = true, session: MongoSession? = nil)
     throws(MongoError)
   {
     guard !docs.isEmpty else { return }
@@ -96,9 +96,9 @@ public final class MongoCollection {
   /// peaked at 54 MiB instead of 22. A thousand fido documents are about
   /// half a megabyte, and a getMore per thousand is a small share of the
   /// time spent reading them.
-  public static let streamingBatchSize: Int32 = 1000
+  package static let streamingBatchSize: Int32 = 1000
 
-  public func find(
+  package func find(
     _ filter: Document, sort: Document? = nil, limit: Int64 = 0, projection: Document? = nil,
     batchSize: Int32? = nil, hint: String? = nil, session: MongoSession? = nil
   ) throws(MongoError) -> MongoCursor {
@@ -126,7 +126,7 @@ public final class MongoCollection {
     }
   }
 
-  public func findOne(
+  package func findOne(
     _ filter: Document, sort: Document? = nil, projection: Document? = nil, hint: String? = nil,
     session: MongoSession? = nil
   ) throws(MongoError) -> Document? {
@@ -134,7 +134,7 @@ public final class MongoCollection {
       .next()
   }
 
-  public func countDocuments(_ filter: Document, limit: Int64 = 0, session: MongoSession? = nil)
+  package func countDocuments(_ filter: Document, limit: Int64 = 0, session: MongoSession? = nil)
     throws(MongoError)
     -> Int64
   {
@@ -154,7 +154,7 @@ public final class MongoCollection {
     }
   }
 
-  public func aggregate(_ pipeline: [Document], session: MongoSession? = nil) throws(MongoError)
+  package func aggregate(_ pipeline: [Document], session: MongoSession? = nil) throws(MongoError)
     -> MongoCursor
   {
     let command: Document = ["pipeline": .array(pipeline.map(BSONValue.document))]
@@ -180,7 +180,7 @@ public final class MongoCollection {
   /// `update` is an update document (`{"$set": …}`) or a pipeline (an array
   /// of stage documents). Returns the document after (`returnNew`) or before
   /// the update, or nil when nothing matched and nothing was upserted.
-  public func findOneAndUpdate(
+  package func findOneAndUpdate(
     _ filter: Document, update: BSONValue, sort: Document? = nil, upsert: Bool = false,
     returnNew: Bool = true,
     projection: Document? = nil, session: MongoSession? = nil
@@ -195,7 +195,7 @@ public final class MongoCollection {
     }
   }
 
-  public func findOneAndDelete(_ filter: Document, session: MongoSession? = nil) throws(MongoError)
+  package func findOneAndDelete(_ filter: Document, session: MongoSession? = nil) throws(MongoError)
     -> Document?
   {
     try findAndModify(
@@ -243,7 +243,7 @@ public final class MongoCollection {
 
   // MARK: Updates
 
-  public func updateOne(
+  package func updateOne(
     _ filter: Document, update: BSONValue, upsert: Bool = false, session: MongoSession? = nil
   )
     throws(MongoError) -> UpdateResult
@@ -251,7 +251,7 @@ public final class MongoCollection {
     try runUpdate(filter, update: update, upsert: upsert, many: false, session: session)
   }
 
-  public func updateMany(_ filter: Document, update: BSONValue, session: MongoSession? = nil)
+  package func updateMany(_ filter: Document, update: BSONValue, session: MongoSession? = nil)
     throws(MongoError)
     -> UpdateResult
   {
@@ -287,7 +287,7 @@ public final class MongoCollection {
 
   /// Several single-document updates in one ordered (or unordered) bulk
   /// write: one round trip up to maxWriteBatchSize operations.
-  public func bulkUpdate(
+  package func bulkUpdate(
     _ ops: [(filter: Document, update: BSONValue, upsert: Bool)], ordered: Bool = true,
     session: MongoSession? = nil
   ) throws(MongoError) -> UpdateResult {
@@ -330,13 +330,13 @@ public final class MongoCollection {
   // MARK: Deletes
 
   /// Returns how many documents were deleted (0 or 1).
-  public func deleteOne(_ filter: Document, session: MongoSession? = nil) throws(MongoError)
+  package func deleteOne(_ filter: Document, session: MongoSession? = nil) throws(MongoError)
     -> Int64
   {
     try runDelete(filter, many: false, session: session)
   }
 
-  public func deleteMany(_ filter: Document, session: MongoSession? = nil) throws(MongoError)
+  package func deleteMany(_ filter: Document, session: MongoSession? = nil) throws(MongoError)
     -> Int64
   {
     try runDelete(filter, many: true, session: session)
@@ -365,7 +365,7 @@ public final class MongoCollection {
 
   /// Creates the indexes (`createIndexes`); existing identical indexes are a no-op.
   /// Each spec is like `["key": ["email": 1], "name": "email_1", "unique": true]`.
-  public func createIndexes(_ specs: [Document]) throws(MongoError) {
+  package func createIndexes(_ specs: [Document]) throws(MongoError) {
     guard !specs.isEmpty else { return }
     let command: Document = [
       "createIndexes": .string(name), "indexes": .array(specs.map(BSONValue.document)),
@@ -382,7 +382,7 @@ public final class MongoCollection {
   }
 
   /// The collection's index specifications; empty when the collection does not exist.
-  public func listIndexes() throws(MongoError) -> [Document] {
+  package func listIndexes() throws(MongoError) -> [Document] {
     try withCollection { (collection) throws(MongoError) -> [Document] in
       guard let cursor = api.collection_find_indexes_with_opts(collection, nil) else {
         return []
@@ -392,7 +392,7 @@ public final class MongoCollection {
   }
 
   /// Drops the collection; a missing collection is not an error.
-  public func drop() throws(MongoError) {
+  package func drop() throws(MongoError) {
     try withCollection { (collection) throws(MongoError) in
       var error = bson_error_t()
       guard api.collection_drop_with_opts(collection, nil, &error) else {

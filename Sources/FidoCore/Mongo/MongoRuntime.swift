@@ -6,7 +6,7 @@ import Synchronization
 /// 10 ms, which `--version`, `help` and `completion` should not pay. The
 /// first `MongoClient` loads it (`DynamicLibrary`), runs `mongoc_init` and
 /// silences its log; `main` calls `cleanup()` once at the end.
-public enum MongoRuntime {
+package enum MongoRuntime {
   /// The shared-object name of libmongoc 1.x (Debian's libmongoc-1.0-0 package).
   static let library = "libmongoc-1.0.so.0"
 
@@ -17,13 +17,13 @@ public enum MongoRuntime {
   /// Loads and initialises libmongoc now rather than at the first client.
   /// A missing or broken library is an error of `MongoError.libraryDomain`
   /// (exit 69 once mapped).
-  public static func initialize() throws(MongoError) {
+  package static func initialize() throws(MongoError) {
     _ = try api()
   }
 
   /// Runs `mongoc_cleanup` if libmongoc was loaded. Call once, after the
   /// last client is gone; no libmongoc call may follow.
-  public static func cleanup() {
+  package static func cleanup() {
     loaded?.cleanup()
   }
 

@@ -131,16 +131,14 @@ extension FidoStore {
   /// by another tool), to report that document rather than "no user": that
   /// second look (a case-insensitive scan of the email index) is made only
   /// when the exact one found nothing.
-  public func user(_ ref: UserRef, withDays: Bool = false, session: MongoSession? = nil)
-    throws(FidoError) -> User
-  {
+  public func user(_ ref: UserRef, withDays: Bool = false) throws(FidoError) -> User {
     let projection = withDays ? User.projectionWithDays : User.projection
     var found = try mongo { () throws(MongoError) in
-      try users.findOne(ref.filter, projection: projection, session: session)
+      try users.findOne(ref.filter, projection: projection)
     }
     if found == nil, case .email(let email) = ref {
       found = try mongo { () throws(MongoError) in
-        try users.findOne(Self.looseEmail(email), projection: projection, session: session)
+        try users.findOne(Self.looseEmail(email), projection: projection)
       }
     }
     guard let found else {

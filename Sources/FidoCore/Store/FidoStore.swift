@@ -2,7 +2,7 @@
 /// statistics, per-UTC-day counters included) and `transactions`. One client,
 /// one thread; every method maps driver errors to `FidoError` on the way out.
 public final class FidoStore {
-  public let client: MongoClient
+  let client: MongoClient
   public let config: Config
   let users: MongoCollection
   let transactions: MongoCollection
