@@ -44,19 +44,58 @@ package final class MongoCollection {
     return try body(collection)
   }
 
+  /// What every operation on a document does: this collection, `document`
+  /// (a filter, a document to insert, a pipeline command) and `opts` with
+  /// the session's fields, as the libmongoc handles `body` is given.
+  private func withHandles<R>(
+    _ document: Document, opts: Document = Document(), session: MongoSession?,
+    _ body: (_ collection: OpaquePointer, _ document: OpaquePointer, _ opts: OpaquePointer)
+      throws(MongoError) -> R
+  ) throws(MongoError) -> R {
+    try withCollection { (collection) throws(MongoError) -> R in
+      try document.withBSON { (bson) throws(MongoError) -> R in
+        try client.withOptions(opts, session: session) { (opts) throws(MongoError) -> R in
+          try body(collection, bson, opts)
+        }
+      }
+    }
+  }
+
+  /// Runs a libmongoc call that fills an "uninitialized" reply and an error
+  /// and says whether it succeeded: the reply, or its error (with the reply,
+  /// which holds the labels and write errors) thrown.
+  private func replying(
+    _ call: (_ reply: OpaquePointer, _ error: UnsafeMutablePointer<bson_error_t>) -> Bool
+  ) throws(MongoError) -> Document {
+    var error = bson_error_t()
+    let (ok, reply) = withReply { call($0, &error) }
+    guard ok else { throw MongoError(error, reply: reply) }
+    return reply
+  }
+
+  /// A cursor `open` makes from the handles (nil: `what` cannot be made),
+  /// its error (invalid options) thrown at once.
+  private func cursor(
+    _ document: Document, opts: Document, session: MongoSession?, what: String,
+    _ open: (_ collection: OpaquePointer, _ document: OpaquePointer, _ opts: OpaquePointer) ->
+      OpaquePointer?
+  ) throws(MongoError) -> MongoCursor {
+    try withHandles(document, opts: opts, session: session) {
+      (collection, bson, opts) throws(MongoError) -> MongoCursor in
+      guard let handle = open(collection, bson, opts) else {
+        throw MongoError.invalidArgument("cannot create \(what) on \(db).\(name)")
+      }
+      let result = MongoCursor(handle: handle, client: client, session: session)
+      try result.throwIfFailed()
+      return result
+    }
+  }
+
   // MARK: Inserts
 
   package func insertOne(_ doc: Document, session: MongoSession? = nil) throws(MongoError) {
-    try withCollection { (collection) throws(MongoError) in
-      try doc.withBSON { (bson) throws(MongoError) in
-        try client.withOptions(Document(), session: session) { (opts) throws(MongoError) in
-          var error = bson_error_t()
-          let (ok, reply) = withReply {
-            api.collection_insert_one(collection, bson, opts, $0, &error)
-          }
-          guard ok else { throw MongoError(error, reply: reply) }
-        }
-      }
+    try withHandles(doc, session: session) { (collection, bson, opts) throws(MongoError) in
+      _ = try replying { api.collection_insert_one(collection, bson, opts, $0, $1) }
     }
   }
 
@@ -75,14 +114,12 @@ package final class MongoCollection {
     try withCollection { (collection) throws(MongoError) in
       try client.withOptions(["ordered": .bool(ordered)], session: session) {
         (opts) throws(MongoError) in
-        var error = bson_error_t()
-        let (ok, reply) = withReply { reply in
+        _ = try replying { reply, error in
           pointers.withUnsafeMutableBufferPointer { buffer in
             api.collection_insert_many(
-              collection, buffer.baseAddress, buffer.count, opts, reply, &error)
+              collection, buffer.baseAddress, buffer.count, opts, reply, error)
           }
         }
-        guard ok else { throw MongoError(error, reply: reply) }
       }
     }
   }
@@ -112,17 +149,8 @@ package final class MongoCollection {
     } else if limit == 0 || limit > Int64(Self.streamingBatchSize) {
       opts["batchSize"] = .int32(Self.streamingBatchSize)
     }
-    return try withCollection { (collection) throws(MongoError) -> MongoCursor in
-      try filter.withBSON { (bson) throws(MongoError) -> MongoCursor in
-        try client.withOptions(opts, session: session) { (opts) throws(MongoError) -> MongoCursor in
-          guard let cursor = api.collection_find_with_opts(collection, bson, opts, nil) else {
-            throw MongoError.invalidArgument("cannot create a cursor on \(db).\(name)")
-          }
-          let result = MongoCursor(handle: cursor, client: client, session: session)
-          try result.throwIfFailed()
-          return result
-        }
-      }
+    return try cursor(filter, opts: opts, session: session, what: "a cursor") {
+      api.collection_find_with_opts($0, $1, $2, nil)
     }
   }
 
@@ -140,39 +168,25 @@ package final class MongoCollection {
   {
     var opts = Document()
     if limit > 0 { opts["limit"] = .int64(limit) }
-    return try withCollection { (collection) throws(MongoError) -> Int64 in
-      try filter.withBSON { (bson) throws(MongoError) -> Int64 in
-        try client.withOptions(opts, session: session) { (opts) throws(MongoError) -> Int64 in
-          var error = bson_error_t()
-          let (count, reply) = withReply {
-            api.collection_count_documents(collection, bson, opts, nil, $0, &error)
-          }
-          guard count >= 0 else { throw MongoError(error, reply: reply) }
-          return count
-        }
+    var count: Int64 = -1
+    try withHandles(filter, opts: opts, session: session) {
+      (collection, bson, opts) throws(MongoError) in
+      _ = try replying {
+        count = api.collection_count_documents(collection, bson, opts, nil, $0, $1)
+        return count >= 0
       }
     }
+    return count
   }
 
   package func aggregate(_ pipeline: [Document], session: MongoSession? = nil) throws(MongoError)
     -> MongoCursor
   {
     let command: Document = ["pipeline": .array(pipeline.map(BSONValue.document))]
-    return try withCollection { (collection) throws(MongoError) -> MongoCursor in
-      try command.withBSON { (bson) throws(MongoError) -> MongoCursor in
-        try client.withOptions(["batchSize": .int32(Self.streamingBatchSize)], session: session) {
-          (opts) throws(MongoError) -> MongoCursor in
-          guard
-            let cursor = api.collection_aggregate(collection, MONGOC_QUERY_NONE, bson, opts, nil)
-          else {
-            throw MongoError.invalidArgument("cannot create an aggregation cursor on \(db).\(name)")
-          }
-          let result = MongoCursor(handle: cursor, client: client, session: session)
-          try result.throwIfFailed()
-          return result
-        }
-      }
-    }
+    return try cursor(
+      command, opts: ["batchSize": .int32(Self.streamingBatchSize)], session: session,
+      what: "an aggregation cursor"
+    ) { api.collection_aggregate($0, MONGOC_QUERY_NONE, $1, $2, nil) }
   }
 
   // MARK: findAndModify
@@ -231,12 +245,9 @@ package final class MongoCollection {
     }
     return try withCollection { (collection) throws(MongoError) -> Document? in
       try filter.withBSON { (query) throws(MongoError) -> Document? in
-        var error = bson_error_t()
-        let (ok, reply) = withReply {
-          api.collection_find_and_modify_with_opts(collection, query, famOpts, $0, &error)
-        }
-        guard ok else { throw MongoError(error, reply: reply) }
-        return reply["value"]?.documentValue
+        try replying {
+          api.collection_find_and_modify_with_opts(collection, query, famOpts, $0, $1)
+        }["value"]?.documentValue
       }
     }
   }
@@ -263,26 +274,20 @@ package final class MongoCollection {
   )
     throws(MongoError) -> UpdateResult
   {
-    try withCollection { (collection) throws(MongoError) -> UpdateResult in
-      try filter.withBSON { (selector) throws(MongoError) -> UpdateResult in
-        try update.withUpdateBSON { (updateBSON) throws(MongoError) -> UpdateResult in
-          try client.withOptions(["upsert": .bool(upsert)], session: session) {
-            (opts) throws(MongoError) -> UpdateResult in
-            var error = bson_error_t()
-            let (ok, reply) = withReply {
-              many
-                ? api.collection_update_many(collection, selector, updateBSON, opts, $0, &error)
-                : api.collection_update_one(collection, selector, updateBSON, opts, $0, &error)
-            }
-            guard ok else { throw MongoError(error, reply: reply) }
-            return UpdateResult(
-              matched: reply["matchedCount"]?.replyInt64 ?? 0,
-              modified: reply["modifiedCount"]?.replyInt64 ?? 0,
-              upsertedID: reply["upsertedId"], upserted: reply["upsertedCount"]?.replyInt64 ?? 0)
-          }
+    let reply = try update.withUpdateBSON { (updateBSON) throws(MongoError) -> Document in
+      try withHandles(filter, opts: ["upsert": .bool(upsert)], session: session) {
+        (collection, selector, opts) throws(MongoError) -> Document in
+        try replying {
+          many
+            ? api.collection_update_many(collection, selector, updateBSON, opts, $0, $1)
+            : api.collection_update_one(collection, selector, updateBSON, opts, $0, $1)
         }
       }
     }
+    return UpdateResult(
+      matched: reply["matchedCount"]?.replyInt64 ?? 0,
+      modified: reply["modifiedCount"]?.replyInt64 ?? 0,
+      upsertedID: reply["upsertedId"], upserted: reply["upsertedCount"]?.replyInt64 ?? 0)
   }
 
   /// Several single-document updates in one ordered (or unordered) bulk
@@ -316,9 +321,8 @@ package final class MongoCollection {
           }
         }
       }
-      var error = bson_error_t()
-      let (serverID, reply) = withReply { api.bulk_operation_execute(bulk, $0, &error) }
-      guard serverID != 0 else { throw MongoError(error, reply: reply) }
+      // The id of the server it ran on; 0 on failure.
+      let reply = try replying { api.bulk_operation_execute(bulk, $0, $1) != 0 }
       let upserts = reply["upserted"]?.arrayValue ?? []
       return UpdateResult(
         matched: reply["nMatched"]?.replyInt64 ?? 0, modified: reply["nModified"]?.replyInt64 ?? 0,
@@ -345,19 +349,13 @@ package final class MongoCollection {
   private func runDelete(_ filter: Document, many: Bool, session: MongoSession?) throws(MongoError)
     -> Int64
   {
-    try withCollection { (collection) throws(MongoError) -> Int64 in
-      try filter.withBSON { (selector) throws(MongoError) -> Int64 in
-        try client.withOptions(Document(), session: session) { (opts) throws(MongoError) -> Int64 in
-          var error = bson_error_t()
-          let (ok, reply) = withReply {
-            many
-              ? api.collection_delete_many(collection, selector, opts, $0, &error)
-              : api.collection_delete_one(collection, selector, opts, $0, &error)
-          }
-          guard ok else { throw MongoError(error, reply: reply) }
-          return reply["deletedCount"]?.replyInt64 ?? 0
-        }
-      }
+    try withHandles(filter, session: session) {
+      (collection, selector, opts) throws(MongoError) -> Int64 in
+      try replying {
+        many
+          ? api.collection_delete_many(collection, selector, opts, $0, $1)
+          : api.collection_delete_one(collection, selector, opts, $0, $1)
+      }["deletedCount"]?.replyInt64 ?? 0
     }
   }
 
@@ -372,11 +370,7 @@ package final class MongoCollection {
     ]
     try withCollection { (collection) throws(MongoError) in
       try command.withBSON { (bson) throws(MongoError) in
-        var error = bson_error_t()
-        let (ok, reply) = withReply {
-          api.collection_write_command_with_opts(collection, bson, nil, $0, &error)
-        }
-        guard ok else { throw MongoError(error, reply: reply) }
+        _ = try replying { api.collection_write_command_with_opts(collection, bson, nil, $0, $1) }
       }
     }
   }
