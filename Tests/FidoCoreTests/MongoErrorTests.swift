@@ -84,9 +84,10 @@ final class MongoErrorTests: XCTestCase {
     XCTAssertFalse(e(server, 2).isUnknownCommitOutcome)
     XCTAssertFalse(e(server, MongoError.duplicateKey).isUnknownCommitOutcome)
 
-    let unknown = FidoStore.outcomeUnknown(
-      CommitOutcomeUnknown(last: e(MongoError.streamDomain, 4), attempts: 3),
-      hint: "run 'fido txn get X' to see", uri: uri)
+    var gaveUp = e(MongoError.streamDomain, 4)
+    gaveUp.unknownCommitAttempts = 3
+    let config = Config(uri: uri)
+    let unknown = FidoStore.fail(gaveUp, config: config, ifUnknown: "run 'fido txn get X' to see")
     XCTAssertEqual(unknown.exitCode, 75)
     XCTAssertEqual(unknown.code, "outcome_unknown")
     XCTAssertTrue(unknown.message.hasSuffix("run 'fido txn get X' to see"), unknown.message)
@@ -157,12 +158,36 @@ final class MongoErrorTests: XCTestCase {
     XCTAssertFalse(e.hasLabel(MongoError.unknownTransactionCommitResult))
   }
 
+  /// The index a duplicate key names: from the server's message, else from
+  /// the reply's keyPattern (as MongoDB names an index by default).
+  func testDuplicateKeyNamesItsIndex() {
+    let server = MongoError.serverDomain
+    let fromMessage = MongoError(
+      domain: server, code: 11000,
+      message:
+        "E11000 duplicate key error collection: fido.transactions index: user_id_1_key_1 dup key: { user_id: ObjectId('65a0'), key: \"k\" }"
+    )
+    XCTAssertEqual(fromMessage.duplicateKeyIndex, "user_id_1_key_1")
+    let fromPattern = MongoError(
+      domain: server, code: 11000, message: "E11000 duplicate key error",
+      reply: ["writeErrors": [["code": 11000, "keyPattern": ["user_id": 1, "key": 1]]]])
+    XCTAssertEqual(fromPattern.duplicateKeyIndex, "user_id_1_key_1")
+    let commandReply = MongoError(
+      domain: server, code: 11001, message: "duplicate", reply: ["keyPattern": ["email": 1]])
+    XCTAssertEqual(commandReply.duplicateKeyIndex, "email_1")
+    XCTAssertNil(MongoError(domain: server, code: 11000, message: "E11000").duplicateKeyIndex)
+    XCTAssertNil(
+      MongoError(domain: server, code: 2, message: "x index: email_1 dup").duplicateKeyIndex)
+  }
+
   func testMalformedURIIsConfigWithoutThePassword() {
     for bad in [
       "mongodb://fido:s3cr3tpw@", "http://x", "mongodb://fido:s3cr3tpw@host:notaport/", "",
     ] {
       XCTAssertThrowsError(try MongoClient(ClientOptions(uri: bad))) { error in
-        guard let e = error as? FidoError else { return XCTFail("\(error)") }
+        guard let e = (error as? MongoError)?.fidoError(uri: bad) else {
+          return XCTFail("\(error)")
+        }
         XCTAssertEqual(e.code, "config", bad)
         XCTAssertFalse(e.message.contains("s3cr3tpw"), e.message)
         XCTAssertTrue(e.message.hasPrefix("invalid MongoDB URI: "), e.message)

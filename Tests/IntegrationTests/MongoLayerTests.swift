@@ -157,6 +157,7 @@ final class MongoLayerTests: XCTestCase {
         guard let e = error as? MongoError else { return XCTFail("\(what): \(error)") }
         XCTAssertTrue(e.isDuplicateKey, "\(what): \(e)")
         XCTAssertEqual(e.code, MongoError.duplicateKey, what)
+        XCTAssertEqual(e.duplicateKeyIndex, "email_1", "\(what): \(e)")
         guard case .conflict(let message) = e.fidoError(uri: uri) else {
           return XCTFail("\(what): \(e.fidoError(uri: uri))")
         }
@@ -217,7 +218,7 @@ final class MongoLayerTests: XCTestCase {
       "mongodb+srv://a:secretpw@",
     ] {
       XCTAssertThrowsError(try MongoClient(ClientOptions(uri: bad)), bad) { error in
-        guard case .config(let message) = error as? FidoError else {
+        guard case .config(let message) = (error as? MongoError)?.fidoError(uri: bad) else {
           return XCTFail("\(bad): \(error)")
         }
         XCTAssertFalse(message.contains("secretpw"), message)
@@ -330,7 +331,16 @@ final class MongoLayerTests: XCTestCase {
 
   // MARK: Transactions
 
-  private struct Boom: Error {}
+  /// A body's own error next to the driver's.
+  private enum BodyError: MongoFailure {
+    case mongo(MongoError)
+    case boom
+    init(_ error: MongoError) { self = .mongo(error) }
+    var mongoError: MongoError? {
+      if case .mongo(let error) = self { return error }
+      return nil
+    }
+  }
 
   func testWithTransactionCommitsAndAbortsOnAThrow() throws {
     let a = collection("a")
@@ -338,7 +348,7 @@ final class MongoLayerTests: XCTestCase {
     try a.insertOne(["_id": 0])  // create the collections outside the transaction
     try b.insertOne(["_id": 0])
 
-    let value = try client.withTransaction { session -> Int in
+    let value = try client.withTransaction { (session) throws(MongoError) -> Int in
       try a.insertOne(["_id": 1], session: session)
       try b.insertOne(["_id": 1], session: session)
       XCTAssertEqual(try a.countDocuments([:], session: session), 2)
@@ -351,14 +361,18 @@ final class MongoLayerTests: XCTestCase {
 
     var runs = 0
     XCTAssertThrowsError(
-      try client.withTransaction { session in
+      try client.withTransaction { (session) throws(BodyError) in
         runs += 1
-        try a.insertOne(["_id": 2], session: session)
-        _ = try b.updateOne(["_id": 1], update: ["$set": ["x": 1]], session: session)
-        throw Boom()
+        do throws(MongoError) {
+          try a.insertOne(["_id": 2], session: session)
+          _ = try b.updateOne(["_id": 1], update: ["$set": ["x": 1]], session: session)
+        } catch {
+          throw .mongo(error)
+        }
+        throw .boom
       }
     ) { error in
-      XCTAssertTrue(error is Boom, "\(error)")
+      guard case .boom? = error as? BodyError else { return XCTFail("\(error)") }
     }
     XCTAssertEqual(runs, 1)
     XCTAssertNil(try a.findOne(["_id": 2]))
@@ -370,7 +384,7 @@ final class MongoLayerTests: XCTestCase {
     try c.insertOne(["_id": "seed"])
     try failCommand(["insert"], code: 112, labels: ["TransientTransactionError"])
     var runs = 0
-    try client.withTransaction { session in
+    try client.withTransaction { (session) throws(MongoError) in
       runs += 1
       try c.insertOne(["_id": "once"], session: session)
     }
@@ -385,7 +399,7 @@ final class MongoLayerTests: XCTestCase {
     try failCommand(["commitTransaction"], code: 91, labels: ["UnknownTransactionCommitResult"])
     var runs = 0
     let commitsBefore = log.all.filter { $0.hasPrefix("mongo: → commitTransaction") }.count
-    try client.withTransaction { session in
+    try client.withTransaction { (session) throws(MongoError) in
       runs += 1
       try c.insertOne(["_id": "once"], session: session)
     }
@@ -406,7 +420,7 @@ final class MongoLayerTests: XCTestCase {
     var runs = 0
     let start = ContinuousClock.now
     XCTAssertThrowsError(
-      try quick.withTransaction { session in
+      try quick.withTransaction { (session) throws(MongoError) in
         runs += 1
         try quick.collection("things", db: dbName).insertOne(["_id": "never"], session: session)
       }

@@ -14,17 +14,18 @@ internal import CMongoc
 extension Document {
   /// Builds a `bson_t` holding this document, hands it to `body`, and destroys
   /// it afterwards. The pointer must not escape `body`.
-  func withBSON<R>(_ body: (OpaquePointer) throws(MongoError) -> R) throws(MongoError) -> R {
-    let bson = try makeBSON()
+  func withBSON<R, E: BSONFailure>(_ body: (OpaquePointer) throws(E) -> R) throws(E) -> R {
+    let bson: OpaquePointer
+    do { bson = try makeBSON() } catch { throw E(error) }
     defer { bson_destroy(bson) }
     return try body(bson)
   }
 
   /// A new heap `bson_t` holding this document; the caller owns it and must
   /// `bson_destroy` it.
-  func makeBSON() throws(MongoError) -> OpaquePointer {
+  func makeBSON() throws(BSONError) -> OpaquePointer {
     guard let bson = bson_new() else {
-      throw MongoError.bsonInvalid("cannot allocate a BSON document")
+      throw BSONError(kind: .encoding, message: "cannot allocate a BSON document")
     }
     do {
       try BSONEncoder.append(fields, to: bson)
@@ -60,7 +61,7 @@ extension Document {
 
   private func extendedJSON(relaxed: Bool) -> String {
     do {
-      return try withBSON { (bson) throws(MongoError) -> String in
+      return try withBSON { (bson) throws(BSONError) -> String in
         guard
           let text = relaxed
             ? bson_as_relaxed_extended_json(bson, nil) : bson_as_canonical_extended_json(bson, nil)
@@ -78,7 +79,7 @@ extension BSONValue {
   /// A `bson_t` for an update argument: a document (`{"$set": …}`) as itself,
   /// an array (a pipeline) as an array-shaped document with keys "0", "1", …,
   /// which is how libmongoc recognises a pipeline.
-  func withUpdateBSON<R>(_ body: (OpaquePointer) throws(MongoError) -> R) throws(MongoError) -> R {
+  func withUpdateBSON<R, E: BSONFailure>(_ body: (OpaquePointer) throws(E) -> R) throws(E) -> R {
     switch self {
     case .document(let d):
       return try d.withBSON(body)
@@ -86,22 +87,24 @@ extension BSONValue {
       let d = Document(stages.enumerated().map { (String($0.offset), $0.element) })
       return try d.withBSON(body)
     default:
-      throw MongoError.invalidArgument(
-        "an update must be a document or a pipeline (array of documents)")
+      throw E(
+        BSONError(
+          kind: .argument,
+          message: "an update must be a document or a pipeline (array of documents)"))
     }
   }
 }
 
 private enum BSONEncoder {
   static func append(_ fields: [(key: String, value: BSONValue)], to bson: OpaquePointer)
-    throws(MongoError)
+    throws(BSONError)
   {
     for field in fields {
       try append(field.value, key: field.key, to: bson)
     }
   }
 
-  static func append(_ value: BSONValue, key: String, to bson: OpaquePointer) throws(MongoError) {
+  static func append(_ value: BSONValue, key: String, to bson: OpaquePointer) throws(BSONError) {
     let keyLength = Int32(clamping: key.utf8.count)
     let ok: Bool = key.withCString { k in
       switch value {
@@ -113,12 +116,12 @@ private enum BSONEncoder {
         }
       case .document(let d):
         return nested(in: bson, key: k, keyLength: keyLength, array: false) {
-          child throws(MongoError) in
+          child throws(BSONError) in
           try append(d.fields, to: child)
         }
       case .array(let items):
         return nested(in: bson, key: k, keyLength: keyLength, array: true) {
-          child throws(MongoError) in
+          child throws(BSONError) in
           for (i, item) in items.enumerated() {
             try append(item, key: String(i), to: child)
           }
@@ -162,8 +165,10 @@ private enum BSONEncoder {
       }
     }
     guard ok else {
-      throw MongoError.bsonInvalid(
-        "cannot encode field \"\(key)\" as BSON (a NUL in a key, an invalid Decimal128, or a document over 2 GB)"
+      throw BSONError(
+        kind: .encoding,
+        message:
+          "cannot encode field \"\(key)\" as BSON (a NUL in a key, an invalid Decimal128, or a document over 2 GB)"
       )
     }
   }
@@ -172,7 +177,7 @@ private enum BSONEncoder {
   /// values are written in place without an intermediate copy.
   private static func nested(
     in bson: OpaquePointer, key: UnsafePointer<CChar>, keyLength: Int32, array: Bool,
-    _ fill: (OpaquePointer) throws(MongoError) -> Void
+    _ fill: (OpaquePointer) throws(BSONError) -> Void
   ) -> Bool {
     guard let child = fido_bson_child_storage_new() else { return false }
     defer { fido_bson_child_storage_free(child) }

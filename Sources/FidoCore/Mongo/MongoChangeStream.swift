@@ -5,7 +5,7 @@ internal import CMongoc
 /// when none came, so a caller can check for a stop request between waits.
 /// libmongoc resumes it once on a resumable error; any other error is thrown
 /// and the stream is done (make a new one). Keeps its client alive.
-public final class MongoChangeStream {
+package final class MongoChangeStream {
   private let handle: OpaquePointer
   private let client: MongoClient
   private var api: fido_mongoc_api { client.api }
@@ -20,7 +20,7 @@ public final class MongoChangeStream {
   }
 
   /// The next event, or nil when the wait ended without one.
-  public func next() throws(MongoError) -> Document? {
+  package func next() throws(MongoError) -> Document? {
     var document: OpaquePointer? = nil
     if api.change_stream_next(handle, &document), let document {
       return Document(copying: document)
@@ -42,7 +42,7 @@ extension MongoCollection {
   /// Opens a change stream over this collection filtered by `pipeline`
   /// (stages after `$changeStream`). The server must be a replica set or a
   /// sharded cluster; a standalone answers with an error, thrown here.
-  public func watch(_ pipeline: [Document], maxAwaitTimeMS: Int64) throws(MongoError)
+  package func watch(_ pipeline: [Document], maxAwaitTimeMS: Int64) throws(MongoError)
     -> MongoChangeStream
   {
     let command: Document = ["pipeline": .array(pipeline.map(BSONValue.document))]

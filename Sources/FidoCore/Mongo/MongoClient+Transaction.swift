@@ -10,8 +10,8 @@ extension MongoClient {
   ///   been applied, so the body is not run again for it: only the commit is
   ///   retried, as the transactions spec says (libmongoc sends every retried
   ///   commit with w: majority), until `timeoutMS` has passed since the first
-  ///   commit attempt, at least once. If it is still unknown then,
-  ///   `CommitOutcomeUnknown` is thrown.
+  ///   commit attempt, at least once. If it is still unknown then, the last
+  ///   error is thrown with `unknownCommitAttempts` set.
   /// - Any other error aborts the transaction and is rethrown as is.
   /// - `giveUpOn` sees each `MongoError` of the body and each
   ///   TransientTransactionError of the commit, with how long the attempt had
@@ -21,13 +21,17 @@ extension MongoClient {
   ///
   /// The body may run more than once, so it must not have side effects
   /// outside the transaction, and it should let `MongoError`s propagate
-  /// unchanged (map them to `FidoError` after `withTransaction` returns):
-  /// the retry decisions read their labels.
-  public func withTransaction<T>(
+  /// unchanged (its error type carries them: `MongoFailure`): the retry
+  /// decisions read their labels. The driver's own errors are thrown as `E`.
+  package func withTransaction<T, E: MongoFailure>(
     giveUpOn: (_ error: MongoError, _ attemptOpenFor: Duration) -> Bool = { _, _ in false },
-    _ body: (MongoSession) throws -> T
-  ) throws -> T {
-    let session = try startSession()
+    _ body: (MongoSession) throws(E) -> T
+  ) throws(E) -> T {
+    /// A driver call of the helper's own, its error thrown as `E`.
+    func driver<R>(_ call: () throws(MongoError) -> R) throws(E) -> R {
+      do { return try call() } catch { throw E(error) }
+    }
+    let session = try driver { () throws(MongoError) in try startSession() }
     let clock = ContinuousClock()
     let timeout = Duration.milliseconds(max(0, options.timeoutMS))
     let deadline = clock.now + timeout * 2
@@ -36,13 +40,13 @@ extension MongoClient {
     transaction: while true {
       attempt += 1
       let attemptStarted = clock.now
-      try session.startTransaction()
+      try driver { () throws(MongoError) in try session.startTransaction() }
       let value: T
       do {
         value = try body(session)
       } catch {
         session.abortTransactionQuietly()
-        if let e = error as? MongoError, !giveUpOn(e, clock.now - attemptStarted),
+        if let e = error.mongoError, !giveUpOn(e, clock.now - attemptStarted),
           e.hasLabel(MongoError.transientTransactionError), clock.now < deadline
         {
           monitor.note(
@@ -69,15 +73,17 @@ extension MongoClient {
                 "mongo: commit failed (code \(error.code), transient); retrying transaction")
               continue transaction
             }
-            throw error
+            throw E(error)
           }
           // Once one attempt's outcome is unknown, only a success or a
           // transient error settles it.
-          guard unknown || error.isUnknownCommitOutcome else { throw error }
+          guard unknown || error.isUnknownCommitOutcome else { throw E(error) }
           unknown = true
           let inTime = commits == 1 || clock.now < commitStarted + timeout
           guard inTime, error.code != MongoError.maxTimeMSExpired else {
-            throw CommitOutcomeUnknown(last: error, attempts: commits)
+            var last = error
+            last.unknownCommitAttempts = commits
+            throw E(last)
           }
           monitor.note(
             "mongo: commit failed (code \(error.code), result unknown); retrying commit")

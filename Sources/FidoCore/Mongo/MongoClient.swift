@@ -2,7 +2,7 @@ internal import CMongoc
 
 /// The one connection to MongoDB (one `mongoc_client_t`, used from one
 /// thread). Collections, sessions and cursors keep it alive.
-public final class MongoClient {
+package final class MongoClient {
   /// libmongoc, loaded by the first client.
   let api: fido_mongoc_api
   let handle: OpaquePointer
@@ -10,9 +10,11 @@ public final class MongoClient {
   let monitor: CommandMonitor
 
   /// Opens a client (no network traffic until the first command), loading
-  /// libmongoc first if no client has yet (`.unavailable` if it cannot be).
-  /// A malformed URI or option is `.config`; the message never holds the password.
-  public init(_ options: ClientOptions) throws(FidoError) {
+  /// libmongoc first if no client has yet (`MongoError.libraryDomain` if it
+  /// cannot be). A malformed URI is `uriDomain`, an option fido cannot use
+  /// `optionsDomain`; `fidoError` makes both exit 78, and its message never
+  /// holds the password.
+  package init(_ options: ClientOptions) throws(MongoError) {
     let api = try MongoRuntime.api()
     self.api = api
     self.options = options
@@ -23,7 +25,7 @@ public final class MongoClient {
     guard let uri = api.uri_new_with_error(options.uri, &error) else {
       var e = MongoError(error, reply: nil)
       e.domain = MongoError.uriDomain
-      throw e.fidoError(uri: options.uri)
+      throw e
     }
     defer { api.uri_destroy(uri) }
 
@@ -40,8 +42,10 @@ public final class MongoClient {
       _ = api.uri_set_option_as_bool(uri, MONGOC_URI_SERVERSELECTIONTRYONCE, false)
     }
     if api.uri_get_appname(uri) == nil, !api.uri_set_appname(uri, options.appName) {
-      throw .config(
-        "invalid application name \(CoreText.quoted(options.appName)): at most 128 bytes")
+      throw MongoError(
+        domain: MongoError.optionsDomain, code: 0,
+        message:
+          "invalid application name \(CoreText.quoted(options.appName)): at most 128 bytes")
     }
     let tls = TLSDiagnosis.settings(api, uri: uri)
     if let tls { try TLSDiagnosis.checkFiles(tls) }
@@ -51,7 +55,7 @@ public final class MongoClient {
       monitor.session = Self.sessionSummary(api, uri: uri, tls: tls)
     }
     guard let client = api.client_new_from_uri_with_error(uri, &error) else {
-      throw MongoError(error, reply: nil).fidoError(uri: options.uri)
+      throw MongoError(error, reply: nil)
     }
     handle = client
     _ = api.client_set_error_api(client, Int32(MONGOC_ERROR_API_VERSION_2))
@@ -111,13 +115,13 @@ public final class MongoClient {
   }
 
   /// Commands started on this client so far (from command monitoring).
-  public var roundTrips: Int { monitor.started }
+  package var roundTrips: Int { monitor.started }
 
   /// Runs a database command on the primary and returns its reply.
   /// The command is sent as given (libmongoc's "raw" command path): the
   /// client's write concern is not added, so a write command sent this way
   /// should carry its own `writeConcern` (outside a transaction).
-  public func command(_ command: Document, db: String, session: MongoSession? = nil)
+  package func command(_ command: Document, db: String, session: MongoSession? = nil)
     throws(MongoError)
     -> Document
   {
@@ -133,11 +137,11 @@ public final class MongoClient {
     }
   }
 
-  public func collection(_ name: String, db: String) -> MongoCollection {
+  package func collection(_ name: String, db: String) -> MongoCollection {
     MongoCollection(client: self, db: db, name: name)
   }
 
-  public func startSession() throws(MongoError) -> MongoSession {
+  package func startSession() throws(MongoError) -> MongoSession {
     var error = bson_error_t()
     guard let session = api.client_start_session(handle, nil, &error) else {
       throw MongoError(error, reply: nil)
@@ -146,7 +150,7 @@ public final class MongoClient {
   }
 
   /// The server's `hello` reply (falls back to `isMaster` on servers before 4.4.2).
-  public func hello() throws(MongoError) -> Document {
+  package func hello() throws(MongoError) -> Document {
     do {
       return try command(["hello": 1], db: "admin")
     } catch  where error.domain == MongoError.serverDomain && error.code == 59 {
@@ -157,7 +161,7 @@ public final class MongoClient {
   /// True when the deployment supports multi-document transactions: a replica
   /// set member (wire version ≥ 7) or a mongos (wire version ≥ 8).
   /// Read from the handshake of the server writes go to (no round trip).
-  public func supportsTransactions() throws(MongoError) -> Bool {
+  package func supportsTransactions() throws(MongoError) -> Bool {
     let reply = try handshakeReply()
     let wire = reply["maxWireVersion"]?.replyInt64 ?? 0
     guard reply["logicalSessionTimeoutMinutes"].map({ !$0.isNull }) ?? false else { return false }
@@ -183,7 +187,7 @@ public final class MongoClient {
   }
 
   /// The server version from `buildInfo`, e.g. "7.0.5".
-  public func serverVersion() throws(MongoError) -> String {
+  package func serverVersion() throws(MongoError) -> String {
     let reply = try command(["buildInfo": 1], db: "admin")
     return reply["version"]?.stringValue ?? "unknown"
   }
@@ -193,7 +197,7 @@ public final class MongoClient {
   /// 10.0.0.1:27017)", or "unreachable (…)".
   /// Read from the handshake's hello reply (`handshakeReply`), as
   /// `supportsTransactions` is: no command of its own.
-  public func topologyDescription() -> String {
+  package func topologyDescription() -> String {
     let reply: Document
     do {
       reply = try handshakeReply()

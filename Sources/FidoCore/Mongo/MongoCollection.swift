@@ -1,15 +1,15 @@
 internal import CMongoc
 
 /// What an update did.
-public struct UpdateResult: Sendable, Equatable {
-  public var matched: Int64
-  public var modified: Int64
+package struct UpdateResult: Sendable, Equatable {
+  package var matched: Int64
+  package var modified: Int64
   /// The `_id` of the document an upsert inserted (for a bulk, the first one).
-  public var upsertedID: BSONValue?
+  package var upsertedID: BSONValue?
   /// How many documents upserts inserted.
-  public var upserted: Int64
+  package var upserted: Int64
 
-  public init(
+  package init(
     matched: Int64 = 0, modified: Int64 = 0, upsertedID: BSONValue? = nil, upserted: Int64 = 0
   ) {
     self.matched = matched
@@ -22,10 +22,10 @@ public struct UpdateResult: Sendable, Equatable {
 /// A collection in a database. Each operation makes a short-lived
 /// `mongoc_collection_t` (inheriting the client's write concern) and destroys
 /// it before returning. Keeps its client alive.
-public final class MongoCollection {
-  public let client: MongoClient
-  public let db: String
-  public let name: String
+package final class MongoCollection {
+  package let client: MongoClient
+  package let db: String
+  package let name: String
   private var api: fido_mongoc_api { client.api }
 
   init(client: MongoClient, db: String, name: String) {
@@ -44,25 +44,64 @@ public final class MongoCollection {
     return try body(collection)
   }
 
-  // MARK: Inserts
-
-  public func insertOne(_ doc: Document, session: MongoSession? = nil) throws(MongoError) {
-    try withCollection { (collection) throws(MongoError) in
-      try doc.withBSON { (bson) throws(MongoError) in
-        try client.withOptions(Document(), session: session) { (opts) throws(MongoError) in
-          var error = bson_error_t()
-          let (ok, reply) = withReply {
-            api.collection_insert_one(collection, bson, opts, $0, &error)
-          }
-          guard ok else { throw MongoError(error, reply: reply) }
+  /// What every operation on a document does: this collection, `document`
+  /// (a filter, a document to insert, a pipeline command) and `opts` with
+  /// the session's fields, as the libmongoc handles `body` is given.
+  private func withHandles<R>(
+    _ document: Document, opts: Document = Document(), session: MongoSession?,
+    _ body: (_ collection: OpaquePointer, _ document: OpaquePointer, _ opts: OpaquePointer)
+      throws(MongoError) -> R
+  ) throws(MongoError) -> R {
+    try withCollection { (collection) throws(MongoError) -> R in
+      try document.withBSON { (bson) throws(MongoError) -> R in
+        try client.withOptions(opts, session: session) { (opts) throws(MongoError) -> R in
+          try body(collection, bson, opts)
         }
       }
     }
   }
 
+  /// Runs a libmongoc call that fills an "uninitialized" reply and an error
+  /// and says whether it succeeded: the reply, or its error (with the reply,
+  /// which holds the labels and write errors) thrown.
+  private func replying(
+    _ call: (_ reply: OpaquePointer, _ error: UnsafeMutablePointer<bson_error_t>) -> Bool
+  ) throws(MongoError) -> Document {
+    var error = bson_error_t()
+    let (ok, reply) = withReply { call($0, &error) }
+    guard ok else { throw MongoError(error, reply: reply) }
+    return reply
+  }
+
+  /// A cursor `open` makes from the handles (nil: `what` cannot be made),
+  /// its error (invalid options) thrown at once.
+  private func cursor(
+    _ document: Document, opts: Document, session: MongoSession?, what: String,
+    _ open: (_ collection: OpaquePointer, _ document: OpaquePointer, _ opts: OpaquePointer) ->
+      OpaquePointer?
+  ) throws(MongoError) -> MongoCursor {
+    try withHandles(document, opts: opts, session: session) {
+      (collection, bson, opts) throws(MongoError) -> MongoCursor in
+      guard let handle = open(collection, bson, opts) else {
+        throw MongoError.invalidArgument("cannot create \(what) on \(db).\(name)")
+      }
+      let result = MongoCursor(handle: handle, client: client, session: session)
+      try result.throwIfFailed()
+      return result
+    }
+  }
+
+  // MARK: Inserts
+
+  package func insertOne(_ doc: Document, session: MongoSession? = nil) throws(MongoError) {
+    try withHandles(doc, session: session) { (collection, bson, opts) throws(MongoError) in
+      _ = try replying { api.collection_insert_one(collection, bson, opts, $0, $1) }
+    }
+  }
+
   /// Inserts all documents with one `insert` command (libmongoc splits it
   /// only past maxWriteBatchSize or the message size limit).
-  public func insertMany(_ docs: [Document], ordered: Bool = true, session: MongoSession? = nil)
+  package func insertMany(_ docs: [Document], ordered: Bool = true, session: MongoSession? = nil)
     throws(MongoError)
   {
     guard !docs.isEmpty else { return }
@@ -70,19 +109,17 @@ public final class MongoCollection {
     pointers.reserveCapacity(docs.count)
     defer { for p in pointers { bson_destroy(p) } }
     for doc in docs {
-      pointers.append(try doc.makeBSON())
+      do { pointers.append(try doc.makeBSON()) } catch { throw MongoError(error) }
     }
     try withCollection { (collection) throws(MongoError) in
       try client.withOptions(["ordered": .bool(ordered)], session: session) {
         (opts) throws(MongoError) in
-        var error = bson_error_t()
-        let (ok, reply) = withReply { reply in
+        _ = try replying { reply, error in
           pointers.withUnsafeMutableBufferPointer { buffer in
             api.collection_insert_many(
-              collection, buffer.baseAddress, buffer.count, opts, reply, &error)
+              collection, buffer.baseAddress, buffer.count, opts, reply, error)
           }
         }
-        guard ok else { throw MongoError(error, reply: reply) }
       }
     }
   }
@@ -96,9 +133,9 @@ public final class MongoCollection {
   /// peaked at 54 MiB instead of 22. A thousand fido documents are about
   /// half a megabyte, and a getMore per thousand is a small share of the
   /// time spent reading them.
-  public static let streamingBatchSize: Int32 = 1000
+  package static let streamingBatchSize: Int32 = 1000
 
-  public func find(
+  package func find(
     _ filter: Document, sort: Document? = nil, limit: Int64 = 0, projection: Document? = nil,
     batchSize: Int32? = nil, hint: String? = nil, session: MongoSession? = nil
   ) throws(MongoError) -> MongoCursor {
@@ -112,21 +149,12 @@ public final class MongoCollection {
     } else if limit == 0 || limit > Int64(Self.streamingBatchSize) {
       opts["batchSize"] = .int32(Self.streamingBatchSize)
     }
-    return try withCollection { (collection) throws(MongoError) -> MongoCursor in
-      try filter.withBSON { (bson) throws(MongoError) -> MongoCursor in
-        try client.withOptions(opts, session: session) { (opts) throws(MongoError) -> MongoCursor in
-          guard let cursor = api.collection_find_with_opts(collection, bson, opts, nil) else {
-            throw MongoError.invalidArgument("cannot create a cursor on \(db).\(name)")
-          }
-          let result = MongoCursor(handle: cursor, client: client, session: session)
-          try result.throwIfFailed()
-          return result
-        }
-      }
+    return try cursor(filter, opts: opts, session: session, what: "a cursor") {
+      api.collection_find_with_opts($0, $1, $2, nil)
     }
   }
 
-  public func findOne(
+  package func findOne(
     _ filter: Document, sort: Document? = nil, projection: Document? = nil, hint: String? = nil,
     session: MongoSession? = nil
   ) throws(MongoError) -> Document? {
@@ -134,45 +162,31 @@ public final class MongoCollection {
       .next()
   }
 
-  public func countDocuments(_ filter: Document, limit: Int64 = 0, session: MongoSession? = nil)
+  package func countDocuments(_ filter: Document, limit: Int64 = 0, session: MongoSession? = nil)
     throws(MongoError)
     -> Int64
   {
     var opts = Document()
     if limit > 0 { opts["limit"] = .int64(limit) }
-    return try withCollection { (collection) throws(MongoError) -> Int64 in
-      try filter.withBSON { (bson) throws(MongoError) -> Int64 in
-        try client.withOptions(opts, session: session) { (opts) throws(MongoError) -> Int64 in
-          var error = bson_error_t()
-          let (count, reply) = withReply {
-            api.collection_count_documents(collection, bson, opts, nil, $0, &error)
-          }
-          guard count >= 0 else { throw MongoError(error, reply: reply) }
-          return count
-        }
+    var count: Int64 = -1
+    try withHandles(filter, opts: opts, session: session) {
+      (collection, bson, opts) throws(MongoError) in
+      _ = try replying {
+        count = api.collection_count_documents(collection, bson, opts, nil, $0, $1)
+        return count >= 0
       }
     }
+    return count
   }
 
-  public func aggregate(_ pipeline: [Document], session: MongoSession? = nil) throws(MongoError)
+  package func aggregate(_ pipeline: [Document], session: MongoSession? = nil) throws(MongoError)
     -> MongoCursor
   {
     let command: Document = ["pipeline": .array(pipeline.map(BSONValue.document))]
-    return try withCollection { (collection) throws(MongoError) -> MongoCursor in
-      try command.withBSON { (bson) throws(MongoError) -> MongoCursor in
-        try client.withOptions(["batchSize": .int32(Self.streamingBatchSize)], session: session) {
-          (opts) throws(MongoError) -> MongoCursor in
-          guard
-            let cursor = api.collection_aggregate(collection, MONGOC_QUERY_NONE, bson, opts, nil)
-          else {
-            throw MongoError.invalidArgument("cannot create an aggregation cursor on \(db).\(name)")
-          }
-          let result = MongoCursor(handle: cursor, client: client, session: session)
-          try result.throwIfFailed()
-          return result
-        }
-      }
-    }
+    return try cursor(
+      command, opts: ["batchSize": .int32(Self.streamingBatchSize)], session: session,
+      what: "an aggregation cursor"
+    ) { api.collection_aggregate($0, MONGOC_QUERY_NONE, $1, $2, nil) }
   }
 
   // MARK: findAndModify
@@ -180,7 +194,7 @@ public final class MongoCollection {
   /// `update` is an update document (`{"$set": …}`) or a pipeline (an array
   /// of stage documents). Returns the document after (`returnNew`) or before
   /// the update, or nil when nothing matched and nothing was upserted.
-  public func findOneAndUpdate(
+  package func findOneAndUpdate(
     _ filter: Document, update: BSONValue, sort: Document? = nil, upsert: Bool = false,
     returnNew: Bool = true,
     projection: Document? = nil, session: MongoSession? = nil
@@ -195,7 +209,7 @@ public final class MongoCollection {
     }
   }
 
-  public func findOneAndDelete(_ filter: Document, session: MongoSession? = nil) throws(MongoError)
+  package func findOneAndDelete(_ filter: Document, session: MongoSession? = nil) throws(MongoError)
     -> Document?
   {
     try findAndModify(
@@ -231,19 +245,16 @@ public final class MongoCollection {
     }
     return try withCollection { (collection) throws(MongoError) -> Document? in
       try filter.withBSON { (query) throws(MongoError) -> Document? in
-        var error = bson_error_t()
-        let (ok, reply) = withReply {
-          api.collection_find_and_modify_with_opts(collection, query, famOpts, $0, &error)
-        }
-        guard ok else { throw MongoError(error, reply: reply) }
-        return reply["value"]?.documentValue
+        try replying {
+          api.collection_find_and_modify_with_opts(collection, query, famOpts, $0, $1)
+        }["value"]?.documentValue
       }
     }
   }
 
   // MARK: Updates
 
-  public func updateOne(
+  package func updateOne(
     _ filter: Document, update: BSONValue, upsert: Bool = false, session: MongoSession? = nil
   )
     throws(MongoError) -> UpdateResult
@@ -251,7 +262,7 @@ public final class MongoCollection {
     try runUpdate(filter, update: update, upsert: upsert, many: false, session: session)
   }
 
-  public func updateMany(_ filter: Document, update: BSONValue, session: MongoSession? = nil)
+  package func updateMany(_ filter: Document, update: BSONValue, session: MongoSession? = nil)
     throws(MongoError)
     -> UpdateResult
   {
@@ -263,31 +274,25 @@ public final class MongoCollection {
   )
     throws(MongoError) -> UpdateResult
   {
-    try withCollection { (collection) throws(MongoError) -> UpdateResult in
-      try filter.withBSON { (selector) throws(MongoError) -> UpdateResult in
-        try update.withUpdateBSON { (updateBSON) throws(MongoError) -> UpdateResult in
-          try client.withOptions(["upsert": .bool(upsert)], session: session) {
-            (opts) throws(MongoError) -> UpdateResult in
-            var error = bson_error_t()
-            let (ok, reply) = withReply {
-              many
-                ? api.collection_update_many(collection, selector, updateBSON, opts, $0, &error)
-                : api.collection_update_one(collection, selector, updateBSON, opts, $0, &error)
-            }
-            guard ok else { throw MongoError(error, reply: reply) }
-            return UpdateResult(
-              matched: reply["matchedCount"]?.replyInt64 ?? 0,
-              modified: reply["modifiedCount"]?.replyInt64 ?? 0,
-              upsertedID: reply["upsertedId"], upserted: reply["upsertedCount"]?.replyInt64 ?? 0)
-          }
+    let reply = try update.withUpdateBSON { (updateBSON) throws(MongoError) -> Document in
+      try withHandles(filter, opts: ["upsert": .bool(upsert)], session: session) {
+        (collection, selector, opts) throws(MongoError) -> Document in
+        try replying {
+          many
+            ? api.collection_update_many(collection, selector, updateBSON, opts, $0, $1)
+            : api.collection_update_one(collection, selector, updateBSON, opts, $0, $1)
         }
       }
     }
+    return UpdateResult(
+      matched: reply["matchedCount"]?.replyInt64 ?? 0,
+      modified: reply["modifiedCount"]?.replyInt64 ?? 0,
+      upsertedID: reply["upsertedId"], upserted: reply["upsertedCount"]?.replyInt64 ?? 0)
   }
 
   /// Several single-document updates in one ordered (or unordered) bulk
   /// write: one round trip up to maxWriteBatchSize operations.
-  public func bulkUpdate(
+  package func bulkUpdate(
     _ ops: [(filter: Document, update: BSONValue, upsert: Bool)], ordered: Bool = true,
     session: MongoSession? = nil
   ) throws(MongoError) -> UpdateResult {
@@ -316,9 +321,8 @@ public final class MongoCollection {
           }
         }
       }
-      var error = bson_error_t()
-      let (serverID, reply) = withReply { api.bulk_operation_execute(bulk, $0, &error) }
-      guard serverID != 0 else { throw MongoError(error, reply: reply) }
+      // The id of the server it ran on; 0 on failure.
+      let reply = try replying { api.bulk_operation_execute(bulk, $0, $1) != 0 }
       let upserts = reply["upserted"]?.arrayValue ?? []
       return UpdateResult(
         matched: reply["nMatched"]?.replyInt64 ?? 0, modified: reply["nModified"]?.replyInt64 ?? 0,
@@ -330,13 +334,13 @@ public final class MongoCollection {
   // MARK: Deletes
 
   /// Returns how many documents were deleted (0 or 1).
-  public func deleteOne(_ filter: Document, session: MongoSession? = nil) throws(MongoError)
+  package func deleteOne(_ filter: Document, session: MongoSession? = nil) throws(MongoError)
     -> Int64
   {
     try runDelete(filter, many: false, session: session)
   }
 
-  public func deleteMany(_ filter: Document, session: MongoSession? = nil) throws(MongoError)
+  package func deleteMany(_ filter: Document, session: MongoSession? = nil) throws(MongoError)
     -> Int64
   {
     try runDelete(filter, many: true, session: session)
@@ -345,19 +349,13 @@ public final class MongoCollection {
   private func runDelete(_ filter: Document, many: Bool, session: MongoSession?) throws(MongoError)
     -> Int64
   {
-    try withCollection { (collection) throws(MongoError) -> Int64 in
-      try filter.withBSON { (selector) throws(MongoError) -> Int64 in
-        try client.withOptions(Document(), session: session) { (opts) throws(MongoError) -> Int64 in
-          var error = bson_error_t()
-          let (ok, reply) = withReply {
-            many
-              ? api.collection_delete_many(collection, selector, opts, $0, &error)
-              : api.collection_delete_one(collection, selector, opts, $0, &error)
-          }
-          guard ok else { throw MongoError(error, reply: reply) }
-          return reply["deletedCount"]?.replyInt64 ?? 0
-        }
-      }
+    try withHandles(filter, session: session) {
+      (collection, selector, opts) throws(MongoError) -> Int64 in
+      try replying {
+        many
+          ? api.collection_delete_many(collection, selector, opts, $0, $1)
+          : api.collection_delete_one(collection, selector, opts, $0, $1)
+      }["deletedCount"]?.replyInt64 ?? 0
     }
   }
 
@@ -365,24 +363,20 @@ public final class MongoCollection {
 
   /// Creates the indexes (`createIndexes`); existing identical indexes are a no-op.
   /// Each spec is like `["key": ["email": 1], "name": "email_1", "unique": true]`.
-  public func createIndexes(_ specs: [Document]) throws(MongoError) {
+  package func createIndexes(_ specs: [Document]) throws(MongoError) {
     guard !specs.isEmpty else { return }
     let command: Document = [
       "createIndexes": .string(name), "indexes": .array(specs.map(BSONValue.document)),
     ]
     try withCollection { (collection) throws(MongoError) in
       try command.withBSON { (bson) throws(MongoError) in
-        var error = bson_error_t()
-        let (ok, reply) = withReply {
-          api.collection_write_command_with_opts(collection, bson, nil, $0, &error)
-        }
-        guard ok else { throw MongoError(error, reply: reply) }
+        _ = try replying { api.collection_write_command_with_opts(collection, bson, nil, $0, $1) }
       }
     }
   }
 
   /// The collection's index specifications; empty when the collection does not exist.
-  public func listIndexes() throws(MongoError) -> [Document] {
+  package func listIndexes() throws(MongoError) -> [Document] {
     try withCollection { (collection) throws(MongoError) -> [Document] in
       guard let cursor = api.collection_find_indexes_with_opts(collection, nil) else {
         return []
@@ -392,7 +386,7 @@ public final class MongoCollection {
   }
 
   /// Drops the collection; a missing collection is not an error.
-  public func drop() throws(MongoError) {
+  package func drop() throws(MongoError) {
     try withCollection { (collection) throws(MongoError) in
       var error = bson_error_t()
       guard api.collection_drop_with_opts(collection, nil, &error) else {

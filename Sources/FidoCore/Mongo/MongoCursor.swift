@@ -2,7 +2,7 @@ internal import CMongoc
 
 /// Results streamed batch by batch (`mongoc_cursor_t`): memory stays
 /// constant whatever the result size. Keeps its client (and session) alive.
-public final class MongoCursor {
+package final class MongoCursor {
   private let handle: OpaquePointer
   private let client: MongoClient
   private let session: MongoSession?
@@ -20,7 +20,7 @@ public final class MongoCursor {
 
   /// The next document, or nil at the end. Each document is copied out of
   /// libmongoc's batch at once.
-  public func next() throws(MongoError) -> Document? {
+  package func next() throws(MongoError) -> Document? {
     var document: OpaquePointer? = nil
     if api.cursor_next(handle, &document), let document {
       return Document(copying: document)

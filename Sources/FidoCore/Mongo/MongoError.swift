@@ -5,16 +5,21 @@ internal import CMongoc
 /// server's own code), its message, the reply's `errorLabels`, and the reply.
 ///
 /// Built in one place (`init(_:reply:)`) and mapped to `FidoError` in one
-/// `switch` (`fidoError(uri:)`).
-public struct MongoError: Error, Sendable, CustomStringConvertible {
-  public var domain: UInt32
-  public var code: UInt32
-  public var message: String
+/// `switch` (`fidoError(uri:)`), which `FidoStore.fail` alone calls.
+package struct MongoError: Error, Sendable, CustomStringConvertible, BSONFailure {
+  package var domain: UInt32
+  package var code: UInt32
+  package var message: String
   /// `errorLabels` from the reply, e.g. `TransientTransactionError`.
-  public var labels: [String]
-  public var reply: Document?
+  package var labels: [String]
+  package var reply: Document?
+  /// Set by `MongoClient.withTransaction` when it gave up on a commit whose
+  /// outcome stayed unknown (the transaction may or may not have been
+  /// applied): the commit attempts made, libmongoc's own retry-once inside
+  /// one not counted. The rest of the error is the last attempt's.
+  package var unknownCommitAttempts: Int?
 
-  public init(
+  package init(
     domain: UInt32, code: UInt32, message: String, labels: [String] = [], reply: Document? = nil
   ) {
     self.domain = domain
@@ -24,69 +29,98 @@ public struct MongoError: Error, Sendable, CustomStringConvertible {
     self.reply = reply
   }
 
-  public var isDuplicateKey: Bool {
+  package var isDuplicateKey: Bool {
     code == Self.duplicateKey || code == Self.duplicateKeyLegacy
   }
 
-  public func hasLabel(_ l: String) -> Bool { labels.contains(l) }
+  /// The unique index a duplicate-key error names (`email_1`, `_id_`,
+  /// `user_id_1_key_1`), or nil: read from the server's message ("… index:
+  /// NAME dup key: …"), else named from the reply's `keyPattern` as MongoDB
+  /// names an index by default.
+  package var duplicateKeyIndex: String? {
+    guard isDuplicateKey else { return nil }
+    if let range = message.firstRange(of: " index: ") {
+      let name = message[range.upperBound...].prefix { $0 != " " }
+      if !name.isEmpty { return String(name) }
+    }
+    let firstWriteError = reply?["writeErrors"]?.arrayValue?.first?.documentValue
+    guard let pattern = (firstWriteError ?? reply)?["keyPattern"]?.documentValue, !pattern.isEmpty
+    else { return nil }
+    return pattern.map { key, value in
+      "\(key)_\(value.replyInt64.map(String.init) ?? value.stringValue ?? "1")"
+    }.joined(separator: "_")
+  }
 
-  public var description: String { "\(message) (domain \(domain), code \(code))" }
+  package func hasLabel(_ l: String) -> Bool { labels.contains(l) }
+
+  package var description: String {
+    let text = "\(message) (domain \(domain), code \(code))"
+    guard let attempts = unknownCommitAttempts else { return text }
+    return "commit outcome unknown after \(attempts) attempt(s): \(text)"
+  }
 
   // MARK: Domains (libmongoc's mongoc_error_domain_t)
 
-  public static let clientDomain = MONGOC_ERROR_CLIENT.rawValue
-  public static let streamDomain = MONGOC_ERROR_STREAM.rawValue
-  public static let protocolDomain = MONGOC_ERROR_PROTOCOL.rawValue
-  public static let cursorDomain = MONGOC_ERROR_CURSOR.rawValue
-  public static let queryDomain = MONGOC_ERROR_QUERY.rawValue
-  public static let saslDomain = MONGOC_ERROR_SASL.rawValue
-  public static let bsonDomain = MONGOC_ERROR_BSON.rawValue
-  public static let commandDomain = MONGOC_ERROR_COMMAND.rawValue
-  public static let collectionDomain = MONGOC_ERROR_COLLECTION.rawValue
-  public static let scramDomain = MONGOC_ERROR_SCRAM.rawValue
-  public static let serverSelectionDomain = MONGOC_ERROR_SERVER_SELECTION.rawValue
-  public static let writeConcernDomain = MONGOC_ERROR_WRITE_CONCERN.rawValue
+  package static let clientDomain = MONGOC_ERROR_CLIENT.rawValue
+  package static let streamDomain = MONGOC_ERROR_STREAM.rawValue
+  package static let protocolDomain = MONGOC_ERROR_PROTOCOL.rawValue
+  package static let cursorDomain = MONGOC_ERROR_CURSOR.rawValue
+  package static let queryDomain = MONGOC_ERROR_QUERY.rawValue
+  package static let saslDomain = MONGOC_ERROR_SASL.rawValue
+  package static let bsonDomain = MONGOC_ERROR_BSON.rawValue
+  package static let commandDomain = MONGOC_ERROR_COMMAND.rawValue
+  package static let collectionDomain = MONGOC_ERROR_COLLECTION.rawValue
+  package static let scramDomain = MONGOC_ERROR_SCRAM.rawValue
+  package static let serverSelectionDomain = MONGOC_ERROR_SERVER_SELECTION.rawValue
+  package static let writeConcernDomain = MONGOC_ERROR_WRITE_CONCERN.rawValue
   /// Errors the server returned (error API v2): `code` is the server's code.
-  public static let serverDomain = MONGOC_ERROR_SERVER.rawValue
-  public static let transactionDomain = MONGOC_ERROR_TRANSACTION.rawValue
+  package static let serverDomain = MONGOC_ERROR_SERVER.rawValue
+  package static let transactionDomain = MONGOC_ERROR_TRANSACTION.rawValue
   /// fido's own domain for connection strings libmongoc refused to parse.
-  public static let uriDomain: UInt32 = 0xF1D0
+  package static let uriDomain: UInt32 = 0xF1D0
+  /// fido's own domain for a libmongoc that cannot be loaded; the message is
+  /// the whole sentence.
+  package static let libraryDomain: UInt32 = 0xF1D1
+  /// fido's own domain for client options it cannot use (an application
+  /// name too long, a TLS file that does not open); the message is the whole
+  /// sentence.
+  package static let optionsDomain: UInt32 = 0xF1D2
 
   // MARK: Server codes fido uses
 
-  public static let unauthorized: UInt32 = 13
-  public static let authenticationFailed: UInt32 = 18
-  public static let namespaceNotFound: UInt32 = 26
-  public static let maxTimeMSExpired: UInt32 = 50
-  public static let writeConflict: UInt32 = 112
-  public static let noSuchTransaction: UInt32 = 251
-  public static let transactionExceededLifetimeLimitSeconds: UInt32 = 290
-  public static let transactionTooLargeForCache: UInt32 = 429
-  public static let exceededTimeLimit: UInt32 = 262
+  package static let unauthorized: UInt32 = 13
+  package static let authenticationFailed: UInt32 = 18
+  package static let namespaceNotFound: UInt32 = 26
+  package static let maxTimeMSExpired: UInt32 = 50
+  package static let writeConflict: UInt32 = 112
+  package static let noSuchTransaction: UInt32 = 251
+  package static let transactionExceededLifetimeLimitSeconds: UInt32 = 290
+  package static let transactionTooLargeForCache: UInt32 = 429
+  package static let exceededTimeLimit: UInt32 = 262
   /// createIndexes: an index of the same name exists with other options (85)
   /// or another key (86).
-  public static let indexOptionsConflict: UInt32 = 85
-  public static let indexKeySpecsConflict: UInt32 = 86
-  public static let duplicateKey: UInt32 = 11000
-  public static let duplicateKeyLegacy: UInt32 = 11001
-  public static let hostUnreachable: UInt32 = 6
-  public static let hostNotFound: UInt32 = 7
-  public static let networkTimeout: UInt32 = 89
-  public static let shutdownInProgress: UInt32 = 91
-  public static let primarySteppedDown: UInt32 = 189
-  public static let socketException: UInt32 = 9001
-  public static let notWritablePrimary: UInt32 = 10107
-  public static let interruptedAtShutdown: UInt32 = 11600
-  public static let interruptedDueToReplStateChange: UInt32 = 11602
-  public static let notPrimaryNoSecondaryOk: UInt32 = 13435
-  public static let notPrimaryOrSecondary: UInt32 = 13436
+  package static let indexOptionsConflict: UInt32 = 85
+  package static let indexKeySpecsConflict: UInt32 = 86
+  package static let duplicateKey: UInt32 = 11000
+  package static let duplicateKeyLegacy: UInt32 = 11001
+  package static let hostUnreachable: UInt32 = 6
+  package static let hostNotFound: UInt32 = 7
+  package static let networkTimeout: UInt32 = 89
+  package static let shutdownInProgress: UInt32 = 91
+  package static let primarySteppedDown: UInt32 = 189
+  package static let socketException: UInt32 = 9001
+  package static let notWritablePrimary: UInt32 = 10107
+  package static let interruptedAtShutdown: UInt32 = 11600
+  package static let interruptedDueToReplStateChange: UInt32 = 11602
+  package static let notPrimaryNoSecondaryOk: UInt32 = 13435
+  package static let notPrimaryOrSecondary: UInt32 = 13436
 
   /// Labels the transaction helper acts on.
-  public static let transientTransactionError = "TransientTransactionError"
-  public static let unknownTransactionCommitResult = "UnknownTransactionCommitResult"
+  package static let transientTransactionError = "TransientTransactionError"
+  package static let unknownTransactionCommitResult = "UnknownTransactionCommitResult"
 
   /// What an unreachable server's message suggests when the caller has nothing better.
-  public static let defaultUnreachableFix = "check --uri and that the server is running"
+  package static let defaultUnreachableFix = "check --uri and that the server is running"
 
   /// The codes the retryable-writes spec lists as retryable, plus
   /// ExceededTimeLimit: a commit that failed with one may have been applied.
@@ -104,7 +138,7 @@ public struct MongoError: Error, Sendable, CustomStringConvertible {
   /// but not a `writeConcernError` on an `ok: 1` reply (measured), so the
   /// list is checked here too. A TransientTransactionError means the commit
   /// did not happen.
-  public var isUnknownCommitOutcome: Bool {
+  package var isUnknownCommitOutcome: Bool {
     if hasLabel(Self.unknownTransactionCommitResult) { return true }
     if hasLabel(Self.transientTransactionError) { return false }
     if domain == Self.writeConcernDomain || reply?["writeConcernError"] != nil { return true }
@@ -124,7 +158,7 @@ public struct MongoError: Error, Sendable, CustomStringConvertible {
   /// transaction that had been open at least 1 s (`openFor`; nil when not
   /// known) — what the next command of a transaction the server aborted at
   /// its lifetime gets. Nothing of such a transaction was committed.
-  public func endedLargeTransaction(openFor: Duration?) -> Bool {
+  package func endedLargeTransaction(openFor: Duration?) -> Bool {
     guard domain == Self.serverDomain else { return false }
     switch code {
     case Self.transactionTooLargeForCache, Self.transactionExceededLifetimeLimitSeconds: return true
@@ -135,7 +169,7 @@ public struct MongoError: Error, Sendable, CustomStringConvertible {
 
   /// One switch over (domain, code). Never matches on message text.
   /// `unreachableFix` ends the "cannot reach MongoDB" message (`Config.unreachableFix`).
-  public func fidoError(uri: String, unreachableFix: String = MongoError.defaultUnreachableFix)
+  package func fidoError(uri: String, unreachableFix: String = MongoError.defaultUnreachableFix)
     -> FidoError
   {
     let text = MongoError.scrub(message, uri: uri)
@@ -143,6 +177,10 @@ public struct MongoError: Error, Sendable, CustomStringConvertible {
     switch (domain, code) {
     case (Self.uriDomain, _):
       return .config("invalid MongoDB URI: \(text); use mongodb://host:port or mongodb+srv://…")
+    case (Self.libraryDomain, _):
+      return .unavailable(text)
+    case (Self.optionsDomain, _):
+      return .config(text)
     case (Self.streamDomain, _), (Self.serverSelectionDomain, _), (Self.protocolDomain, _),
       (Self.clientDomain, MONGOC_ERROR_CLIENT_NOT_READY.rawValue),
       (Self.clientDomain, MONGOC_ERROR_CLIENT_NO_ACCEPTABLE_PEER.rawValue),
@@ -217,6 +255,15 @@ public struct MongoError: Error, Sendable, CustomStringConvertible {
       reply: reply.flatMap { $0.isEmpty ? nil : $0 })
   }
 
+  /// A document that could not be encoded, or an argument of the wrong shape,
+  /// in the domains libmongoc would report them in.
+  init(_ error: BSONError) {
+    switch error.kind {
+    case .encoding: self = .bsonInvalid(error.message)
+    case .argument: self = .invalidArgument(error.message)
+    }
+  }
+
   static func bsonInvalid(_ message: String) -> MongoError {
     MongoError(domain: bsonDomain, code: MONGOC_ERROR_BSON_INVALID.rawValue, message: message)
   }
@@ -227,14 +274,16 @@ public struct MongoError: Error, Sendable, CustomStringConvertible {
   }
 }
 
-/// `MongoClient.withTransaction` gave up on a commit whose outcome stayed
-/// unknown: the transaction may or may not have been applied. `last` is the
-/// error of the last attempt.
-public struct CommitOutcomeUnknown: Error, Sendable, CustomStringConvertible {
-  public var last: MongoError
-  /// Commit attempts made (libmongoc's own retry-once inside one not counted).
-  public var attempts: Int
-  public var description: String {
-    "commit outcome unknown after \(attempts) attempt(s): \(last)"
-  }
+/// An error type a transaction body throws (`MongoClient.withTransaction`):
+/// it carries the driver's errors unchanged, whose labels decide whether the
+/// body runs again, next to the caller's own.
+package protocol MongoFailure: Error {
+  init(_ error: MongoError)
+  /// The driver error this is, if it is one.
+  var mongoError: MongoError? { get }
+}
+
+extension MongoError: MongoFailure {
+  package init(_ error: MongoError) { self = error }
+  package var mongoError: MongoError? { self }
 }

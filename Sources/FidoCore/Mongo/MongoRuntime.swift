@@ -6,31 +6,32 @@ import Synchronization
 /// 10 ms, which `--version`, `help` and `completion` should not pay. The
 /// first `MongoClient` loads it (`DynamicLibrary`), runs `mongoc_init` and
 /// silences its log; `main` calls `cleanup()` once at the end.
-public enum MongoRuntime {
+package enum MongoRuntime {
   /// The shared-object name of libmongoc 1.x (Debian's libmongoc-1.0-0 package).
   static let library = "libmongoc-1.0.so.0"
 
   /// nil until the first `api()`; then the loaded table, or why loading
   /// failed (not tried again: it would fail the same way).
-  private static let state = Mutex<Result<fido_mongoc_api, FidoError>?>(nil)
+  private static let state = Mutex<Result<fido_mongoc_api, MongoError>?>(nil)
 
   /// Loads and initialises libmongoc now rather than at the first client.
-  /// A missing or broken library is `.unavailable` (exit 69).
-  public static func initialize() throws(FidoError) {
+  /// A missing or broken library is an error of `MongoError.libraryDomain`
+  /// (exit 69 once mapped).
+  package static func initialize() throws(MongoError) {
     _ = try api()
   }
 
   /// Runs `mongoc_cleanup` if libmongoc was loaded. Call once, after the
   /// last client is gone; no libmongoc call may follow.
-  public static func cleanup() {
+  package static func cleanup() {
     loaded?.cleanup()
   }
 
   /// libmongoc's entry points, loaded and initialised on the first call.
-  static func api() throws(FidoError) -> fido_mongoc_api {
-    try state.withLock { (state) throws(FidoError) -> fido_mongoc_api in
+  static func api() throws(MongoError) -> fido_mongoc_api {
+    try state.withLock { (state) throws(MongoError) -> fido_mongoc_api in
       if state == nil {
-        state = Result { () throws(FidoError) -> fido_mongoc_api in try load() }
+        state = Result { () throws(MongoError) -> fido_mongoc_api in try load() }
       }
       return try state!.get()
     }
@@ -42,7 +43,7 @@ public enum MongoRuntime {
     state.withLock { try? $0?.get() }
   }
 
-  private static func load() throws(FidoError) -> fido_mongoc_api {
+  private static func load() throws(MongoError) -> fido_mongoc_api {
     // libmongoc keeps its performance counters in /dev/shm/mongoc-PID unless
     // told not to. A process that dies without mongoc_cleanup (a signal, a
     // kill) leaves that file behind; the next process given the same PID then
@@ -53,8 +54,10 @@ public enum MongoRuntime {
     do {
       api = try DynamicLibrary.load(library, names: fido_mongoc_symbols)
     } catch {
-      throw .unavailable(
-        "\(error.message); fido needs libmongoc 1.x to reach MongoDB (Debian package libmongoc-1.0-0)"
+      throw MongoError(
+        domain: MongoError.libraryDomain, code: 0,
+        message:
+          "\(error.message); fido needs libmongoc 1.x to reach MongoDB (Debian package libmongoc-1.0-0)"
       )
     }
     // Silenced before init, which may warn on stderr itself.

@@ -3,7 +3,7 @@ internal import CMongoc
 /// A logical session (`mongoc_client_session_t`). Pass it as `session:` to
 /// operations; `MongoClient.withTransaction` makes one per call. Destroying it
 /// aborts a transaction still in progress. Keeps its client alive.
-public final class MongoSession {
+package final class MongoSession {
   let handle: OpaquePointer
   let client: MongoClient
   private var api: fido_mongoc_api { client.api }
@@ -18,7 +18,7 @@ public final class MongoSession {
   }
 
   /// True between the start of a transaction and its commit or abort.
-  public var inTransaction: Bool {
+  package var inTransaction: Bool {
     api.client_session_in_transaction(handle)
   }
 

@@ -53,14 +53,16 @@ enum TLSDiagnosis {
   /// Before connecting: each file the URI names must open, or the
   /// connection string is wrong (exit 78). libmongoc would only log it and
   /// report "connection error" once the server-selection timeout ran out.
-  static func checkFiles(_ settings: Settings) throws(FidoError) {
+  static func checkFiles(_ settings: Settings) throws(MongoError) {
     for (option, path) in [
       ("tlsCAFile", settings.caFile), ("tlsCertificateKeyFile", settings.certificateKeyFile),
     ] {
       guard let path else { continue }
       if case .failure(let reason) = read(path, limit: 0) {
-        throw .config(
-          "cannot read \(option) \(CoreText.quoted(path)) from the MongoDB URI: \(reason); fix the path in the connection string"
+        throw MongoError(
+          domain: MongoError.optionsDomain, code: 0,
+          message:
+            "cannot read \(option) \(CoreText.quoted(path)) from the MongoDB URI: \(reason); fix the path in the connection string"
         )
       }
     }

@@ -251,7 +251,7 @@ public final class SMSWorker {
 extension FidoStore {
   /// A change stream of transactions inserted with a pending alert: what
   /// `txn add` in queue mode and `txn import --sms` write.
-  public func watchNewPendingSMS(maxAwaitMS: Int64) throws(FidoError) -> MongoChangeStream {
+  package func watchNewPendingSMS(maxAwaitMS: Int64) throws(FidoError) -> MongoChangeStream {
     try mongo { () throws(MongoError) in
       try transactions.watch(
         [["$match": ["operationType": "insert", "fullDocument.sms.status": "pending"]]],

@@ -37,10 +37,6 @@ extension AuditActor {
   }
 }
 
-/// A user write conditional on the chain head it read; thrown when another
-/// change moved the head first (the write is then made again from a fresh read).
-struct AuditHeadMoved: Error {}
-
 extension FidoStore {
   var auditLog: MongoCollection { client.collection(Collections.audit, db: config.db) }
 
@@ -69,18 +65,22 @@ extension FidoStore {
       ids: { ids.next(nowMs: now) })
   }
 
-  func insertAudit(_ entries: [Document], session: MongoSession?) throws {
-    if entries.count == 1 {
-      try auditLog.insertOne(entries[0], session: session)
-    } else if !entries.isEmpty {
-      try auditLog.insertMany(entries, ordered: true, session: session)
+  func insertAudit(_ entries: [Document], session: MongoSession?) throws(StoreError) {
+    try driver { () throws(MongoError) in
+      if entries.count == 1 {
+        try auditLog.insertOne(entries[0], session: session)
+      } else if !entries.isEmpty {
+        try auditLog.insertMany(entries, ordered: true, session: session)
+      }
     }
   }
 
   /// A user's document as history reads it (fields, figures, head), or nil.
-  func auditUser(_ id: ObjectID, session: MongoSession?) throws -> Document? {
-    try users.findOne(
-      ["_id": .objectID(id)], projection: AuditState.userProjection, session: session)
+  func auditUser(_ id: ObjectID, session: MongoSession?) throws(StoreError) -> Document? {
+    try driver { () throws(MongoError) in
+      try users.findOne(
+        ["_id": .objectID(id)], projection: AuditState.userProjection, session: session)
+    }
   }
 
   /// `applyToUser` with its history entry: the user write is conditional on
@@ -92,7 +92,7 @@ extension FidoStore {
   func applyAudited(
     _ id: ObjectID, known: User?, _ effect: StatsEffect, now: Int64, session: MongoSession?,
     draft: (_ before: Document, _ after: Document) -> AuditDraft
-  ) throws -> (balance: Int64, emptiedDays: [String]) {
+  ) throws(StoreError) -> (balance: Int64, emptiedDays: [String]) {
     var state: (head: AuditHead, figures: Document, currency: String)? = known.map {
       (
         AuditHead(hash: $0.auditHead, seq: $0.auditSeq), AuditState.figures(user: $0),
@@ -102,10 +102,10 @@ extension FidoStore {
     for _ in 0..<5 {
       if state == nil {
         guard let doc = try auditUser(id, session: session) else {
-          throw FidoError.notFound("no user \(id.hex); it was deleted meanwhile")
+          throw .fido(.notFound("no user \(id.hex); it was deleted meanwhile"))
         }
         // Figures fido cannot read are never changed by an `$inc`.
-        if let problem = StoredUser.check(doc) { throw problem.error }
+        if let problem = StoredUser.check(doc) { throw .fido(problem.error) }
         state = (AuditHead(doc), AuditState.figures(doc), doc["currency"]?.stringValue ?? "")
       }
       let (head, before, currency) = state!
@@ -114,17 +114,18 @@ extension FidoStore {
         [draft(before, after)], user: id, currency: currency, after: head, now: now)
       var filter = head.filter
       filter.append(contentsOf: AuditState.figureFilter(before))
-      do {
-        let applied = try applyToUser(
-          id, effect, now: now, session: session, audit: (filter, next.set))
+      // nil: the head or the figures moved since they were read.
+      if let applied = try applyToUser(
+        id, effect, now: now, session: session, audit: (filter, next.set))
+      {
         try insertAudit(entries, session: session)
         return applied
-      } catch is AuditHeadMoved {
-        state = nil
       }
+      state = nil
     }
-    throw FidoError.conflict(
-      "user \(id.hex) kept changing while this change was recorded; run the command again")
+    throw .fido(
+      .conflict(
+        "user \(id.hex) kept changing while this change was recorded; run the command again"))
   }
 
   /// The entries for a change to the user document that `match` finds, made
@@ -136,14 +137,16 @@ extension FidoStore {
   @discardableResult
   func auditedUserWrite(
     _ match: Document, missing: FidoError, now: Int64, session: MongoSession?,
-    drafts: (_ before: Document) throws -> [AuditDraft],
-    write: (_ filter: Document, _ headSet: Document) throws -> Bool
-  ) throws -> Document {
+    drafts: (_ before: Document) throws(StoreError) -> [AuditDraft],
+    write: (_ filter: Document, _ headSet: Document) throws(StoreError) -> Bool
+  ) throws(StoreError) -> Document {
     for _ in 0..<5 {
       guard
-        let doc = try users.findOne(match, projection: AuditState.userProjection, session: session),
+        let doc = try driver({ () throws(MongoError) in
+          try users.findOne(match, projection: AuditState.userProjection, session: session)
+        }),
         let id = doc["_id"]?.objectIDValue
-      else { throw missing }
+      else { throw .fido(missing) }
       let head = AuditHead(doc)
       let (entries, next) = auditEntries(
         try drafts(doc), user: id, currency: doc["currency"]?.stringValue, after: head, now: now)
@@ -154,8 +157,8 @@ extension FidoStore {
         return doc
       }
     }
-    throw FidoError.conflict(
-      "the user kept changing while this change was recorded; run the command again")
+    throw .fido(
+      .conflict("the user kept changing while this change was recorded; run the command again"))
   }
 
   /// The user updates of an import batch, each conditional on the user's
@@ -165,12 +168,14 @@ extension FidoStore {
   func auditedImport(
     order: [ObjectID], users docs: [ObjectID: Document], effects: [ObjectID: StatsEffect],
     records: [ObjectID: [BSONValue]], now: Int64, action: AuditAction = .txnImport
-  ) throws -> (ops: [(filter: Document, update: BSONValue, upsert: Bool)], entries: [Document]) {
+  ) throws(FidoError) -> (
+    ops: [(filter: Document, update: BSONValue, upsert: Bool)], entries: [Document]
+  ) {
     var ops: [(filter: Document, update: BSONValue, upsert: Bool)] = []
     var entries: [Document] = []
     for id in order {
       guard let doc = docs[id] else {
-        throw FidoError.notFound("no user \(id.hex); it was deleted meanwhile")
+        throw .notFound("no user \(id.hex); it was deleted meanwhile")
       }
       let effect = effects[id]!
       let txns = records[id] ?? []
@@ -203,7 +208,7 @@ extension FidoStore {
   /// of them, read from `doc`): a `repair` entry records the figures found
   /// and the figures written, and the write is conditional on the head.
   func auditedRepair(_ doc: Document, update: inout Document, session: MongoSession?, now: Int64)
-    throws
+    throws(StoreError)
   {
     guard let id = doc["_id"]?.objectIDValue else { return }
     let set = update["$set"]?.documentValue ?? [:]
@@ -223,10 +228,14 @@ extension FidoStore {
     update["$set"] = .document(newSet)
     var filter: Document = ["_id": .objectID(id)]
     filter.append(contentsOf: head.filter)
-    guard try users.updateOne(filter, update: .document(update), session: session).matched == 1
+    let write = update
+    guard
+      try driver({ () throws(MongoError) in
+        try users.updateOne(filter, update: .document(write), session: session)
+      }).matched == 1
     else {
-      throw FidoError.conflict(
-        "user \(id.hex) changed during the repair; run 'fido db check --repair' again")
+      throw .fido(
+        .conflict("user \(id.hex) changed during the repair; run 'fido db check --repair' again"))
     }
     try insertAudit(entries, session: session)
   }
@@ -244,14 +253,16 @@ extension FidoStore {
     }
     var adopted = 0
     for replay in todo {
-      try atomically { (session) throws -> Void in
+      try atomically { (session) throws(StoreError) -> Void in
         var txns: [ObjectID: Document] = [:]
-        let cursor = try transactions.find(
-          ["user_id": .objectID(replay.userID)],
-          projection: ["user_id": 1, "amount": 1, "type": 1, "date": 1, "key": 1, "currency": 1],
-          session: session)
-        while let t = try cursor.next() {
-          if let i = t["_id"]?.objectIDValue { txns[i] = AuditState.txn(t) }
+        try driver { () throws(MongoError) in
+          let cursor = try transactions.find(
+            ["user_id": .objectID(replay.userID)],
+            projection: ["user_id": 1, "amount": 1, "type": 1, "date": 1, "key": 1, "currency": 1],
+            session: session)
+          while let t = try cursor.next() {
+            if let i = t["_id"]?.objectIDValue { txns[i] = AuditState.txn(t) }
+          }
         }
         try auditedUserWrite(
           [
@@ -262,7 +273,7 @@ extension FidoStore {
             "user \(replay.userID.hex) changed during the repair; run 'fido db check --repair' again"
           ),
           now: now, session: session,
-          drafts: { doc in
+          drafts: { (doc) throws(StoreError) in
             let live = AuditState.user(doc)
             var was = Document()
             var becomes = Document()
@@ -291,9 +302,11 @@ extension FidoStore {
                 before: ["user": .document(was), "transactions": .array(wasTxns)], after: after)
             ]
           },
-          write: { filter, headSet in
-            try users.updateOne(filter, update: ["$set": .document(headSet)], session: session)
-              .matched == 1
+          write: { (filter, headSet) throws(StoreError) in
+            try driver { () throws(MongoError) in
+              try users.updateOne(filter, update: ["$set": .document(headSet)], session: session)
+                .matched == 1
+            }
           })
       }
       adopted += replay.problems.count

@@ -237,34 +237,39 @@ extension FidoStore {
       ifUnknown:
         "the repair of user \(id.hex) may or may not have been applied: run 'fido db check' to see"
     ) {
-      (session) throws -> Bool in
+      (session) throws(StoreError) -> Bool in
       guard
-        let doc = try users.findOne(
-          ["_id": .objectID(id)], projection: User.projection, session: session)
+        let doc = try driver({ () throws(MongoError) in
+          try users.findOne(["_id": .objectID(id)], projection: User.projection, session: session)
+        })
       else { return false }
-      let user = try User(doc)
-      func stored(_ figure: String, _ value: Int128, money: Bool) throws(FidoError) -> BSONValue {
+      let user = try checked { () throws(FidoError) in try User(doc) }
+      func stored(_ figure: String, _ value: Int128, money: Bool) throws(StoreError) -> BSONValue {
         guard let v = Int64(exactly: value) else {
-          throw .invalidData(
-            "user \(id.hex): "
-              + Self.pastLimit(figure, value, money: money, user.currency)!
-              + "; it was not repaired")
+          throw .fido(
+            .invalidData(
+              "user \(id.hex): "
+                + Self.pastLimit(figure, value, money: money, user.currency)!
+                + "; it was not repaired"))
         }
         return .int64(v)
       }
       var stats = UserStats()
       var days = Document()
       // Only the transactions fido can read, in the user's currency.
-      let cursor = try transactions.aggregate(
-        Self.dailyPipeline(
-          match: ["user_id": .objectID(id)], byUser: false, currency: user.currency),
-        session: session)
-      while let t = try cursor.next() {
+      let cursor = try driver { () throws(MongoError) in
+        try transactions.aggregate(
+          Self.dailyPipeline(
+            match: ["user_id": .objectID(id)], byUser: false, currency: user.currency),
+          session: session)
+      }
+      while let t = try driver({ () throws(MongoError) in try cursor.next() }) {
         guard case .day(let group) = DailyGroup(t, userCurrency: user.currency) else { continue }
         guard let total = DayTotal(group) else {
-          throw FidoError.invalidData(
-            "user \(id.hex): MongoDB's day totals of its transactions are not integers; it was not repaired"
-          )
+          throw .fido(
+            .invalidData(
+              "user \(id.hex): MongoDB's day totals of its transactions are not integers; it was not repaired"
+            ))
         }
         stats.add(total.stats)
         if let day = total.day {

@@ -136,15 +136,13 @@ final class ImportWriter {
   /// Stored transactions having one of these (user, key) pairs (outside any
   /// transaction).
   func keyed(_ keys: [(ObjectID, String)]) throws(FidoError) -> [Transaction] {
-    do { return try storedKeys(keys, session: nil) } catch let e as MongoError {
-      throw store.fail(e)
-    } catch let e as FidoError { throw e } catch { throw .failure("\(error)") }
+    do { return try storedKeys(keys, session: nil) } catch { throw store.fail(error) }
   }
 
   /// The same, raising driver errors as they are (inside a transaction, their
   /// labels decide whether it is retried).
-  private func storedKeys(_ keys: [(ObjectID, String)], session: MongoSession?) throws
-    -> [Transaction]
+  private func storedKeys(_ keys: [(ObjectID, String)], session: MongoSession?)
+    throws(StoreError) -> [Transaction]
   {
     if keys.isEmpty { return [] }
     var byUser: [ObjectID: [String]] = [:]
@@ -156,8 +154,12 @@ final class ImportWriter {
       ? FidoStore.keyFilter(byUser.first!.key, byUser.first!.value)
       : ["$or": .array(byUser.map { .document(FidoStore.keyFilter($0.key, $0.value)) })]
     var out: [Transaction] = []
-    let cursor = try store.transactions.find(filter, session: session)
-    while let doc = try cursor.next() { out.append(try Transaction(doc)) }
+    let cursor = try driver { () throws(MongoError) in
+      try store.transactions.find(filter, session: session)
+    }
+    while let doc = try driver({ () throws(MongoError) in try cursor.next() }) {
+      out.append(try checked { () throws(FidoError) in try Transaction(doc) })
+    }
     return out
   }
 
@@ -183,23 +185,42 @@ final class ImportWriter {
   /// Writes one batch, atomically where transactions exist. Optimistic: a
   /// fresh batch needs no read of its keys. A key already stored (a re-run,
   /// or a concurrent writer) fails the batch's transaction on the unique
-  /// index; then it is written again, skipping the stored keys.
+  /// (user, key) index; then it is written again, skipping the stored keys.
+  /// A duplicate `_id` is an earlier attempt of this batch that committed.
   func write(_ lines: [ImportLine], name: String) throws(FidoError) -> ImportBatchResult {
-    do {
+    let hint = Self.unknownOutcomeHint(lines, name: name)
+    do throws(StoreError) {
       return try writeOnce(lines, name: name, checkKeys: false)
-    } catch {
-      guard case .conflict = error else { throw error }
+    } catch .mongo(let error) where error.isDuplicateKey {
+      let index = error.duplicateKeyIndex
       // All or nothing only in a transaction: without one, a stored first
       // document proves nothing about the rest.
-      if store.transactionSupport == true, try batchIsStored(lines) {
+      if index != FidoStore.Indexes.keyIndex, store.transactionSupport == true,
+        try batchIsStored(lines)
+      {
         // An earlier attempt of this batch committed (its `_id`s are fixed);
         // what it left on its users is not known here: read them next time.
         for l in lines { known[l.user] = nil }
         return .written(inserted: lines.count, skipped: 0)
       }
-      guard lines.contains(where: { $0.key != nil }) else { throw error }
-      return try writeOnce(lines, name: name, checkKeys: true)
+      guard index != "_id_", lines.contains(where: { $0.key != nil }) else {
+        throw store.fail(.mongo(error), ifUnknown: hint)
+      }
+      do {
+        return try writeOnce(lines, name: name, checkKeys: true)
+      } catch {
+        throw store.fail(error, ifUnknown: hint)
+      }
+    } catch {
+      throw store.fail(error, ifUnknown: hint)
     }
+  }
+
+  /// What to run to see whether a batch whose commit went unconfirmed was written.
+  private static func unknownOutcomeHint(_ lines: [ImportLine], name: String) -> String {
+    let first = lines.first?.id?.hex ?? ""
+    return
+      "\(name) may or may not have been written: run 'fido txn get \(first)' (its first transaction) to see; if it was, the whole batch was. Running the same import again is safe only if every line has a key"
   }
 
   /// True when the batch's first transaction is stored: an earlier attempt
@@ -217,37 +238,31 @@ final class ImportWriter {
     case tooLarge(FidoError)
   }
 
-  /// One batch's transaction; a batch refused by a guard is diagnosed after
-  /// its transaction was aborted, from fresh reads.
-  private func writeOnce(_ lines: [ImportLine], name: String, checkKeys: Bool) throws(FidoError)
-    -> ImportBatchResult
+  /// One batch's transaction, its errors unmapped (`write` maps them); a
+  /// batch refused by a guard is diagnosed after its transaction was
+  /// aborted, from fresh reads.
+  private func writeOnce(_ lines: [ImportLine], name: String, checkKeys: Bool)
+    throws(StoreError) -> ImportBatchResult
   {
-    let first = lines.first?.id?.hex ?? ""
     refused = nil
     let attempt: Attempt
-    do {
-      attempt = try store.atomically(
-        ifUnknown:
-          "\(name) may or may not have been written: run 'fido txn get \(first)' (its first transaction) to see; if it was, the whole batch was. Running the same import again is safe only if every line has a key",
-        ifTooLarge: { .tooLarge($0) }
-      ) { (session) throws -> Attempt in
+    do throws(StoreError) {
+      attempt = try store.unmappedAtomically(ifTooLarge: { .tooLarge($0) }) {
+        (session) throws(StoreError) -> Attempt in
         try self.body(lines, name: name, checkKeys: checkKeys, session: session)
       }
     } catch {
       guard let refused else { throw error }
       self.refused = nil
       for (id, effect) in refused {
-        let reason = try store.mongo { () throws(MongoError) -> FidoError? in
-          do {
-            let e = try store.refusal(
-              id, effect, session: nil, outcome: "its batch was not written")
-            if case .conflict = e { return nil }
-            return e
-          } catch let e as MongoError { throw e } catch { return nil }
+        if let reason = try store.refusal(
+          id, effect, session: nil, outcome: "its batch was not written")
+        {
+          throw .fido(reason)
         }
-        if let reason { throw reason }
       }
-      throw .conflict("the users of a batch changed while it was written; run the import again")
+      throw .fido(
+        .conflict("the users of a batch changed while it was written; run the import again"))
     }
     switch attempt {
     case .tooLarge(let error):
@@ -263,7 +278,7 @@ final class ImportWriter {
   /// error): it changes nothing outside the transaction.
   private func body(
     _ lines: [ImportLine], name: String, checkKeys: Bool, session: MongoSession?
-  ) throws -> Attempt {
+  ) throws(StoreError) -> Attempt {
     var lines = lines
     var skipped = 0
     let keys = lines.compactMap { l in l.key.map { (l.user, $0) } }
@@ -307,13 +322,13 @@ final class ImportWriter {
     if !unread.isEmpty {
       let docs = try readUsers(unread, session: session)
       guard docs.count == unread.count else {
-        throw try deletedUserError(unread, name: name, session: session)
-          ?? FidoError.notFound(
-            "a user of \(name) was deleted while the import ran; it was not written")
+        throw .fido(
+          try deletedUserError(unread, name: name, session: session)
+            ?? .notFound("a user of \(name) was deleted while the import ran; it was not written"))
       }
       for (id, d) in docs { states[id] = ImportUserState(d) }
     }
-    var docs = try documents(lines, states: states)
+    var docs = try checked { () throws(FidoError) in try documents(lines, states: states) }
     // What history records of each user's transactions.
     var records: [ObjectID: [BSONValue]] = [:]
     for d in docs {
@@ -321,10 +336,13 @@ final class ImportWriter {
         records[u, default: []].append(.document(AuditState.txn(d)))
       }
     }
-    var writes = try userWrites(
-      order, states: states, effects: effects, records: records, pinned: pinned)
-    let result = try store.users.bulkUpdate(
-      order.map { writes[$0]!.op }, ordered: true, session: session)
+    var writes = try checked { () throws(FidoError) in
+      try userWrites(order, states: states, effects: effects, records: records, pinned: pinned)
+    }
+    let ops = order.map { writes[$0]!.op }
+    let result = try driver { () throws(MongoError) in
+      try store.users.bulkUpdate(ops, ordered: true, session: session)
+    }
     if result.matched != Int64(order.count) {
       // Each update is guarded so that no figure leaves Int64 (validation
       // checked the figures read before). A user known from before may also
@@ -334,9 +352,10 @@ final class ImportWriter {
       if !pinned.isEmpty {
         let current = try readUsers(order, session: session)
         guard current.count == order.count else {
-          throw try deletedUserError(order, name: name, session: session)
-            ?? FidoError.notFound(
-              "a user of \(name) was deleted while the import ran; it was not written")
+          throw .fido(
+            try deletedUserError(order, name: name, session: session)
+              ?? .notFound(
+                "a user of \(name) was deleted while the import ran; it was not written"))
         }
         // Those whose head did not move to the one written here.
         let stale = order.filter { AuditHead(current[$0]!) != writes[$0]!.after.head }
@@ -347,23 +366,27 @@ final class ImportWriter {
             states[id] = ImportUserState(current[id]!)
             pinned.remove(id)
           }
-          docs = try documents(lines, states: states)
-          let again = try userWrites(
-            stale, states: states, effects: effects, records: records, pinned: [])
+          let rebuilt = states
+          docs = try checked { () throws(FidoError) in try documents(lines, states: rebuilt) }
+          let again = try checked { () throws(FidoError) in
+            try userWrites(stale, states: rebuilt, effects: effects, records: records, pinned: [])
+          }
           writes.merge(again) { $1 }
+          let retried = stale.map { again[$0]!.op }
           settled =
-            try store.users.bulkUpdate(
-              stale.map { again[$0]!.op }, ordered: true, session: session
-            ).matched == Int64(stale.count)
+            try driver { () throws(MongoError) in
+              try store.users.bulkUpdate(retried, ordered: true, session: session)
+            }.matched == Int64(stale.count)
         }
       }
       if !settled {
         // Refused by a guard: diagnosed once the transaction is aborted.
         refused = order.map { ($0, effects[$0]!) }
-        throw try deletedUserError(order, name: name, session: session)
-          ?? FidoError.conflict(
-            "a user of \(name) changed while it was written; run the import again (written batches are skipped)"
-          )
+        throw .fido(
+          try deletedUserError(order, name: name, session: session)
+            ?? .conflict(
+              "a user of \(name) changed while it was written; run the import again (written batches are skipped)"
+            ))
       }
     }
     // The transaction documents go in chunks of `insertChunk` (one insert
@@ -371,7 +394,10 @@ final class ImportWriter {
     var from = 0
     while from < docs.count {
       let to = min(from + Self.insertChunk, docs.count)
-      try store.transactions.insertMany(Array(docs[from..<to]), ordered: true, session: session)
+      let chunk = Array(docs[from..<to])
+      try driver { () throws(MongoError) in
+        try store.transactions.insertMany(chunk, ordered: true, session: session)
+      }
       from = to
     }
     try store.insertAudit(order.flatMap { writes[$0]!.entries }, session: session)
@@ -381,20 +407,24 @@ final class ImportWriter {
   }
 
   /// The users' documents as history reads them (head and figures), by id.
-  private func readUsers(_ ids: [ObjectID], session: MongoSession?) throws -> [ObjectID: Document] {
-    var out: [ObjectID: Document] = [:]
-    let cursor = try store.users.find(
-      ["_id": ["$in": .array(ids.map { .objectID($0) })]],
-      projection: AuditState.userProjection, session: session)
-    while let d = try cursor.next() { if let id = d["_id"]?.objectIDValue { out[id] = d } }
-    return out
+  private func readUsers(_ ids: [ObjectID], session: MongoSession?) throws(StoreError)
+    -> [ObjectID: Document]
+  {
+    try driver { () throws(MongoError) in
+      var out: [ObjectID: Document] = [:]
+      let cursor = try store.users.find(
+        ["_id": ["$in": .array(ids.map { .objectID($0) })]],
+        projection: AuditState.userProjection, session: session)
+      while let d = try cursor.next() { if let id = d["_id"]?.objectIDValue { out[id] = d } }
+      return out
+    }
   }
 
   /// The batch's transaction documents, in line order. A queued alert's text
   /// names the balance after its transaction: the user's balance in `states`
   /// plus the batch's earlier lines.
-  private func documents(_ lines: [ImportLine], states: [ObjectID: ImportUserState]) throws
-    -> [Document]
+  private func documents(_ lines: [ImportLine], states: [ObjectID: ImportUserState])
+    throws(FidoError) -> [Document]
   {
     var balances: [ObjectID: Int64] = [:]
     var skips: [ObjectID: String?] = [:]
@@ -417,7 +447,7 @@ final class ImportWriter {
           Int128(balances[l.user] ?? states[l.user]?.figures["balance"]?.int64Value ?? user.balance)
           + l.type.signed(l.amount)
         guard let b = Int64(exactly: running) else {
-          throw FidoError.invalidData(
+          throw .invalidData(
             "user \(l.user.hex): "
               + FidoStore.pastLimit("balance", running, money: true, user.currency)!)
         }
@@ -447,7 +477,7 @@ final class ImportWriter {
   private func userWrites(
     _ ids: [ObjectID], states: [ObjectID: ImportUserState], effects: [ObjectID: StatsEffect],
     records: [ObjectID: [BSONValue]], pinned: Set<ObjectID>
-  ) throws -> [ObjectID: UserWrite] {
+  ) throws(FidoError) -> [ObjectID: UserWrite] {
     var out: [ObjectID: UserWrite] = [:]
     for id in ids {
       let state = states[id]!
@@ -478,15 +508,17 @@ final class ImportWriter {
 
   /// The not-found error for a batch one of whose users is gone (nil when
   /// all are there and there is no transaction to blame).
-  private func deletedUserError(_ ids: [ObjectID], name: String, session: MongoSession?) throws
-    -> FidoError?
+  private func deletedUserError(_ ids: [ObjectID], name: String, session: MongoSession?)
+    throws(StoreError) -> FidoError?
   {
     var present = Set<ObjectID>()
-    let cursor = try store.users.find(
-      ["_id": ["$in": .array(ids.map { .objectID($0) })]], projection: ["_id": 1],
-      session: session)
-    while let d = try cursor.next() {
-      if let id = d["_id"]?.objectIDValue { present.insert(id) }
+    try driver { () throws(MongoError) in
+      let cursor = try store.users.find(
+        ["_id": ["$in": .array(ids.map { .objectID($0) })]], projection: ["_id": 1],
+        session: session)
+      while let d = try cursor.next() {
+        if let id = d["_id"]?.objectIDValue { present.insert(id) }
+      }
     }
     let gone = ids.filter { !present.contains($0) }.map { id in
       users[id].map { "\($0.email) (\(id.hex))" } ?? id.hex

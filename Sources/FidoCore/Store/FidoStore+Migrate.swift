@@ -181,7 +181,7 @@ public final class LegacyMigrator {
   ) throws(FidoError) -> MigrateReport {
     var report = MigrateReport(currency: options.currency)
     report.dryRun = options.dryRun
-    try readable { () throws in
+    try readable { () throws(StoreError) in
       try validateUsers(&report, note: note)
       try compareWithFidoUsers(note: note)
       try validateTransactions(&report, note: note)
@@ -209,20 +209,18 @@ public final class LegacyMigrator {
     if report.interrupted { return report }
     try writeTransactions(&report, progress: progress, shouldStop: shouldStop)
     if report.interrupted { return report }
-    try readable { () throws in try readBack(&report) }
+    try readable { () throws(StoreError) in try readBack(&report) }
     if options.scrubPasswords && report.reconciled && report.skippedCount == 0
       && report.usersSkipped == 0
     {
-      try readable { () throws in try scrub(&report) }
+      try readable { () throws(StoreError) in try scrub(&report) }
     }
     return report
   }
 
   /// Maps driver errors of the read passes.
-  private func readable(_ body: () throws -> Void) throws(FidoError) {
-    do { try body() } catch let e as FidoError { throw e } catch let e as MongoError {
-      throw store.fail(e)
-    } catch { throw .failure("unexpected error: \(error)") }
+  private func readable(_ body: () throws(StoreError) -> Void) throws(FidoError) {
+    do { try body() } catch { throw store.fail(error) }
   }
 
   // MARK: validation
@@ -237,11 +235,15 @@ public final class LegacyMigrator {
     }
   }
 
-  private func validateUsers(_ report: inout MigrateReport, note: (MigrateNote) -> Void) throws {
+  private func validateUsers(_ report: inout MigrateReport, note: (MigrateNote) -> Void)
+    throws(StoreError)
+  {
     var byEmail: [String: (id: ObjectID, raw: String)] = [:]
     var conflicting = Set<ObjectID>()
-    let cursor = try legacyUsers.find([:], sort: ["_id": 1], projection: Legacy.userProjection)
-    while let doc = try cursor.next() {
+    let cursor = try driver { () throws(MongoError) in
+      try legacyUsers.find([:], sort: ["_id": 1], projection: Legacy.userProjection)
+    }
+    while let doc = try driver({ () throws(MongoError) in try cursor.next() }) {
       report.usersRead += 1
       // Emails are compared even for users invalid for another reason, so
       // fixing that reason never uncovers a conflict later.
@@ -288,12 +290,14 @@ public final class LegacyMigrator {
 
   /// fido's users: the legacy ids already there (compared once the opening
   /// balances are known), and other users holding a legacy email.
-  private func compareWithFidoUsers(note: (MigrateNote) -> Void) throws {
+  private func compareWithFidoUsers(note: (MigrateNote) -> Void) throws(StoreError) {
     var emails: [String: ObjectID] = [:]
     for (id, e) in entries where !e.left { emails[e.user.email] = id }
-    let cursor = try store.users.find(
-      [:], projection: ["name": 1, "email": 1, "phone": 1, "currency": 1, "opening_balance": 1])
-    while let doc = try cursor.next() {
+    let cursor = try driver { () throws(MongoError) in
+      try store.users.find(
+        [:], projection: ["name": 1, "email": 1, "phone": 1, "currency": 1, "opening_balance": 1])
+    }
+    while let doc = try driver({ () throws(MongoError) in try cursor.next() }) {
       guard let id = doc["_id"]?.objectIDValue else { continue }
       if entries[id] != nil {
         entries[id]!.existing = doc
@@ -313,12 +317,13 @@ public final class LegacyMigrator {
   }
 
   private func validateTransactions(_ report: inout MigrateReport, note: (MigrateNote) -> Void)
-    throws
+    throws(StoreError)
   {
-    let cursor = try legacyTransactions.find(
-      [:], sort: ["_id": 1], projection: Legacy.transactionProjection)
+    let cursor = try driver { () throws(MongoError) in
+      try legacyTransactions.find([:], sort: ["_id": 1], projection: Legacy.transactionProjection)
+    }
     var fido: IDMerge? = nil
-    while let doc = try cursor.next() {
+    while let doc = try driver({ () throws(MongoError) in try cursor.next() }) {
       report.legacyCount += 1
       // The reconciliation's legacy side: every amount that converts, read on its own.
       let converted = Legacy.money(
@@ -352,8 +357,10 @@ public final class LegacyMigrator {
         }
         continue
       }
-      if fido == nil { fido = try IDMerge(store.transactions, from: t.id) }
-      if let stored = try fido!.find(t.id) {
+      if fido == nil {
+        fido = try driver { () throws(MongoError) in try IDMerge(store.transactions, from: t.id) }
+      }
+      if let stored = try driver({ () throws(MongoError) in try fido!.find(t.id) }) {
         if let differs = Self.differences(stored, t, currency: options.currency) {
           problem(
             LegacyProblems(
@@ -500,9 +507,13 @@ public final class LegacyMigrator {
         docs.append(doc)
         history += linked
       }
-      try store.atomically { (session) throws -> Void in
-        try store.users.insertMany(docs, ordered: true, session: session)
-        try store.insertAudit(history, session: session)
+      let stored = docs
+      let linked = history
+      try store.atomically { (session) throws(StoreError) -> Void in
+        try driver { () throws(MongoError) in
+          try store.users.insertMany(stored, ordered: true, session: session)
+        }
+        try store.insertAudit(linked, session: session)
       }
       report.usersInserted += batch.count
       report.batches += 1
@@ -525,10 +536,11 @@ public final class LegacyMigrator {
     var ids: [ObjectID] = []
     var secrets: [[UInt8]] = []
     defer { for i in secrets.indices { PasswordHasher.wipe(&secrets[i]) } }
-    try readable { () throws in
-      let cursor = try legacyUsers.find(
-        ["_id": ["$in": .array(wanted)]], projection: ["password": 1])
-      while let doc = try cursor.next() {
+    try readable { () throws(StoreError) in
+      let cursor = try driver { () throws(MongoError) in
+        try legacyUsers.find(["_id": ["$in": .array(wanted)]], projection: ["password": 1])
+      }
+      while let doc = try driver({ () throws(MongoError) in try cursor.next() }) {
         guard let id = doc["_id"]?.objectIDValue, case .string(let s)? = doc["password"],
           !s.isEmpty
         else { continue }
@@ -560,17 +572,19 @@ public final class LegacyMigrator {
       progress?("transactions", report.transactionsInserted, toInsert)
     }
     var cursor: MongoCursor? = nil
-    try readable { () throws in
-      cursor = try legacyTransactions.find(
-        ["_id": ["$lte": .objectID(last)]], sort: ["_id": 1],
-        projection: Legacy.transactionProjection)
+    try readable { () throws(StoreError) in
+      cursor = try driver { () throws(MongoError) in
+        try legacyTransactions.find(
+          ["_id": ["$lte": .objectID(last)]], sort: ["_id": 1],
+          projection: Legacy.transactionProjection)
+      }
     }
     while true {
       var next: LegacyTransaction? = nil
       var done = false
-      try readable { () throws in
+      try readable { () throws(StoreError) in
         while true {
-          guard let doc = try cursor!.next() else {
+          guard let doc = try driver({ () throws(MongoError) in try cursor!.next() }) else {
             done = true
             return
           }
@@ -579,11 +593,15 @@ public final class LegacyMigrator {
               doc, currency: options.currency, round: options.round),
             let e = entries[t.user], !e.left
           else { continue }
-          if fido == nil { fido = try IDMerge(store.transactions, from: t.id) }
-          if let stored = try fido!.find(t.id) {
+          if fido == nil {
+            fido = try driver { () throws(MongoError) in
+              try IDMerge(store.transactions, from: t.id)
+            }
+          }
+          if let stored = try driver({ () throws(MongoError) in try fido!.find(t.id) }) {
             // Validated as the same data; anything else changed since.
             guard Self.differences(stored, t, currency: options.currency) == nil else {
-              throw changed
+              throw .fido(changed)
             }
             continue
           }
@@ -639,42 +657,57 @@ public final class LegacyMigrator {
       docs.append(doc)
       records[t.user, default: []].append(.document(AuditState.txn(doc)))
     }
-    try store.atomically { (session) throws -> Void in
+    let transactionDocs = docs
+    try store.atomically { (session) throws(StoreError) -> Void in
       // The batch's users, read inside its transaction: the history heads
       // the user writes are conditional on, and the figures the entries
       // record (an earlier run, or fido since, may have changed them).
       var userDocs: [ObjectID: Document] = [:]
-      let cursor = try store.users.find(
-        ["_id": ["$in": .array(order.map { .objectID($0) })]],
-        projection: AuditState.userProjection, session: session)
-      while let d = try cursor.next() { if let id = d["_id"]?.objectIDValue { userDocs[id] = d } }
+      try driver { () throws(MongoError) in
+        let cursor = try store.users.find(
+          ["_id": ["$in": .array(order.map { .objectID($0) })]],
+          projection: AuditState.userProjection, session: session)
+        while let d = try cursor.next() {
+          if let id = d["_id"]?.objectIDValue { userDocs[id] = d }
+        }
+      }
       guard userDocs.count == order.count else {
         let gone = order.first { userDocs[$0] == nil }!
-        throw FidoError.notFound(
-          "migrated user \(gone.hex) was deleted meanwhile; nothing of the batch was written")
+        throw .fido(
+          .notFound(
+            "migrated user \(gone.hex) was deleted meanwhile; nothing of the batch was written"))
       }
       // Each update guarded like every statistics update (no figure leaves
       // Int64) and conditional on the user's head; the users first, as in
       // an import.
-      let (ops, history) = try store.auditedImport(
-        order: order, users: userDocs, effects: effects, records: records, now: now,
-        action: .txnMigrate)
-      let result = try store.users.bulkUpdate(ops, ordered: true, session: session)
+      let read = userDocs
+      let (ops, history) = try checked { () throws(FidoError) in
+        try store.auditedImport(
+          order: order, users: read, effects: effects, records: records, now: now,
+          action: .txnMigrate)
+      }
+      let result = try driver { () throws(MongoError) in
+        try store.users.bulkUpdate(ops, ordered: true, session: session)
+      }
       guard result.matched == Int64(ops.count) else {
         for id in order {
           if let problem = FidoStore.overflow(userDocs[id]!, effects[id]!) {
-            throw FidoError.invalidData(
-              "user \(id.hex): \(problem); nothing of the batch was written")
+            throw .fido(
+              .invalidData("user \(id.hex): \(problem); nothing of the batch was written"))
           }
         }
-        throw FidoError.conflict(
-          "a migrated user of this batch changed while it was written; nothing of the batch was written, run the same command again"
-        )
+        throw .fido(
+          .conflict(
+            "a migrated user of this batch changed while it was written; nothing of the batch was written, run the same command again"
+          ))
       }
       var start = 0
-      while start < docs.count {
-        let end = min(start + Self.insertChunk, docs.count)
-        try store.transactions.insertMany(Array(docs[start..<end]), ordered: true, session: session)
+      while start < transactionDocs.count {
+        let end = min(start + Self.insertChunk, transactionDocs.count)
+        let chunk = Array(transactionDocs[start..<end])
+        try driver { () throws(MongoError) in
+          try store.transactions.insertMany(chunk, ordered: true, session: session)
+        }
         start = end
       }
       try store.insertAudit(history, session: session)
@@ -696,8 +729,12 @@ public final class LegacyMigrator {
 
   /// fido's stored amounts for every legacy transaction that was to be
   /// migrated, read back from fido's documents.
-  private func readBack(_ report: inout MigrateReport) throws {
-    guard let last = maxTransactionID else { return }
+  private func readBack(_ report: inout MigrateReport) throws(StoreError) {
+    try driver { () throws(MongoError) in try readBack(&report, through: maxTransactionID) }
+  }
+
+  private func readBack(_ report: inout MigrateReport, through last: ObjectID?) throws(MongoError) {
+    guard let last else { return }
     let cursor = try legacyTransactions.find(
       ["_id": ["$lte": .objectID(last)]], sort: ["_id": 1],
       projection: Legacy.transactionProjection)
@@ -721,14 +758,16 @@ public final class LegacyMigrator {
   }
 
   /// Removes `password` from the legacy users that were migrated.
-  private func scrub(_ report: inout MigrateReport) throws {
+  private func scrub(_ report: inout MigrateReport) throws(StoreError) {
     let ids = entries.keys.sorted()
     var start = 0
     while start < ids.count {
       let chunk = ids[start..<min(start + Self.scrubChunk, ids.count)]
-      let r = try legacyUsers.updateMany(
-        ["_id": ["$in": .array(chunk.map { .objectID($0) })], "password": ["$exists": true]],
-        update: ["$unset": ["password": ""]])
+      let r = try driver { () throws(MongoError) in
+        try legacyUsers.updateMany(
+          ["_id": ["$in": .array(chunk.map { .objectID($0) })], "password": ["$exists": true]],
+          update: ["$unset": ["password": ""]])
+      }
       report.passwordsScrubbed += Int(r.modified)
       start += chunk.count
     }
@@ -745,7 +784,9 @@ final class IDMerge {
   private var current: Document?
   private var currentID: ObjectID?
 
-  init(_ collection: MongoCollection, from first: ObjectID, projection: Document? = nil) throws {
+  init(_ collection: MongoCollection, from first: ObjectID, projection: Document? = nil)
+    throws(MongoError)
+  {
     cursor = try collection.find(
       ["_id": ["$gte": .objectID(first)]], sort: ["_id": 1],
       projection: projection
@@ -753,13 +794,13 @@ final class IDMerge {
     try advance()
   }
 
-  private func advance() throws {
+  private func advance() throws(MongoError) {
     current = try cursor.next()
     currentID = current?["_id"]?.objectIDValue
   }
 
   /// The document with `id`, if the collection has one. Ids must come in ascending order.
-  func find(_ id: ObjectID) throws -> Document? {
+  func find(_ id: ObjectID) throws(MongoError) -> Document? {
     while let c = currentID, c < id { try advance() }
     return currentID == id ? current : nil
   }

@@ -102,54 +102,58 @@ extension FidoStore {
       new.key == nil
       ? "transaction \(id.hex) may or may not have been recorded: run 'fido txn get \(id.hex)' to see before adding it again (with --key KEY, running the same command again is always safe)"
       : "transaction \(id.hex) may or may not have been recorded: run 'fido txn get \(id.hex)' to see; running the same command again with the same --key is safe either way"
-    do {
-      let stored = try atomically(ifUnknown: check) { (session) throws -> Document in
+    let stored: Document
+    do throws(StoreError) {
+      stored = try unmappedAtomically { (session) throws(StoreError) -> Document in
         if session != nil {
           // Balance first: the message text needs the new balance.
           let balance = try applyAudited(
             user.id, known: user, effect, now: now, session: session, draft: created(doc)
           ).balance
           let doc = document(balance: balance)
-          try transactions.insertOne(doc, session: session)
+          try driver { () throws(MongoError) in try transactions.insertOne(doc, session: session) }
           return doc
         } else {
           // No transactions: the transaction document first, so a duplicate key
           // changes nothing; `db check --repair` reconciles a crash in between.
-          try transactions.insertOne(doc, session: nil)
+          try driver { () throws(MongoError) in try transactions.insertOne(doc, session: nil) }
           let balance: Int64
-          do {
+          do throws(StoreError) {
             balance = try applyAudited(
               user.id, known: user, effect, now: now, session: nil, draft: created(doc)
             ).balance
-          } catch let error as FidoError {
+          } catch .fido(let error) {
             // The user was deleted meanwhile: take the document back rather
             // than leave an orphan (which no repair can attach to a user).
             _ = try? transactions.deleteOne(["_id": .objectID(id)])
-            throw error
+            throw .fido(error)
           }
           let doc = document(balance: balance)
-          _ = try transactions.updateOne(
-            ["_id": .objectID(id)], update: ["$set": ["sms": doc["sms"]!]])
+          _ = try driver { () throws(MongoError) in
+            try transactions.updateOne(
+              ["_id": .objectID(id)], update: ["$set": ["sms": doc["sms"]!]])
+          }
           return doc
         }
       }
-      return TxnAddResult(transaction: try Transaction(stored), created: true)
-    } catch {
-      guard isDuplicateKeyConflict(error) else { throw error }
-      if let mine = try mongo({ () throws(MongoError) in
-        try transactions.findOne(["_id": .objectID(id)])
-      }) {
-        // An earlier attempt of this command committed it.
+    } catch .mongo(let error) where error.isDuplicateKey {
+      // The `_id` index: an earlier attempt of this command committed it.
+      if error.duplicateKeyIndex != Indexes.keyIndex,
+        let mine = try mongo({ () throws(MongoError) in
+          try transactions.findOne(["_id": .objectID(id)])
+        })
+      {
         return TxnAddResult(transaction: try Transaction(mine), created: true)
       }
-      guard let key = new.key else { throw error }
+      // The key index: the key is stored already.
+      guard error.duplicateKeyIndex != "_id_", let key = new.key else {
+        throw fail(.mongo(error), ifUnknown: check)
+      }
       return try existingForKey(key, new: new)
+    } catch {
+      throw fail(error, ifUnknown: check)
     }
-  }
-
-  private func isDuplicateKeyConflict(_ error: FidoError) -> Bool {
-    if case .conflict = error { return true }
-    return false
+    return TxnAddResult(transaction: try Transaction(stored), created: true)
   }
 
   /// The same key again: the same data returns the first transaction, other data is a conflict.
@@ -311,34 +315,42 @@ extension FidoStore {
     try atomically(
       ifUnknown:
         "the change to transaction \(id.hex) may or may not have been applied: run 'fido txn get \(id.hex)' to see"
-    ) { (session) throws -> Transaction in
-      guard let found = try transactions.findOne(["_id": .objectID(id)], session: session) else {
-        throw FidoError.notFound(
-          "no transaction \(id.hex); list them with 'fido txn list --user USER'")
+    ) { (session) throws(StoreError) -> Transaction in
+      guard
+        let found = try driver({ () throws(MongoError) in
+          try transactions.findOne(["_id": .objectID(id)], session: session)
+        })
+      else {
+        throw .fido(
+          .notFound("no transaction \(id.hex); list them with 'fido txn list --user USER'"))
       }
-      let old = try Transaction(found)
-      let amount =
+      let old = try checked { () throws(FidoError) in try Transaction(found) }
+      let amount = try checked { () throws(FidoError) in
         try changes.amount.map { text throws(FidoError) in
           try Money.minorUnits(text, currency: old.currency)
         } ?? old.amount
+      }
       let type = changes.type ?? old.type
       let date = changes.date ?? old.date
       // The filter holds the old values, so a concurrent change to the same
       // transaction makes this one match nothing instead of losing an update.
-      let updated = try transactions.findOneAndUpdate(
-        [
-          "_id": .objectID(id), "amount": .int64(old.amount), "type": .string(old.type.rawValue),
-          "date": .date(old.date),
-        ],
-        update: [
-          "$set": [
-            "amount": .int64(amount), "type": .string(type.rawValue), "date": .date(date),
-            "updated_at": .date(now),
-          ]
-        ], returnNew: true, session: session)
+      let updated = try driver { () throws(MongoError) in
+        try transactions.findOneAndUpdate(
+          [
+            "_id": .objectID(id), "amount": .int64(old.amount), "type": .string(old.type.rawValue),
+            "date": .date(old.date),
+          ],
+          update: [
+            "$set": [
+              "amount": .int64(amount), "type": .string(type.rawValue), "date": .date(date),
+              "updated_at": .date(now),
+            ]
+          ], returnNew: true, session: session)
+      }
       guard let updated else {
-        throw FidoError.conflict(
-          "transaction \(id.hex) changed while it was being updated; run the command again")
+        throw .fido(
+          .conflict(
+            "transaction \(id.hex) changed while it was being updated; run the command again"))
       }
       let removeOld = StatsEffect.remove(type: old.type, amount: old.amount, date: old.date)
       let addNew = StatsEffect.add(type: type, amount: amount, date: date)
@@ -366,7 +378,7 @@ extension FidoStore {
       if date != old.date {
         try refreshFirstLast(old.userID, dropping: applied.emptiedDays, session: session)
       }
-      return try Transaction(updated)
+      return try checked { () throws(FidoError) in try Transaction(updated) }
     }
   }
 
@@ -374,23 +386,28 @@ extension FidoStore {
     try atomically(
       ifUnknown:
         "transaction \(id.hex) may or may not have been deleted: run 'fido txn get \(id.hex)' to see (\"no transaction\" means it was)"
-    ) { (session) throws -> Transaction in
+    ) { (session) throws(StoreError) -> Transaction in
       // Only a document fido can read is deleted (its figures are known);
       // one it cannot read is reported, and nothing is written.
       guard
-        let found = try transactions.findOneAndDelete(
-          ["_id": .objectID(id), "$expr": StoredTransaction.predicate(currency: nil)],
-          session: session)
+        let found = try driver({ () throws(MongoError) in
+          try transactions.findOneAndDelete(
+            ["_id": .objectID(id), "$expr": StoredTransaction.predicate(currency: nil)],
+            session: session)
+        })
       else {
-        if let doc = try transactions.findOne(["_id": .objectID(id)], session: session) {
-          throw (StoredTransaction.check(doc, userCurrency: nil)?.error)
-            ?? FidoError.conflict(
-              "transaction \(id.hex) changed while it was being deleted; run the command again")
+        if let doc = try driver({ () throws(MongoError) in
+          try transactions.findOne(["_id": .objectID(id)], session: session)
+        }) {
+          throw .fido(
+            (StoredTransaction.check(doc, userCurrency: nil)?.error)
+              ?? .conflict(
+                "transaction \(id.hex) changed while it was being deleted; run the command again"))
         }
-        throw FidoError.notFound(
-          "no transaction \(id.hex); list them with 'fido txn list --user USER'")
+        throw .fido(
+          .notFound("no transaction \(id.hex); list them with 'fido txn list --user USER'"))
       }
-      let old = try Transaction(found)
+      let old = try checked { () throws(FidoError) in try Transaction(found) }
       let effect = StatsEffect.remove(type: old.type, amount: old.amount, date: old.date)
       let applied = try applyAudited(old.userID, known: nil, effect, now: now, session: session) {
         before, after in
@@ -414,33 +431,41 @@ extension FidoStore {
   /// now empty. A figure that would leave Int64 is invalid data naming the
   /// user and the figure. `audit` adds filter terms (the history head it was
   /// built from) and `$set` terms (the new head); a write it alone keeps from
-  /// matching throws `AuditHeadMoved`.
+  /// matching returns nil.
   func applyToUser(
     _ user: ObjectID, _ effect: StatsEffect, now: Int64, session: MongoSession?,
     audit: (filter: Document, set: Document)? = nil
-  ) throws -> (balance: Int64, emptiedDays: [String]) {
+  ) throws(StoreError) -> (balance: Int64, emptiedDays: [String])? {
     var projection: Document = ["balance": 1]
     let shrinking = effect.days.filter { $0.value.count < 0 }.map { FidoDate.day($0.key) }
     for day in shrinking { projection["stats.days.\(day).count"] = 1 }
     var filter = Self.guardedFilter(user, effect, pinned: audit?.filter ?? [:])
-    var update = try Self.userUpdate(effect, now: now, user: user)
+    var update = try checked { () throws(FidoError) in
+      try Self.userUpdate(effect, now: now, user: user)
+    }
     if let audit {
       filter = Self.allOf(filter, audit.filter)
       var set = update["$set"]?.documentValue ?? [:]
       set.append(contentsOf: audit.set)
       update["$set"] = .document(set)
     }
-    let doc = try users.findOneAndUpdate(
-      filter, update: .document(update), returnNew: true, projection: projection, session: session)
+    let write = update
+    let doc = try driver { () throws(MongoError) in
+      try users.findOneAndUpdate(
+        filter, update: .document(write), returnNew: true, projection: projection,
+        session: session)
+    }
     guard let doc else {
-      let why = try refusal(user, effect, session: session)
-      if audit != nil, case .conflict = why { throw AuditHeadMoved() }
-      throw why
+      if let why = try refusal(user, effect, session: session) { throw .fido(why) }
+      // Nothing explains it but a change in between.
+      if audit != nil { return nil }
+      throw .fido(Self.changedMeanwhile(user))
     }
     guard let balance = doc["balance"]?.int64Value else {
-      throw FidoError.invalidData(
-        "user \(user.hex): its stored balance is not a whole number of minor units; run 'fido db check'"
-      )
+      throw .fido(
+        .invalidData(
+          "user \(user.hex): its stored balance is not a whole number of minor units; run 'fido db check'"
+        ))
     }
     let days = doc["stats"]?.documentValue?["days"]?.documentValue
     let emptied = shrinking.filter { day in
@@ -509,23 +534,30 @@ extension FidoStore {
   }
 
   /// Why a guarded update matched nothing, read in the same session (the
-  /// same snapshot inside a transaction): the user is gone (not found), a
+  /// same snapshot inside a transaction): the user is gone (not found), or a
   /// figure would leave Int64 (invalid data, naming the user and the
-  /// figure), or, without transactions, it changed in between (conflict).
+  /// figure). Nil when neither: it changed in between (`changedMeanwhile`).
   func refusal(
     _ user: ObjectID, _ effect: StatsEffect, session: MongoSession?,
     outcome: String = "nothing was written"
-  ) throws -> FidoError {
+  ) throws(StoreError) -> FidoError? {
     var projection: Document = ["currency": 1]
     for change in effect.changes where change.delta != 0 { projection[change.path] = 1 }
     guard
-      let doc = try users.findOne(
-        ["_id": .objectID(user)], projection: projection, session: session)
+      let doc = try driver({ () throws(MongoError) in
+        try users.findOne(["_id": .objectID(user)], projection: projection, session: session)
+      })
     else { return .notFound("no user \(user.hex); it was deleted meanwhile") }
     if let problem = Self.overflow(doc, effect) {
       return .invalidData("user \(user.hex): \(problem); \(outcome)")
     }
-    return .conflict("user \(user.hex) changed while it was being updated; run the command again")
+    return nil
+  }
+
+  /// A guarded update that matched nothing for no reason `refusal` finds:
+  /// without transactions, the user changed in between.
+  static func changedMeanwhile(_ user: ObjectID) -> FidoError {
+    .conflict("user \(user.hex) changed while it was being updated; run the command again")
   }
 
   /// The first figure of a user document that `effect` would take out of
@@ -596,24 +628,27 @@ extension FidoStore {
   /// Recomputes first/last transaction time from the (user_id, date) index
   /// after a removal, and drops the day counters it left empty.
   func refreshFirstLast(_ user: ObjectID, dropping emptied: [String], session: MongoSession?)
-    throws
+    throws(StoreError)
   {
-    let filter: Document = ["user_id": .objectID(user)]
-    let first = try transactions.findOne(
-      filter, sort: ["date": 1], projection: ["date": 1], session: session)
-    let last = try transactions.findOne(
-      filter, sort: ["date": -1], projection: ["date": 1], session: session)
-    var update = Document()
-    var unset = Document()
-    if let f = first?["date"], let l = last?["date"] {
-      update["$set"] = ["stats.first_at": f, "stats.last_at": l]
-    } else {
-      unset["stats.first_at"] = ""
-      unset["stats.last_at"] = ""
+    try driver { () throws(MongoError) in
+      let filter: Document = ["user_id": .objectID(user)]
+      let first = try transactions.findOne(
+        filter, sort: ["date": 1], projection: ["date": 1], session: session)
+      let last = try transactions.findOne(
+        filter, sort: ["date": -1], projection: ["date": 1], session: session)
+      var update = Document()
+      var unset = Document()
+      if let f = first?["date"], let l = last?["date"] {
+        update["$set"] = ["stats.first_at": f, "stats.last_at": l]
+      } else {
+        unset["stats.first_at"] = ""
+        unset["stats.last_at"] = ""
+      }
+      for day in emptied { unset["stats.days.\(day)"] = "" }
+      if !unset.isEmpty { update["$unset"] = .document(unset) }
+      _ = try users.updateOne(
+        ["_id": .objectID(user)], update: .document(update), session: session)
     }
-    for day in emptied { unset["stats.days.\(day)"] = "" }
-    if !unset.isEmpty { update["$unset"] = .document(unset) }
-    _ = try users.updateOne(["_id": .objectID(user)], update: .document(update), session: session)
   }
 }
 

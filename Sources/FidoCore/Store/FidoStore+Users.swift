@@ -93,11 +93,13 @@ extension FidoStore {
       ], user: id, currency: new.currency.code, after: .empty, now: now)
     doc.append(contentsOf: head.set)
     let stored = doc
-    try atomically { (session) throws -> Void in
-      do {
+    try atomically { (session) throws(StoreError) -> Void in
+      do throws(MongoError) {
         try users.insertOne(stored, session: session)
-      } catch let error as MongoError where error.isDuplicateKey {
-        throw FidoError.conflict("a user with email \(new.email) already exists")
+      } catch  where error.isDuplicateKey {
+        throw .fido(.conflict("a user with email \(new.email) already exists"))
+      } catch {
+        throw .mongo(error)
       }
       try insertAudit(entries, session: session)
     }
@@ -129,16 +131,14 @@ extension FidoStore {
   /// by another tool), to report that document rather than "no user": that
   /// second look (a case-insensitive scan of the email index) is made only
   /// when the exact one found nothing.
-  public func user(_ ref: UserRef, withDays: Bool = false, session: MongoSession? = nil)
-    throws(FidoError) -> User
-  {
+  public func user(_ ref: UserRef, withDays: Bool = false) throws(FidoError) -> User {
     let projection = withDays ? User.projectionWithDays : User.projection
     var found = try mongo { () throws(MongoError) in
-      try users.findOne(ref.filter, projection: projection, session: session)
+      try users.findOne(ref.filter, projection: projection)
     }
     if found == nil, case .email(let email) = ref {
       found = try mongo { () throws(MongoError) in
-        try users.findOne(Self.looseEmail(email), projection: projection, session: session)
+        try users.findOne(Self.looseEmail(email), projection: projection)
       }
     }
     guard let found else {
@@ -223,11 +223,11 @@ extension FidoStore {
     }
     if let hash = changes.passwordHash { set["password_hash"] = .string(hash) }
     let missing = FidoError.notFound("no user \(ref.description); list users with 'fido user list'")
-    let updated = try atomically { (session) throws -> Document in
+    let updated = try atomically { (session) throws(StoreError) -> Document in
       var updated: Document?
       try auditedUserWrite(
         ref.filter, missing: missing, now: now, session: session,
-        drafts: { doc in
+        drafts: { (doc) throws(StoreError) in
           // The changed fields before and after; a password only as changed.
           var before = Document()
           var after = Document()
@@ -254,17 +254,19 @@ extension FidoStore {
               before: ["user": .document(before)], after: ["user": .document(after)])
           ]
         },
-        write: { filter, headSet in
+        write: { (filter, headSet) throws(StoreError) in
           var set = set
           set.append(contentsOf: headSet)
           var update: Document = ["$set": .document(set)]
           if !unset.isEmpty { update["$unset"] = .document(unset) }
-          do {
+          do throws(MongoError) {
             updated = try users.findOneAndUpdate(
               filter, update: .document(update), returnNew: true, projection: User.projection,
               session: session)
-          } catch let error as MongoError where error.isDuplicateKey {
-            throw FidoError.conflict("a user with email \(changes.email ?? "") already exists")
+          } catch  where error.isDuplicateKey {
+            throw .fido(.conflict("a user with email \(changes.email ?? "") already exists"))
+          } catch {
+            throw .mongo(error)
           }
           return updated != nil
         })
@@ -289,19 +291,24 @@ extension FidoStore {
     try atomically(
       ifUnknown:
         "user \(user.id.hex) may or may not have been deleted: run 'fido user get \(user.id.hex)' to see (\"no user\" means it was)"
-    ) { (session) throws -> Void in
-      if !cascade, try transactions.countDocuments(["user_id": id], limit: 1, session: session) > 0
+    ) { (session) throws(StoreError) -> Void in
+      if !cascade,
+        try driver({ () throws(MongoError) in
+          try transactions.countDocuments(["user_id": id], limit: 1, session: session)
+        }) > 0
       {
-        throw Self.hasTransactionsConflict(user)
+        throw .fido(Self.hasTransactionsConflict(user))
       }
       try auditedUserWrite(
         ["_id": id],
         missing: FidoError.notFound("no user \(user.id.hex); it was deleted meanwhile"),
         now: now, session: session,
-        drafts: { doc in
+        drafts: { (doc) throws(StoreError) in
           var drafts: [AuditDraft] = []
           if cascade {
-            let cursor = try transactions.find(["user_id": id], sort: ["_id": 1], session: session)
+            let cursor = try driver { () throws(MongoError) in
+              try transactions.find(["user_id": id], sort: ["_id": 1], session: session)
+            }
             var chunk: [Document] = []
             func flush() {
               guard !chunk.isEmpty else { return }
@@ -313,7 +320,7 @@ extension FidoStore {
                   after: nil))
               chunk.removeAll()
             }
-            while let t = try cursor.next() {
+            while let t = try driver({ () throws(MongoError) in try cursor.next() }) {
               chunk.append(t)
               if chunk.count == Self.auditChunk { flush() }
             }
@@ -325,10 +332,12 @@ extension FidoStore {
               before: ["user": .document(AuditState.user(doc))], after: nil))
           return drafts
         },
-        write: { filter, _ in
-          guard try users.deleteOne(filter, session: session) == 1 else { return false }
-          if cascade { _ = try transactions.deleteMany(["user_id": id], session: session) }
-          return true
+        write: { (filter, _) throws(StoreError) in
+          try driver { () throws(MongoError) in
+            guard try users.deleteOne(filter, session: session) == 1 else { return false }
+            if cascade { _ = try transactions.deleteMany(["user_id": id], session: session) }
+            return true
+          }
         })
     }
   }

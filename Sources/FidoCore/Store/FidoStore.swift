@@ -2,7 +2,7 @@
 /// statistics, per-UTC-day counters included) and `transactions`. One client,
 /// one thread; every method maps driver errors to `FidoError` on the way out.
 public final class FidoStore {
-  public let client: MongoClient
+  let client: MongoClient
   public let config: Config
   let users: MongoCollection
   let transactions: MongoCollection
@@ -14,7 +14,12 @@ public final class FidoStore {
 
   public init(config: Config, log: (@Sendable (String) -> Void)? = nil) throws(FidoError) {
     self.config = config
-    client = try MongoClient(ClientOptions(uri: config.uri, timeoutMS: config.timeoutMS, log: log))
+    do {
+      client = try MongoClient(
+        ClientOptions(uri: config.uri, timeoutMS: config.timeoutMS, log: log))
+    } catch {
+      throw Self.fail(error, config: config)
+    }
     users = client.collection(Collections.users, db: config.db)
     transactions = client.collection(Collections.transactions, db: config.db)
   }
@@ -25,9 +30,50 @@ public final class FidoStore {
     public static let audit = "audit"
   }
 
+  /// What `atomically` says when a commit's outcome stayed unknown and the
+  /// caller named nothing better to run.
+  static let unknownOutcomeHint =
+    "the change may or may not have been applied: run the matching 'get' or 'list' command to see"
+
+  /// Maps a store error to the error fido reports (`fail(_:config:ifUnknown:)`).
+  func fail(_ error: StoreError, ifUnknown hint: String? = nil) -> FidoError {
+    switch error {
+    case .fido(let error): error
+    case .mongo(let error): Self.fail(error, config: config, ifUnknown: hint)
+    }
+  }
+
   /// Maps a driver error to the error fido reports.
   func fail(_ error: MongoError) -> FidoError {
-    error.fidoError(uri: config.uri, unreachableFix: config.unreachableFix)
+    Self.fail(error, config: config)
+  }
+
+  /// The one place a driver error becomes the error fido reports. `hint` is
+  /// set for the errors of `atomically` (what to run to see whether the
+  /// change was applied):
+  /// - a commit whose outcome stayed unknown is `.outcomeUnknown` (exit 75),
+  ///   never "check --uri", always how to find out;
+  /// - a transient error or a write conflict left once the retries ran out
+  ///   means another transaction still holds these documents (a killed
+  ///   fido's, say, which the server aborts when its lifetime ends);
+  /// - anything else goes through `MongoError.fidoError`'s table.
+  static func fail(_ error: MongoError, config: Config, ifUnknown hint: String? = nil)
+    -> FidoError
+  {
+    if let attempts = error.unknownCommitAttempts {
+      let reason = MongoError.scrub(error.message, uri: config.uri)
+      return .outcomeUnknown(
+        "MongoDB did not confirm the commit (\(reason); \(attempts) attempt(s)): \(hint ?? unknownOutcomeHint)"
+      )
+    }
+    if hint != nil,
+      error.hasLabel(MongoError.transientTransactionError) || error.code == MongoError.writeConflict
+    {
+      return .unavailable(
+        "the records are locked by another transaction (MongoDB error \(error.code)); run the command again in a minute"
+      )
+    }
+    return error.fidoError(uri: config.uri, unreachableFix: config.unreachableFix)
   }
 
   /// Runs `body` through the driver, mapping its errors.
@@ -37,10 +83,10 @@ public final class FidoStore {
 
   /// Runs `body` atomically: in a multi-document transaction where the
   /// deployment has them, else as the ordered writes it makes (which
-  /// `db check --repair` can always reconcile).
-  ///
-  /// A commit whose outcome stayed unknown is `.outcomeUnknown` (exit 75):
-  /// `ifUnknown` says what to run to see whether the change was applied.
+  /// `db check --repair` can always reconcile). Its errors are mapped by
+  /// `fail`: a commit whose outcome stayed unknown is `.outcomeUnknown`
+  /// (exit 75), and `ifUnknown` says what to run to see whether the change
+  /// was applied.
   ///
   /// `ifTooLarge`, where given, is what to return when the server ended the
   /// transaction for its size or its lifetime
@@ -48,16 +94,29 @@ public final class FidoStore {
   /// the caller can make the same writes in smaller parts. It gets the error
   /// to report should that be impossible.
   func atomically<T>(
-    ifUnknown hint: @autoclosure () -> String =
-      "the change may or may not have been applied: run the matching 'get' or 'list' command to see",
+    ifUnknown hint: @autoclosure () -> String = FidoStore.unknownOutcomeHint,
     ifTooLarge: ((FidoError) -> T)? = nil,
-    _ body: (MongoSession?) throws -> T
+    _ body: (MongoSession?) throws(StoreError) -> T
   ) throws(FidoError) -> T {
+    do {
+      return try unmappedAtomically(ifTooLarge: ifTooLarge, body)
+    } catch {
+      throw fail(error, ifUnknown: hint())
+    }
+  }
+
+  /// `atomically` with its errors unmapped, for a caller that acts on a
+  /// driver error (a duplicate key) before it maps it with
+  /// `fail(_:ifUnknown:)`.
+  func unmappedAtomically<T>(
+    ifTooLarge: ((FidoError) -> T)? = nil,
+    _ body: (MongoSession?) throws(StoreError) -> T
+  ) throws(StoreError) -> T {
     let supported: Bool
     if let transactionSupport {
       supported = transactionSupport
     } else {
-      supported = try mongo { () throws(MongoError) in try client.supportsTransactions() }
+      supported = try driver { () throws(MongoError) in try client.supportsTransactions() }
       transactionSupport = supported
     }
     // Set when the transaction helper stopped retrying for a size or lifetime end.
@@ -68,40 +127,15 @@ public final class FidoStore {
           giveUpOn: { error, openFor in
             tooLarge = ifTooLarge != nil && error.endedLargeTransaction(openFor: openFor)
             return tooLarge
-          }
-        ) { session in try body(session) }
+          }, body)
       }
       return try body(nil)
-    } catch let error as FidoError {
-      throw error
-    } catch let error as CommitOutcomeUnknown {
-      throw Self.outcomeUnknown(error, hint: hint(), uri: config.uri)
-    } catch let error as MongoError {
+    } catch .mongo(let error) {
       if let ifTooLarge, supported, tooLarge || error.endedLargeTransaction(openFor: nil) {
         return ifTooLarge(fail(error))
       }
-      if error.hasLabel(MongoError.transientTransactionError)
-        || error.code == MongoError.writeConflict
-      {
-        // The retries ran out: another transaction still holds these documents
-        // (a killed fido's, say, which the server aborts when its lifetime ends).
-        throw .unavailable(
-          "the records are locked by another transaction (MongoDB error \(error.code)); run the command again in a minute"
-        )
-      }
-      throw fail(error)
-    } catch {
-      throw .failure("unexpected error: \(error)")
+      throw .mongo(error)
     }
-  }
-
-  /// The exit-75 error: never "check --uri", always how to find out.
-  static func outcomeUnknown(_ error: CommitOutcomeUnknown, hint: String, uri: String) -> FidoError
-  {
-    let reason = MongoError.scrub(error.last.message, uri: uri)
-    return .outcomeUnknown(
-      "MongoDB did not confirm the commit (\(reason); \(error.attempts) attempt(s)): \(hint)"
-    )
   }
 
   /// What `doctor` reports of the server: version, topology, transactions.
