@@ -4,8 +4,7 @@ internal import CMongoc
 //
 // Ownership (STYLE §2): Swift → C happens inside `withBSON { }`, which builds a
 // heap `bson_t` and destroys it when the closure returns; C → Swift copies at
-// once (`init(copying:)`), or adopts and frees an owned pointer
-// (`init(taking:)`).
+// once (`init(copying:)`), and the caller frees what it owns.
 //
 // BSON types without a `BSONValue` case are read lossily: JavaScript code and
 // symbols become `.string`, undefined and DBPointer become `.null`. fido never
@@ -39,13 +38,6 @@ extension Document {
   /// Copies a borrowed `bson_t` (a cursor document, a reply) into a value.
   init(copying bson: OpaquePointer) {
     self.init(fields: BSONDecoder.fields(of: bson))
-  }
-
-  /// Copies an owned heap `bson_t` (from `bson_new` or `bson_copy`) and
-  /// destroys it.
-  init(taking bson: OpaquePointer) {
-    self.init(copying: bson)
-    bson_destroy(bson)
   }
 
   /// Canonical Extended JSON (types explicit: `{"$numberLong": "5"}`), for
