@@ -201,12 +201,6 @@ final class BSONTests: XCTestCase {
     XCTAssertThrowsError(try BSONValue.int64(3).withUpdateBSON { (_) throws(MongoError) in })
   }
 
-  func testTakingAdoptsTheCopyItIsGiven() throws {
-    let doc = everyCase
-    let bson = try doc.makeBSON()
-    XCTAssertEqual(Document(taking: bson), doc)
-  }
-
   func testExtendedJSONOfNestedValues() {
     let doc: Document = ["a": [1, "x"], "b": ["c": .int32(2)]]
     XCTAssertEqual(doc.relaxedExtendedJSON, #"{ "a" : [ 1, "x" ], "b" : { "c" : 2 } }"#)
