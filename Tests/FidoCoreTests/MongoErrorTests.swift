@@ -175,6 +175,11 @@ final class MongoErrorTests: XCTestCase {
     let commandReply = MongoError(
       domain: server, code: 11001, message: "duplicate", reply: ["keyPattern": ["email": 1]])
     XCTAssertEqual(commandReply.duplicateKeyIndex, "email_1")
+    // MongoDB names the `_id` index `_id_`, not after its pattern.
+    let id = MongoError(
+      domain: server, code: 11000, message: "E11000 duplicate key error",
+      reply: ["writeErrors": [["code": 11000, "keyPattern": ["_id": 1]]]])
+    XCTAssertEqual(id.duplicateKeyIndex, "_id_")
     XCTAssertNil(MongoError(domain: server, code: 11000, message: "E11000").duplicateKeyIndex)
     XCTAssertNil(
       MongoError(domain: server, code: 2, message: "x index: email_1 dup").duplicateKeyIndex)

@@ -46,6 +46,8 @@ package struct MongoError: Error, Sendable, CustomStringConvertible, BSONFailure
     let firstWriteError = reply?["writeErrors"]?.arrayValue?.first?.documentValue
     guard let pattern = (firstWriteError ?? reply)?["keyPattern"]?.documentValue, !pattern.isEmpty
     else { return nil }
+    // The `_id` index is the one not named after its key pattern.
+    if pattern.keys == ["_id"] { return "_id_" }
     return pattern.map { key, value in
       "\(key)_\(value.replyInt64.map(String.init) ?? value.stringValue ?? "1")"
     }.joined(separator: "_")

@@ -131,7 +131,11 @@ public final class FidoStore {
       }
       return try body(nil)
     } catch .mongo(let error) {
-      if let ifTooLarge, supported, tooLarge || error.endedLargeTransaction(openFor: nil) {
+      // A commit whose outcome stayed unknown may have applied the batch:
+      // never written again in smaller parts (exit 75 says how to see).
+      if let ifTooLarge, supported, error.unknownCommitAttempts == nil,
+        tooLarge || error.endedLargeTransaction(openFor: nil)
+      {
         return ifTooLarge(fail(error))
       }
       throw .mongo(error)
