@@ -8,6 +8,10 @@
 /// header declares a table (a struct of typed function pointers) and the
 /// symbol names of its fields, in order; `load` fills the one from the other.
 enum DynamicLibrary {
+  /// The shared-object name of OpenSSL 3's libcrypto (Debian's libssl3
+  /// package): password hashing and the TLS certificate checks load it.
+  static let libcrypto = "libcrypto.so.3"
+
   /// Why a library could not be used: what failed, with `dlerror`'s text.
   struct LoadFailure: Error {
     let message: String

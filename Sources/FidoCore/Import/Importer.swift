@@ -28,7 +28,7 @@ public struct ImportOptions: Sendable {
   /// Lines per atomic batch (one multi-document transaction). Each batch
   /// updates each of its users once, so larger batches mean fewer writes.
   public var batchSize: Int
-  public static let defaultBatchSize = 1_000
+  public static let defaultBatchSize = FidoStore.defaultBatchSize
   public static let maxBatchSize = 100_000
   public init(
     format: ImportFormat, dryRun: Bool, sms: Bool, smsConfigured: Bool,
@@ -50,19 +50,6 @@ public struct ImportSummary: Sendable, Equatable {
   public var skipped = 0
   /// Stopped between batches by a signal; the batches written are complete.
   public var interrupted = false
-}
-
-/// A validated import line.
-struct ImportLine {
-  var line: Int
-  var user: ObjectID
-  var amount: Int64
-  var type: TxnType
-  var date: Int64
-  var dateGiven: Bool
-  var key: String?
-  /// The transaction's `_id`, fixed when the line joins a batch (write pass).
-  var id: ObjectID? = nil
 }
 
 /// What the write pass has committed so far: complete batches, in input order.

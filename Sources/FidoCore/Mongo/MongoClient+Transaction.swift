@@ -28,10 +28,10 @@ extension MongoClient {
     _ body: (MongoSession) throws(E) -> T
   ) throws(E) -> T {
     /// A driver call of the helper's own, its error thrown as `E`.
-    func driver<R>(_ call: () throws(MongoError) -> R) throws(E) -> R {
+    func carried<R>(_ call: () throws(MongoError) -> R) throws(E) -> R {
       do { return try call() } catch { throw E(error) }
     }
-    let session = try driver { () throws(MongoError) in try startSession() }
+    let session = try carried { () throws(MongoError) in try startSession() }
     let clock = ContinuousClock()
     let timeout = Duration.milliseconds(max(0, options.timeoutMS))
     let deadline = clock.now + timeout * 2
@@ -40,7 +40,7 @@ extension MongoClient {
     transaction: while true {
       attempt += 1
       let attemptStarted = clock.now
-      try driver { () throws(MongoError) in try session.startTransaction() }
+      try carried { () throws(MongoError) in try session.startTransaction() }
       let value: T
       do {
         value = try body(session)

@@ -189,7 +189,7 @@ enum TLSDiagnosis {
   /// libcrypto's certificate functions, loaded the first time a TLS
   /// failure needs them.
   private static let x509API = Result { () throws(DynamicLibrary.LoadFailure) -> fido_x509_api in
-    try DynamicLibrary.load(PasswordHasher.library, names: fido_x509_symbols)
+    try DynamicLibrary.load(DynamicLibrary.libcrypto, names: fido_x509_symbols)
   }
 
   /// The first `limit` bytes of `path`, or strerror's text.

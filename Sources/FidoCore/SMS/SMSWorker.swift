@@ -63,7 +63,7 @@ public final class SMSWorker {
   /// How long a running worker's pass spends on delivery checks at most.
   public static let syncSliceMS: Int64 = 1000
 
-  private var stream: MongoChangeStream?
+  private var stream: PendingSMSWatch?
   /// When to try opening a change stream again after one failed.
   private var streamRetryAt: Int64 = 0
   private var twilioBackoffMS: Int64 = 0
@@ -192,7 +192,7 @@ public final class SMSWorker {
   private func waitForWork(until: Int64) {
     while let stream, !shouldStop(), now() < until {
       do {
-        if try store.mongo({ () throws(MongoError) in try stream.next() }) != nil { return }
+        if try stream.next() { return }
       } catch {
         self.stream = nil
         streamRetryAt = now() + intervalMS
@@ -246,16 +246,4 @@ public final class SMSWorker {
 
   /// 1 s, doubling, capped at a minute.
   static func grow(_ ms: Int64) -> Int64 { ms == 0 ? 1000 : min(ms * 2, maxBackoffMS) }
-}
-
-extension FidoStore {
-  /// A change stream of transactions inserted with a pending alert: what
-  /// `txn add` in queue mode and `txn import --sms` write.
-  package func watchNewPendingSMS(maxAwaitMS: Int64) throws(FidoError) -> MongoChangeStream {
-    try mongo { () throws(MongoError) in
-      try transactions.watch(
-        [["$match": ["operationType": "insert", "fullDocument.sms.status": "pending"]]],
-        maxAwaitTimeMS: maxAwaitMS)
-    }
-  }
 }

@@ -17,8 +17,7 @@ public enum PasswordHasher {
   public static let saltLength = 16
   public static let keyLength = 32
 
-  /// The shared-object name of OpenSSL 3's libcrypto (Debian's libssl3 package).
-  static let library = "libcrypto.so.3"
+  static let library = DynamicLibrary.libcrypto
 
   /// libcrypto's entry points, loaded at the first use (Swift initialises a
   /// static once, thread-safely); a failure stays the answer for the process.

@@ -36,6 +36,25 @@ enum ImportBatchResult {
   case tooLarge(FidoError)
 }
 
+/// A validated import line.
+struct ImportLine {
+  var line: Int
+  var user: ObjectID
+  var amount: Int64
+  var type: TxnType
+  var date: Int64
+  var dateGiven: Bool
+  var key: String?
+  /// The transaction's `_id`, fixed when the line joins a batch (write pass).
+  var id: ObjectID? = nil
+}
+
+extension FidoStore {
+  /// Lines (or legacy transactions) per atomic batch unless told otherwise:
+  /// `txn import --batch-size` and `db migrate-legacy --batch-size`.
+  public static let defaultBatchSize = 1_000
+}
+
 /// An import's link to the store: its reads (users, stored keys, figures)
 /// and its batches.
 ///

@@ -27,7 +27,7 @@ public struct MigrateOptions: Sendable {
   public init(
     fromDB: String, currency: Currency, balanceIs: BalanceIs = .opening, round: Bool = false,
     skipInvalid: Bool = false, dryRun: Bool = false, scrubPasswords: Bool = false,
-    batchSize: Int = ImportOptions.defaultBatchSize, userBatchSize: Int = defaultUserBatchSize
+    batchSize: Int = FidoStore.defaultBatchSize, userBatchSize: Int = defaultUserBatchSize
   ) {
     self.fromDB = fromDB
     self.currency = currency

@@ -230,3 +230,34 @@ extension FidoStore {
     return result.matched > 0
   }
 }
+
+/// Transactions inserted with a pending alert, as they arrive (a change
+/// stream): what `txn add` in queue mode and `txn import --sms` write, for
+/// the worker to wake on.
+package final class PendingSMSWatch {
+  private let store: FidoStore
+  private let stream: MongoChangeStream
+
+  fileprivate init(store: FidoStore, stream: MongoChangeStream) {
+    self.store = store
+    self.stream = stream
+  }
+
+  /// Waits up to the stream's await time: true when a new pending alert
+  /// was inserted meanwhile.
+  package func next() throws(FidoError) -> Bool {
+    try store.mongo { () throws(MongoError) in try stream.next() } != nil
+  }
+}
+
+extension FidoStore {
+  /// A watch of new pending alerts, each wait at most `maxAwaitMS`.
+  package func watchNewPendingSMS(maxAwaitMS: Int64) throws(FidoError) -> PendingSMSWatch {
+    let stream = try mongo { () throws(MongoError) in
+      try transactions.watch(
+        [["$match": ["operationType": "insert", "fullDocument.sms.status": "pending"]]],
+        maxAwaitTimeMS: maxAwaitMS)
+    }
+    return PendingSMSWatch(store: self, stream: stream)
+  }
+}
