@@ -19,7 +19,7 @@ SERVER_PORT := 27017
 # apt and pip write here, not on the terminal.
 SETUP_LOG := .build/setup.log
 
-.PHONY: all deps venv build release demo test unit sanitize install uninstall bench docs format clean server server-stop
+.PHONY: all deps venv build release demo test unit sanitize install uninstall bench bench-full docs format clean server server-stop
 
 # $(call quietly,WHAT,COMMANDS): one line on the terminal, the output in $(SETUP_LOG),
 # and on failure the log's path and its last lines.
@@ -125,8 +125,15 @@ docs: deps
 	FIDO_RECORD_SNAPSHOTS=1 swift test --filter fidoTests || true
 	swift test --filter fidoTests
 
+# make bench: every figure, curves to 10^4 (about 12 minutes here).
+# make bench-full: the curves' 10^5 points too (import and migration of
+# 100,000 transactions: about 25 minutes on SecantusDB).
 bench: deps venv release
 	bench/run.sh
+
+bench-full: deps venv release
+	BENCH_CURVE_IMPORT=$${BENCH_CURVE_IMPORT:-1000,10000,100000} \
+	BENCH_CURVE_MIGRATE=$${BENCH_CURVE_MIGRATE:-1000,10000,100000} bench/run.sh
 
 format:
 	swift format -i -r Sources Tests
