@@ -1,7 +1,7 @@
 /// Every failure fido reports. Each case carries a message that names the
 /// problem and, where there is one, the fix. `fido/Fido.swift` is the only
 /// place that prints one and picks the exit status.
-public enum FidoError: Error, Equatable, Sendable {
+package enum FidoError: Error, Equatable, Sendable {
   /// Unknown command or option, missing or extra argument (exit 2).
   case usage(String)
   /// User or transaction not found (exit 3).
@@ -29,7 +29,7 @@ public enum FidoError: Error, Equatable, Sendable {
   /// Anything else (exit 1).
   case failure(String)
 
-  public var exitCode: Int32 {
+  package var exitCode: Int32 {
     switch self {
     case .usage: 2
     case .notFound: 3
@@ -47,7 +47,7 @@ public enum FidoError: Error, Equatable, Sendable {
   }
 
   /// The stable `code` of the JSON error object.
-  public var code: String {
+  package var code: String {
     switch self {
     case .usage: "usage"
     case .notFound: "not_found"
@@ -64,7 +64,7 @@ public enum FidoError: Error, Equatable, Sendable {
     }
   }
 
-  public var message: String {
+  package var message: String {
     switch self {
     case .usage(let m), .notFound(let m), .conflict(let m), .cancelled(let m), .invalidData(let m),
       .noInput(let m),
@@ -76,19 +76,19 @@ public enum FidoError: Error, Equatable, Sendable {
 }
 
 extension FidoError: CustomStringConvertible {
-  public var description: String { message }
+  package var description: String { message }
 }
 
 /// Every exit status fido documents, once: help, the man page and the
 /// README's table are rendered from or checked against this list.
-public enum ExitStatus {
-  public struct Entry: Sendable {
-    public let codes: String
-    public let name: String
-    public let meaning: String
+package enum ExitStatus {
+  package struct Entry: Sendable {
+    package let codes: String
+    package let name: String
+    package let meaning: String
   }
 
-  public static let all: [Entry] = [
+  package static let all: [Entry] = [
     Entry(codes: "0", name: "success", meaning: "Success."),
     Entry(
       codes: "1", name: "failure",
@@ -153,7 +153,7 @@ public enum ExitStatus {
   ]
 
   /// "2 usage, 3 not found, …": the one-line summary in `fido help`.
-  public static var summary: String {
+  package static var summary: String {
     all.filter { $0.codes != "0" && $0.codes != "1" && !$0.codes.contains(",") }
       .map { "\($0.codes) \($0.name)" }.joined(separator: ", ")
   }

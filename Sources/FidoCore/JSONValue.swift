@@ -9,7 +9,7 @@
 /// - Only space, tab, LF and CR count as whitespace; any scalar may be the top
 ///   value; anything after it but whitespace is an error.
 /// - Nesting deeper than `maxDepth` arrays/objects is an error, not a crash.
-public enum JSONValue: Sendable, Equatable {
+package enum JSONValue: Sendable, Equatable {
   case null
   case bool(Bool)
   case number(String)
@@ -18,9 +18,10 @@ public enum JSONValue: Sendable, Equatable {
   case object([JSONMember])
 
   /// The nesting limit `parse` uses unless told otherwise.
-  public static let defaultMaxDepth = 128
+  package static let defaultMaxDepth = 128
 
-  public static func parse(_ bytes: [UInt8], maxDepth: Int = defaultMaxDepth) throws(JSONParseError)
+  package static func parse(_ bytes: [UInt8], maxDepth: Int = defaultMaxDepth)
+    throws(JSONParseError)
     -> JSONValue
   {
     try bytes.withUnsafeBufferPointer { (buffer) throws(JSONParseError) -> JSONValue in
@@ -31,7 +32,7 @@ public enum JSONValue: Sendable, Equatable {
 
   /// Parses part of a larger buffer (one NDJSON line, say); error offsets
   /// count from the slice's first byte.
-  public static func parse(_ bytes: ArraySlice<UInt8>, maxDepth: Int = defaultMaxDepth)
+  package static func parse(_ bytes: ArraySlice<UInt8>, maxDepth: Int = defaultMaxDepth)
     throws(JSONParseError) -> JSONValue
   {
     try bytes.withUnsafeBufferPointer { (buffer) throws(JSONParseError) -> JSONValue in
@@ -41,57 +42,57 @@ public enum JSONValue: Sendable, Equatable {
   }
 
   /// The value of the member named `key`, when this is an object that has one.
-  public subscript(key: String) -> JSONValue? {
+  package subscript(key: String) -> JSONValue? {
     guard case .object(let members) = self else { return nil }
     return members.first { $0.key == key }?.value
   }
 
-  public var stringValue: String? {
+  package var stringValue: String? {
     if case .string(let s) = self { s } else { nil }
   }
 
   /// The number as an `Int` when its literal is a plain integer that fits.
-  public var intValue: Int? {
+  package var intValue: Int? {
     if case .number(let text) = self { Int(text) } else { nil }
   }
 
-  public var boolValue: Bool? {
+  package var boolValue: Bool? {
     if case .bool(let b) = self { b } else { nil }
   }
 
-  public var arrayValue: [JSONValue]? {
+  package var arrayValue: [JSONValue]? {
     if case .array(let a) = self { a } else { nil }
   }
 
-  public var objectValue: [JSONMember]? {
+  package var objectValue: [JSONMember]? {
     if case .object(let m) = self { m } else { nil }
   }
 
-  public var isNull: Bool { self == .null }
+  package var isNull: Bool { self == .null }
 }
 
 /// One `"key": value` member of a JSON object.
-public struct JSONMember: Sendable, Equatable {
-  public var key: String
-  public var value: JSONValue
+package struct JSONMember: Sendable, Equatable {
+  package var key: String
+  package var value: JSONValue
 
-  public init(key: String, value: JSONValue) {
+  package init(key: String, value: JSONValue) {
     self.key = key
     self.value = value
   }
 }
 
 /// Why and where (byte offset into the input) parsing stopped.
-public struct JSONParseError: Error, Sendable, Equatable, CustomStringConvertible {
-  public var offset: Int
-  public var reason: String
+package struct JSONParseError: Error, Sendable, Equatable, CustomStringConvertible {
+  package var offset: Int
+  package var reason: String
 
-  public init(offset: Int, reason: String) {
+  package init(offset: Int, reason: String) {
     self.offset = offset
     self.reason = reason
   }
 
-  public var description: String { "\(reason) at byte \(offset)" }
+  package var description: String { "\(reason) at byte \(offset)" }
 }
 
 /// Recursive descent over a byte buffer; depth is bounded, so recursion is too.

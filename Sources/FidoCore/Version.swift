@@ -1,5 +1,5 @@
 /// fido's version, shown by `fido version`, `--version` and the man page,
 /// and sent to MongoDB in the handshake as the application name `fido/VERSION`.
-public enum FidoVersion {
-  public static let string = "0.1.0"
+package enum FidoVersion {
+  package static let string = "0.1.0"
 }

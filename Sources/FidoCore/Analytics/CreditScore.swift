@@ -25,35 +25,35 @@
 ///
 /// A score is a value; Render shows it as the analytics output's
 /// `credit_score` object.
-public struct CreditScore: Sendable, Equatable {
-  public static let formula = "1 + 4 × Σ weight·factor"
+package struct CreditScore: Sendable, Equatable {
+  package static let formula = "1 + 4 × Σ weight·factor"
 
   /// The score in tenths: 10 (1.0) to 50 (5.0).
-  public var tenths: Int64
+  package var tenths: Int64
   /// The factors in `weights` order.
-  public var factors: [Factor]
+  package var factors: [Factor]
 
   /// One factor as scored: its weight, its value in basis points (0–10000)
   /// and what it saw, in words.
-  public struct Factor: Sendable, Equatable {
-    public var weight: Weight
-    public var basisPoints: UInt64
-    public var detail: String
+  package struct Factor: Sendable, Equatable {
+    package var weight: Weight
+    package var basisPoints: UInt64
+    package var detail: String
   }
 
   /// One factor of the score: its name, its weight in hundredths, and its
   /// definition (for the man page). The weights add up to 100.
-  public struct Weight: Sendable, Equatable {
-    public let name: String
-    public let hundredths: UInt64
-    public let definition: String
+  package struct Weight: Sendable, Equatable {
+    package let name: String
+    package let hundredths: UInt64
+    package let definition: String
     /// "0.40"
-    public var text: String { "0.\(hundredths < 10 ? "0" : "")\(hundredths)" }
+    package var text: String { "0.\(hundredths < 10 ? "0" : "")\(hundredths)" }
   }
 
   /// The factors in the order the output lists them: the one place their
   /// weights are written down (the score, its output and the man page read them).
-  public static let weights: [Weight] = [
+  package static let weights: [Weight] = [
     Weight(
       name: "net_flow", hundredths: 40,
       definition: "credit_total / (credit_total + debit_total)."),
@@ -71,7 +71,7 @@ public struct CreditScore: Sendable, Equatable {
   /// The score of a user's figures, or nil when the user has no
   /// transactions. Amounts are in minor units; `firstMs` and `lastMs` are
   /// the dates of the first and last transactions.
-  public static func compute(
+  package static func compute(
     creditTotal: Int128, debitTotal: Int128, balance: Int64, count: Int128, firstMs: Int64?,
     lastMs: Int64?
   ) -> CreditScore? {

@@ -2,13 +2,13 @@
 /// hash, and the linking of new entries after a user's head. README's
 /// "History (audit)" section is the specification; an independent Python
 /// implementation in the integration tests recomputes every hash from it.
-public enum AuditChain {
+package enum AuditChain {
   /// Prefixed to every hashed encoding: names the scheme, so a later one can differ.
-  public static let domain = Array("fido-audit-v1".utf8) + [0]
+  package static let domain = Array("fido-audit-v1".utf8) + [0]
 
-  public struct EncodingError: Error, Equatable, Sendable {
-    public var path: String
-    public var reason: String
+  package struct EncodingError: Error, Equatable, Sendable {
+    package var path: String
+    package var reason: String
   }
 
   /// The canonical encoding of a value:
@@ -23,7 +23,7 @@ public enum AuditChain {
   ///   bytes + value; a key present twice is an error.
   /// Any other BSON type (double, binary, decimal, regex, …) is an error:
   /// fido never writes one into history.
-  public static func encode(_ value: BSONValue, path: String = "", into out: inout [UInt8])
+  package static func encode(_ value: BSONValue, path: String = "", into out: inout [UInt8])
     throws(EncodingError)
   {
     switch value {
@@ -82,7 +82,7 @@ public enum AuditChain {
 
   /// The entry's hash: lower-case hex SHA-256 of `domain` + the encoding of
   /// the entry as a document without its `hash` field.
-  public static func hash(_ entry: Document) throws(EncodingError) -> String {
+  package static func hash(_ entry: Document) throws(EncodingError) -> String {
     var body = Document()
     for (k, v) in entry where k != "hash" { body.append(k, v) }
     var out = domain
@@ -93,7 +93,7 @@ public enum AuditChain {
   /// Links drafts after a head: each entry gets the next `seq`, `prev` = the
   /// hash before it, and its own `hash`. Returns the documents to insert and
   /// the new head.
-  public static func link(
+  package static func link(
     _ drafts: [AuditDraft], user: ObjectID, currency: String?, after head: AuditHead, at: Int64,
     actor: AuditActor, ids: () -> ObjectID
   ) -> (entries: [Document], head: AuditHead) {
@@ -125,14 +125,14 @@ public enum AuditChain {
 }
 
 /// The end of a user's chain as the user document holds it (`audit_head`, `audit_seq`).
-public struct AuditHead: Sendable, Equatable {
-  public var hash: String?
-  public var seq: Int64
-  public init(hash: String?, seq: Int64) {
+package struct AuditHead: Sendable, Equatable {
+  package var hash: String?
+  package var seq: Int64
+  package init(hash: String?, seq: Int64) {
     self.hash = hash
     self.seq = seq
   }
-  public static let empty = AuditHead(hash: nil, seq: 0)
+  package static let empty = AuditHead(hash: nil, seq: 0)
 
   init(_ userDoc: Document) {
     hash = userDoc["audit_head"]?.stringValue
@@ -148,12 +148,12 @@ public struct AuditHead: Sendable, Equatable {
 
 /// Who made a change: the OS user and host running fido, fido's version and
 /// the config profile (null until profiles exist).
-public struct AuditActor: Sendable, Equatable {
-  public var osUser: String
-  public var host: String
-  public var fidoVersion: String
-  public var profile: String?
-  public init(osUser: String, host: String, fidoVersion: String, profile: String?) {
+package struct AuditActor: Sendable, Equatable {
+  package var osUser: String
+  package var host: String
+  package var fidoVersion: String
+  package var profile: String?
+  package init(osUser: String, host: String, fidoVersion: String, profile: String?) {
     self.osUser = osUser
     self.host = host
     self.fidoVersion = fidoVersion
@@ -167,7 +167,7 @@ public struct AuditActor: Sendable, Equatable {
   }
 }
 
-public enum AuditAction: String, Sendable, CaseIterable {
+package enum AuditAction: String, Sendable, CaseIterable {
   case userCreate = "user.create"
   case userUpdate = "user.update"
   case userDelete = "user.delete"
@@ -183,15 +183,15 @@ public enum AuditAction: String, Sendable, CaseIterable {
 /// One change before it is linked into the chain. `before` and `after` hold
 /// the changed fields: `user` (the user's fields and figures) and
 /// `transactions` (one record per transaction, with its `id`).
-public struct AuditDraft: Sendable {
-  public var action: AuditAction
-  public var collection: String
-  public var ids: [ObjectID]
+package struct AuditDraft: Sendable {
+  package var action: AuditAction
+  package var collection: String
+  package var ids: [ObjectID]
   /// Target ids stored as an array even when there is one (batches).
-  public var many: Bool
-  public var before: Document?
-  public var after: Document?
-  public init(
+  package var many: Bool
+  package var before: Document?
+  package var after: Document?
+  package init(
     action: AuditAction, collection: String, ids: [ObjectID], many: Bool = false,
     before: Document?, after: Document?
   ) {

@@ -1,16 +1,16 @@
 /// One finding of `audit verify`: a broken link, an edited or missing entry,
 /// or a record whose live value differs from what its history says.
-public struct AuditProblem: Sendable, Equatable {
-  public var userID: ObjectID
+package struct AuditProblem: Sendable, Equatable {
+  package var userID: ObjectID
   /// What is wrong, e.g. `entry 3: hash does not match its contents` or `balance`.
-  public var what: String
+  package var what: String
   /// What the history says ("" when not a value).
-  public var recorded: String
+  package var recorded: String
   /// What the records hold ("" when not a value).
-  public var live: String
+  package var live: String
   /// A difference between live records and history that `db check --repair`
   /// can adopt with a `repair` entry (false: the chain itself is damaged).
-  public var adoptable: Bool
+  package var adoptable: Bool
 }
 
 /// Replays one user's entries in `seq` order, checking each link and hash,

@@ -6,7 +6,7 @@
 /// chain never depends on which OpenSSL a machine has. The test vectors of
 /// FIPS 180-4's examples and an independent implementation (coreutils'
 /// `sha256sum`, Python's `hashlib` in the integration tests) check it.
-public struct SHA256 {
+package struct SHA256 {
   private var h: [UInt32] = [
     0x6a09_e667, 0xbb67_ae85, 0x3c6e_f372, 0xa54f_f53a, 0x510e_527f, 0x9b05_688c, 0x1f83_d9ab,
     0x5be0_cd19,
@@ -15,7 +15,7 @@ public struct SHA256 {
   private var length: UInt64 = 0
   private var w = [UInt32](repeating: 0, count: 64)
 
-  public init() { buffer.reserveCapacity(64) }
+  package init() { buffer.reserveCapacity(64) }
 
   private static let k: [UInt32] = [
     0x428a_2f98, 0x7137_4491, 0xb5c0_fbcf, 0xe9b5_dba5, 0x3956_c25b, 0x59f1_11f1, 0x923f_82a4,
@@ -30,7 +30,7 @@ public struct SHA256 {
     0xc671_78f2,
   ]
 
-  public mutating func update<C: Collection>(_ bytes: C) where C.Element == UInt8 {
+  package mutating func update<C: Collection>(_ bytes: C) where C.Element == UInt8 {
     length &+= UInt64(bytes.count)
     for b in bytes {
       buffer.append(b)
@@ -42,7 +42,7 @@ public struct SHA256 {
   }
 
   /// The 32-byte digest; the hasher is used up.
-  public mutating func finalize() -> [UInt8] {
+  package mutating func finalize() -> [UInt8] {
     let bits = length &* 8
     var pad: [UInt8] = [0x80]
     let rem = (buffer.count + 1) % 64
@@ -112,14 +112,14 @@ public struct SHA256 {
   }
 
   /// The digest of `bytes` in one call.
-  public static func hash<C: Collection>(_ bytes: C) -> [UInt8] where C.Element == UInt8 {
+  package static func hash<C: Collection>(_ bytes: C) -> [UInt8] where C.Element == UInt8 {
     var s = SHA256()
     s.update(bytes)
     return s.finalize()
   }
 
   /// Lower-case hex of a digest.
-  public static func hex(_ digest: [UInt8]) -> String {
+  package static func hex(_ digest: [UInt8]) -> String {
     let digits = Array("0123456789abcdef".utf8)
     var out = [UInt8]()
     out.reserveCapacity(digest.count * 2)

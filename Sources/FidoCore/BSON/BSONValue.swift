@@ -1,6 +1,6 @@
 /// A BSON value as a Swift value. Dates are milliseconds since the Unix epoch
 /// (BSON's own representation), so no floating point touches them.
-public indirect enum BSONValue: Sendable, Equatable {
+package indirect enum BSONValue: Sendable, Equatable {
   case double(Double)
   case string(String)
   case document(Document)
@@ -23,7 +23,7 @@ public indirect enum BSONValue: Sendable, Equatable {
   /// never read as a stored figure, integral or not: the old service stored
   /// money as doubles, and `21.0` is no more an amount of minor units than
   /// `21.5` (DESIGN.md, "Documents fido did not write").
-  public var int64Value: Int64? {
+  package var int64Value: Int64? {
     switch self {
     case .int32(let v): Int64(v)
     case .int64(let v): v
@@ -32,36 +32,36 @@ public indirect enum BSONValue: Sendable, Equatable {
   }
   /// The same as `int64Value`: what a server-side `$sum` that overflowed (a
   /// double) must never pass for.
-  public var exactInt64: Int64? { int64Value }
+  package var exactInt64: Int64? { int64Value }
   /// A number in a server's reply (an error code, a count, a wire version),
   /// which some servers send as a double: integral doubles are read too.
   /// Never for stored figures (`int64Value`).
-  public var replyInt64: Int64? {
+  package var replyInt64: Int64? {
     switch self {
     case .double(let d) where d == d.rounded() && abs(d) < 9.0e15: Int64(d)
     default: int64Value
     }
   }
-  public var stringValue: String? { if case .string(let s) = self { s } else { nil } }
-  public var objectIDValue: ObjectID? { if case .objectID(let o) = self { o } else { nil } }
-  public var documentValue: Document? { if case .document(let d) = self { d } else { nil } }
-  public var arrayValue: [BSONValue]? { if case .array(let a) = self { a } else { nil } }
-  public var dateValue: Int64? { if case .date(let d) = self { d } else { nil } }
-  public var boolValue: Bool? { if case .bool(let b) = self { b } else { nil } }
-  public var isNull: Bool { if case .null = self { true } else { false } }
+  package var stringValue: String? { if case .string(let s) = self { s } else { nil } }
+  package var objectIDValue: ObjectID? { if case .objectID(let o) = self { o } else { nil } }
+  package var documentValue: Document? { if case .document(let d) = self { d } else { nil } }
+  package var arrayValue: [BSONValue]? { if case .array(let a) = self { a } else { nil } }
+  package var dateValue: Int64? { if case .date(let d) = self { d } else { nil } }
+  package var boolValue: Bool? { if case .bool(let b) = self { b } else { nil } }
+  package var isNull: Bool { if case .null = self { true } else { false } }
 }
 
 extension BSONValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral,
   ExpressibleByBooleanLiteral,
   ExpressibleByArrayLiteral, ExpressibleByDictionaryLiteral, ExpressibleByNilLiteral
 {
-  public init(stringLiteral value: String) { self = .string(value) }
+  package init(stringLiteral value: String) { self = .string(value) }
   /// Integer literals are Int64: fido stores every count and amount as Int64.
-  public init(integerLiteral value: Int64) { self = .int64(value) }
-  public init(booleanLiteral value: Bool) { self = .bool(value) }
-  public init(arrayLiteral elements: BSONValue...) { self = .array(elements) }
-  public init(dictionaryLiteral elements: (String, BSONValue)...) {
+  package init(integerLiteral value: Int64) { self = .int64(value) }
+  package init(booleanLiteral value: Bool) { self = .bool(value) }
+  package init(arrayLiteral elements: BSONValue...) { self = .array(elements) }
+  package init(dictionaryLiteral elements: (String, BSONValue)...) {
     self = .document(Document(elements))
   }
-  public init(nilLiteral: ()) { self = .null }
+  package init(nilLiteral: ()) { self = .null }
 }

@@ -42,12 +42,12 @@ extension Document {
 
   /// Canonical Extended JSON (types explicit: `{"$numberLong": "5"}`), for
   /// diagnostics and tests.
-  public var canonicalExtendedJSON: String {
+  package var canonicalExtendedJSON: String {
     extendedJSON(relaxed: false)
   }
 
   /// Relaxed Extended JSON (plain numbers where lossless), for diagnostics.
-  public var relaxedExtendedJSON: String {
+  package var relaxedExtendedJSON: String {
     extendedJSON(relaxed: true)
   }
 

@@ -1,23 +1,23 @@
 /// An ordered BSON document as a Swift value. Field order is kept (MongoDB
 /// commands and sort specifications depend on it); keys may repeat only if
 /// built with `append`.
-public struct Document: Sendable, Equatable, ExpressibleByDictionaryLiteral, Sequence {
-  public private(set) var fields: [(key: String, value: BSONValue)]
+package struct Document: Sendable, Equatable, ExpressibleByDictionaryLiteral, Sequence {
+  package private(set) var fields: [(key: String, value: BSONValue)]
 
-  public init() { fields = [] }
-  public init(_ pairs: [(String, BSONValue)]) { fields = pairs.map { (key: $0.0, value: $0.1) } }
+  package init() { fields = [] }
+  package init(_ pairs: [(String, BSONValue)]) { fields = pairs.map { (key: $0.0, value: $0.1) } }
   /// Takes the fields as they are (the decoder builds them in this shape; no copy).
   init(fields: [(key: String, value: BSONValue)]) { self.fields = fields }
-  public init(dictionaryLiteral elements: (String, BSONValue)...) {
+  package init(dictionaryLiteral elements: (String, BSONValue)...) {
     fields = elements.map { (key: $0.0, value: $0.1) }
   }
 
-  public var count: Int { fields.count }
-  public var isEmpty: Bool { fields.isEmpty }
-  public var keys: [String] { fields.map(\.key) }
+  package var count: Int { fields.count }
+  package var isEmpty: Bool { fields.isEmpty }
+  package var keys: [String] { fields.map(\.key) }
 
   /// The first value under `key`; setting replaces it in place, or appends; nil removes.
-  public subscript(key: String) -> BSONValue? {
+  package subscript(key: String) -> BSONValue? {
     get {
       // Comparing the UTF-8 lengths first (O(1)) skips most String comparisons:
       // reading a transaction made about twenty lookups over a dozen keys.
@@ -36,15 +36,15 @@ public struct Document: Sendable, Equatable, ExpressibleByDictionaryLiteral, Seq
     }
   }
 
-  public mutating func append(_ key: String, _ value: BSONValue) {
+  package mutating func append(_ key: String, _ value: BSONValue) {
     fields.append((key: key, value: value))
   }
 
-  public func makeIterator() -> IndexingIterator<[(key: String, value: BSONValue)]> {
+  package func makeIterator() -> IndexingIterator<[(key: String, value: BSONValue)]> {
     fields.makeIterator()
   }
 
-  public static func == (a: Document, b: Document) -> Bool {
+  package static func == (a: Document, b: Document) -> Bool {
     a.fields.count == b.fields.count
       && zip(a.fields, b.fields).allSatisfy { $0.key == $1.key && $0.value == $1.value }
   }

@@ -5,18 +5,18 @@
 /// nothing (each used to carry a heap `[UInt8]`, one allocation per id read
 /// from the server and byte-by-byte hashing in the importer's dictionaries).
 /// Comparing `(high, low)` compares the bytes lexicographically.
-public struct ObjectID: Hashable, Sendable, Comparable, CustomStringConvertible {
+package struct ObjectID: Hashable, Sendable, Comparable, CustomStringConvertible {
   private let high: UInt64
   private let low: UInt32
 
   /// The 12 bytes, in order.
-  public var bytes: [UInt8] {
+  package var bytes: [UInt8] {
     var out = [UInt8](repeating: 0, count: 12)
     out.withUnsafeMutableBytes { store(into: $0.baseAddress!) }
     return out
   }
 
-  public init?(bytes: [UInt8]) {
+  package init?(bytes: [UInt8]) {
     guard bytes.count == 12 else { return nil }
     self.init(rawBytes: bytes)
   }
@@ -38,7 +38,7 @@ public struct ObjectID: Hashable, Sendable, Comparable, CustomStringConvertible 
   }
 
   /// Parses 24 hex digits (either case); nil for anything else.
-  public init?(hex: String) {
+  package init?(hex: String) {
     var high: UInt64 = 0
     var low: UInt32 = 0
     var count = 0
@@ -56,7 +56,7 @@ public struct ObjectID: Hashable, Sendable, Comparable, CustomStringConvertible 
     self.low = low
   }
 
-  public var hex: String {
+  package var hex: String {
     String(unsafeUninitializedCapacity: 24) { buffer in
       let digits: StaticString = "0123456789abcdef"
       digits.withUTF8Buffer { d in
@@ -67,12 +67,12 @@ public struct ObjectID: Hashable, Sendable, Comparable, CustomStringConvertible 
     }
   }
 
-  public var description: String { hex }
+  package var description: String { hex }
 
   /// Seconds since the epoch stored in the first four bytes.
-  public var timestamp: UInt32 { UInt32(truncatingIfNeeded: high >> 32) }
+  package var timestamp: UInt32 { UInt32(truncatingIfNeeded: high >> 32) }
 
-  public static func < (a: ObjectID, b: ObjectID) -> Bool {
+  package static func < (a: ObjectID, b: ObjectID) -> Bool {
     a.high != b.high ? a.high < b.high : a.low < b.low
   }
 

@@ -3,60 +3,60 @@
 /// profile (`--profile`, else `FIDO_PROFILE`: a section of `ConfigFile`),
 /// the default. Descriptions, debug output and mirrors never show the URI's
 /// password or the Twilio auth token.
-public struct Config: Sendable, Equatable {
-  public static let defaultURI = "mongodb://127.0.0.1:27017"
-  public static let defaultDB = "fido"
-  public static let defaultTimeoutMS: Int64 = 10_000
-  public static let defaultTwilioBase = "https://api.twilio.com"
+package struct Config: Sendable, Equatable {
+  package static let defaultURI = "mongodb://127.0.0.1:27017"
+  package static let defaultDB = "fido"
+  package static let defaultTimeoutMS: Int64 = 10_000
+  package static let defaultTwilioBase = "https://api.twilio.com"
   /// The longest `--timeout` accepted: one day.
-  public static let maxTimeoutMS: Int64 = 86_400_000
+  package static let maxTimeoutMS: Int64 = 86_400_000
 
-  public var uri: String
+  package var uri: String
   /// Where `uri` came from: an unreachable default earns the "start a local
   /// server" hint (`unreachableFix`), a URI someone chose does not.
-  public var uriOrigin: URIOrigin
-  public var db: String
+  package var uriOrigin: URIOrigin
+  package var db: String
   /// nil: choose by terminal (`table` on a terminal, else `tsv`).
-  public var output: OutputFormat?
-  public var quiet: Bool
-  public var noColor: Bool
-  public var timeoutMS: Int64
-  public var verbose: Bool
+  package var output: OutputFormat?
+  package var quiet: Bool
+  package var noColor: Bool
+  package var timeoutMS: Int64
+  package var verbose: Bool
   /// The default currency for new users: `FIDO_CURRENCY`, else GHS. Read
   /// only by a command that needs a default (`user create` without
   /// `--currency`, `db migrate-legacy`): a bad `FIDO_CURRENCY` fails those
   /// (exit 78, naming where it came from) and no other command.
-  public var currency: Currency {
+  package var currency: Currency {
     get throws(FidoError) { try defaultCurrency.get() }
   }
   private var defaultCurrency: Result<Currency, FidoError>
   /// nil when `TWILIO_ACCOUNT_SID` or `TWILIO_AUTH_TOKEN` is unset: SMS off (status `skipped`).
-  public var twilio: TwilioSettings?
-  public var twilioBase: String
+  package var twilio: TwilioSettings?
+  package var twilioBase: String
   /// The env file that was read, if any.
-  public var envFile: String?
+  package var envFile: String?
   /// One-line warnings about the settings themselves, for stderr (without
   /// the `fido: warning: ` prefix): a password in `--uri`.
-  public var warnings: [String] = []
+  package var warnings: [String] = []
   /// The profile in use (`--profile`, else `FIDO_PROFILE`), if any.
-  public var profile: String?
+  package var profile: String?
   /// The profile says `protected = true`: destructive prompts ask for the database name.
-  public var protected: Bool = false
+  package var protected: Bool = false
   /// The config file the profile came from.
-  public var configFile: String?
+  package var configFile: String?
   /// `FIDO_SMS_VALIDITY`: the `ValidityPeriod` every create carries, in seconds.
-  public var smsValiditySeconds: Int = Config.defaultSMSValiditySeconds
+  package var smsValiditySeconds: Int = Config.defaultSMSValiditySeconds
   /// `FIDO_SMS_MODE`: whether `txn add` sends the alert itself or leaves it
   /// pending for `fido sms worker`.
-  public var smsMode: SMSMode = .send
+  package var smsMode: SMSMode = .send
 
   /// Twilio's default `ValidityPeriod` is 36000 s (10 h); an alert that late
   /// misleads more than it helps, so fido asks for one hour.
-  public static let defaultSMSValiditySeconds = 3600
+  package static let defaultSMSValiditySeconds = 3600
   /// The range Twilio's API accepts for `ValidityPeriod`.
-  public static let smsValidityRange = 1...36000
+  package static let smsValidityRange = 1...36000
 
-  public enum SMSMode: String, Sendable, Equatable, CaseIterable {
+  package enum SMSMode: String, Sendable, Equatable, CaseIterable {
     /// `txn add` sends the alert before it returns (the default).
     case send
     /// `txn add` records the alert as pending; a worker sends it.
@@ -64,7 +64,7 @@ public struct Config: Sendable, Equatable {
   }
 
   /// Where the MongoDB URI came from, in precedence order.
-  public enum URIOrigin: Sendable, Equatable {
+  package enum URIOrigin: Sendable, Equatable {
     /// `--uri`, or a value the caller set in code.
     case option
     /// `MONGO_URI` in the environment.
@@ -78,7 +78,7 @@ public struct Config: Sendable, Equatable {
   }
 
   /// `uriOrigin` nil: `.default` for the default URI, else `.option`.
-  public init(
+  package init(
     uri: String = Config.defaultURI, uriOrigin: URIOrigin? = nil, db: String = Config.defaultDB,
     output: OutputFormat? = nil,
     quiet: Bool = false, noColor: Bool = false, timeoutMS: Int64 = Config.defaultTimeoutMS,
@@ -107,7 +107,7 @@ public struct Config: Sendable, Equatable {
   /// mistake in the environment or env file, a malformed URI, an
   /// unreadable env file or inconsistent SMS settings is a configuration
   /// error. Empty environment values count as unset.
-  public static func resolve(flags: [String: String], environment: [String: String])
+  package static func resolve(flags: [String: String], environment: [String: String])
     throws(FidoError) -> Config
   {
     var fileValues: [String: String] = [:]
@@ -289,7 +289,7 @@ public struct Config: Sendable, Equatable {
   /// default (nothing set): most likely a newcomer with no local server yet,
   /// so name the one-command way to start one (`make server` in the source
   /// tree, on the default port) and the setting that points fido elsewhere.
-  public var unreachableFix: String {
+  package var unreachableFix: String {
     switch uriOrigin {
     case .default:
       return
@@ -308,11 +308,11 @@ public struct Config: Sendable, Equatable {
   }
 
   /// The URI with its password and secret query options replaced by `****`.
-  public var redactedURI: String { Config.redact(uri: uri) }
+  package var redactedURI: String { Config.redact(uri: uri) }
 
   /// The hosts of the URI (`db1.example.net:27017,db2.example.net`), without
   /// userinfo: what a destructive prompt names.
-  public var hosts: String {
+  package var hosts: String {
     var rest = Substring(uri)
     if let scheme = rest.firstRange(of: "://") { rest = rest[scheme.upperBound...] }
     let end = rest.firstIndex { $0 == "/" || $0 == "?" } ?? rest.endIndex
@@ -324,7 +324,7 @@ public struct Config: Sendable, Equatable {
   }
 
   /// A Twilio account SID shown masked: `AC…7f3a`.
-  public static func maskedSID(_ sid: String) -> String {
+  package static func maskedSID(_ sid: String) -> String {
     sid.count > 6 ? String(sid.prefix(2)) + "…" + String(sid.suffix(4)) : "****"
   }
 
@@ -357,7 +357,7 @@ public struct Config: Sendable, Equatable {
   /// `mongodb://user:****@host/?authMechanismProperties=****`: safe to print
   /// or log, even when the string is malformed (`URIRedaction`). Works on
   /// any URL with userinfo (`TWILIO_API_BASE`'s `https://user:****@host`).
-  public static func redact(uri: String) -> String { URIRedaction.redact(uri: uri) }
+  package static func redact(uri: String) -> String { URIRedaction.redact(uri: uri) }
 
   // MARK: - private
 
@@ -383,7 +383,7 @@ public struct Config: Sendable, Equatable {
   }
 
   /// MongoDB database names: 1–63 bytes, none of `/\. "$*<>:|?` or NUL.
-  public static func checkedDB(_ name: String, origin: String) throws(FidoError) -> String {
+  package static func checkedDB(_ name: String, origin: String) throws(FidoError) -> String {
     let forbidden = Set("/\\. \"$*<>:|?\0".utf8)
     guard !name.isEmpty, name.utf8.count < 64, !name.utf8.contains(where: forbidden.contains) else {
       throw .config(
@@ -422,14 +422,14 @@ public struct Config: Sendable, Equatable {
 
 extension Config: CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
   private var currencyCode: String { (try? currency.code) ?? "invalid" }
-  public var description: String {
+  package var description: String {
     "Config(uri: \(redactedURI), uriOrigin: \(uriOrigin), db: \(db), output: \(output?.rawValue ?? "auto"), quiet: \(quiet), "
       + "noColor: \(noColor), timeoutMS: \(timeoutMS), verbose: \(verbose), currency: \(currencyCode), "
       + "twilio: \(twilio.map(\.description) ?? "off"), twilioBase: \(Config.redact(uri: twilioBase)), envFile: \(envFile ?? "none"), profile: \(profile ?? "none"), "
       + "smsValiditySeconds: \(smsValiditySeconds), smsMode: \(smsMode.rawValue))"
   }
-  public var debugDescription: String { description }
-  public var customMirror: Mirror {
+  package var debugDescription: String { description }
+  package var customMirror: Mirror {
     Mirror(
       self,
       children: [

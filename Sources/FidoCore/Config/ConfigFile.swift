@@ -20,28 +20,28 @@
 /// Blank lines and `#` comments anywhere. Any other line, a key outside a
 /// section or a name given twice is a configuration error naming the line
 /// (never its text: it may hold a secret).
-public struct ConfigFile: Sendable, Equatable {
-  public struct Profile: Sendable, Equatable {
-    public var name: String
-    public var values: [String: String]
+package struct ConfigFile: Sendable, Equatable {
+  package struct Profile: Sendable, Equatable {
+    package var name: String
+    package var values: [String: String]
     /// Destructive prompts ask for the database name to be typed.
-    public var protected: Bool
+    package var protected: Bool
   }
 
-  public var path: String
-  public var profiles: [Profile]
+  package var path: String
+  package var profiles: [Profile]
 
-  public func profile(_ name: String) -> Profile? { profiles.first { $0.name == name } }
+  package func profile(_ name: String) -> Profile? { profiles.first { $0.name == name } }
 
   /// Where the config file is, from the environment; nil without HOME.
-  public static func path(environment: [String: String]) -> String? {
+  package static func path(environment: [String: String]) -> String? {
     if let p = environment["FIDO_CONFIG"], !p.isEmpty { return p }
     if let x = environment["XDG_CONFIG_HOME"], x.hasPrefix("/") { return x + "/fido/config" }
     if let home = environment["HOME"], !home.isEmpty { return home + "/.config/fido/config" }
     return nil
   }
 
-  public static func parse(_ text: String, path: String) throws(FidoError) -> ConfigFile {
+  package static func parse(_ text: String, path: String) throws(FidoError) -> ConfigFile {
     var profiles: [Profile] = []
     var number = 0
     func bad(_ reason: String) -> FidoError {
@@ -89,7 +89,7 @@ public struct ConfigFile: Sendable, Equatable {
 
   /// Reads the file; nil when it does not exist. Refused (exit 78) when it
   /// holds a secret and other users can read it.
-  public static func load(path: String) throws(FidoError) -> ConfigFile? {
+  package static func load(path: String) throws(FidoError) -> ConfigFile? {
     let bytes: [UInt8]
     do {
       bytes = try CoreFile.read(path: path)

@@ -2,18 +2,18 @@
 /// (the options' `[env: …]`, such as MONGO_URI for --uri, are in fido's
 /// command table): the man page's ENVIRONMENT section lists them from here.
 /// A meaning is one or two sentences; `code` spans are in backticks.
-public enum ConfigVariables {
-  public struct Entry: Sendable {
-    public let name: String
-    public let meaning: String
+package enum ConfigVariables {
+  package struct Entry: Sendable {
+    package let name: String
+    package let meaning: String
 
-    public init(name: String, meaning: String) {
+    package init(name: String, meaning: String) {
       self.name = name
       self.meaning = meaning
     }
   }
 
-  public static let all: [Entry] = [
+  package static let all: [Entry] = [
     Entry(
       name: "TWILIO_ACCOUNT_SID",
       meaning:

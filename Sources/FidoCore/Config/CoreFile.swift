@@ -5,7 +5,7 @@
 #endif
 
 /// Whole-file reads through POSIX calls, and the text of an errno.
-public enum CoreFile {
+package enum CoreFile {
   struct ReadError: Error {
     let reason: String
   }
@@ -58,7 +58,7 @@ public enum CoreFile {
   }
 
   /// `strerror`'s text, first letter lower-cased to sit inside a message.
-  public static func describe(_ code: Int32) -> String {
+  package static func describe(_ code: Int32) -> String {
     guard let s = strerror(code) else { return "error \(code)" }
     return String(cString: s).lowercasedFirst()
   }

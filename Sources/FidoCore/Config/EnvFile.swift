@@ -12,8 +12,8 @@
 ///
 /// Any other line is a configuration error naming the file and line
 /// number, never the line's text: it may hold a secret.
-public enum EnvFile {
-  public static func parse(_ text: String, path: String) throws(FidoError) -> [String: String] {
+package enum EnvFile {
+  package static func parse(_ text: String, path: String) throws(FidoError) -> [String: String] {
     var result: [String: String] = [:]
     var lineNumber = 0
     for rawLine in text.utf8.split(separator: 0x0A, omittingEmptySubsequences: false) {
@@ -29,7 +29,7 @@ public enum EnvFile {
 
   /// Reads and parses a file; an unreadable file is a configuration error
   /// naming the path and the reason.
-  public static func load(path: String) throws(FidoError) -> [String: String] {
+  package static func load(path: String) throws(FidoError) -> [String: String] {
     let bytes: [UInt8]
     do {
       bytes = try CoreFile.read(path: path)

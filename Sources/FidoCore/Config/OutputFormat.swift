@@ -1,5 +1,5 @@
 /// The output formats of `-o/--output`.
-public enum OutputFormat: String, CaseIterable, Sendable {
+package enum OutputFormat: String, CaseIterable, Sendable {
   /// Aligned columns for people; money as `GHS 1,234.50`.
   case table
   /// One JSON value (an array for lists), 2-space indented.

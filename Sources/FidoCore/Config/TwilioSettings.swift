@@ -1,15 +1,15 @@
 /// Settings for sending SMS through Twilio. Its description never shows the auth token.
-public struct TwilioSettings: Sendable, Equatable {
-  public var accountSID: String
-  public var authToken: String
-  public var from: String?
-  public var messagingServiceSID: String?
+package struct TwilioSettings: Sendable, Equatable {
+  package var accountSID: String
+  package var authToken: String
+  package var from: String?
+  package var messagingServiceSID: String?
   /// `https://api.twilio.com` unless `TWILIO_API_BASE` points elsewhere (tests); no trailing `/`.
-  public var apiBase: String
+  package var apiBase: String
   /// `ValidityPeriod` on every create: how long Twilio may queue the message (`FIDO_SMS_VALIDITY`).
-  public var validitySeconds: Int
+  package var validitySeconds: Int
 
-  public init(
+  package init(
     accountSID: String, authToken: String, from: String? = nil, messagingServiceSID: String? = nil,
     apiBase: String = Config.defaultTwilioBase,
     validitySeconds: Int = Config.defaultSMSValiditySeconds
@@ -38,12 +38,12 @@ extension UInt8 {
 }
 
 extension TwilioSettings: CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
-  public var description: String {
+  package var description: String {
     "TwilioSettings(accountSID: \(accountSID), authToken: <redacted>, from: \(from ?? "nil"), "
       + "messagingServiceSID: \(messagingServiceSID ?? "nil"), apiBase: \(Config.redact(uri: apiBase)), validitySeconds: \(validitySeconds))"
   }
-  public var debugDescription: String { description }
-  public var customMirror: Mirror {
+  package var debugDescription: String { description }
+  package var customMirror: Mirror {
     Mirror(
       self,
       children: [

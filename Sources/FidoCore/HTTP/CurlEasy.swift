@@ -11,7 +11,7 @@ internal import CCurl
 /// connection and closes it afterwards: on a reused connection that turns out
 /// dead, libcurl silently resends the request, which for a non-idempotent
 /// POST could repeat it.
-public final class CurlEasy {
+package final class CurlEasy {
   private let runtime: HTTPRuntime
   private let api: UnsafeMutablePointer<fido_curl_api>
   private let handle: UnsafeMutableRawPointer
@@ -19,14 +19,14 @@ public final class CurlEasy {
   private let errorBuffer: UnsafeMutablePointer<CChar>
 
   /// A response body larger than this ends the transfer with an error.
-  public static let maxResponseBytes = 16 << 20
+  package static let maxResponseBytes = 16 << 20
 
   /// A handle on a runtime of its own (one-off requests, tests).
-  public convenience init() throws(CurlError) {
+  package convenience init() throws(CurlError) {
     try self.init(runtime: HTTPRuntime())
   }
 
-  public init(runtime: HTTPRuntime) throws(CurlError) {
+  package init(runtime: HTTPRuntime) throws(CurlError) {
     self.runtime = runtime
     api = runtime.api
     guard let handle = runtime.api.pointee.easy_init() else {
@@ -46,7 +46,7 @@ public final class CurlEasy {
 
   /// Sends `request` and waits for the complete answer. Any HTTP status is a
   /// response; only transport failures throw.
-  public func perform(_ request: HTTPRequest) throws(CurlError) -> HTTPResponse {
+  package func perform(_ request: HTTPRequest) throws(CurlError) -> HTTPResponse {
     api.pointee.easy_reset(handle)
     api.pointee.slist_free_all(headerList)
     headerList = nil

@@ -21,7 +21,7 @@ internal import CCurl
 ///
 /// "Handed to the socket" does not mean "received", so `true` means "maybe",
 /// never "surely".
-public enum CurlError: Error, Sendable, Equatable {
+package enum CurlError: Error, Sendable, Equatable {
   /// The request could not be set up: malformed URL, unsupported scheme, an
   /// option libcurl refused, no memory for a handle. Nothing was sent.
   case setup(code: Int, message: String)
@@ -38,7 +38,7 @@ public enum CurlError: Error, Sendable, Equatable {
   case transfer(code: Int, message: String, requestMaySent: Bool)
 
   /// Whether the server may have received the complete request (see the type's rule).
-  public var requestMaySent: Bool {
+  package var requestMaySent: Bool {
     switch self {
     case .setup, .resolve, .connect, .tls: false
     case .timedOut(_, _, let sent), .transfer(_, _, let sent): sent
@@ -46,7 +46,7 @@ public enum CurlError: Error, Sendable, Equatable {
   }
 
   /// The `CURLcode` value.
-  public var code: Int {
+  package var code: Int {
     switch self {
     case .setup(let c, _), .resolve(let c, _), .connect(let c, _), .tls(let c, _),
       .timedOut(let c, _, _), .transfer(let c, _, _):
@@ -56,7 +56,7 @@ public enum CurlError: Error, Sendable, Equatable {
 
   /// libcurl's detail message, or its description of the code. It holds no
   /// credentials: fido never puts them in a URL.
-  public var message: String {
+  package var message: String {
     switch self {
     case .setup(_, let m), .resolve(_, let m), .connect(_, let m), .tls(_, let m),
       .timedOut(_, let m, _), .transfer(_, let m, _):
@@ -66,7 +66,7 @@ public enum CurlError: Error, Sendable, Equatable {
 }
 
 extension CurlError: CustomStringConvertible {
-  public var description: String { message }
+  package var description: String { message }
 }
 
 extension CurlError {

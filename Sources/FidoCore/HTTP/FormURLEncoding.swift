@@ -2,13 +2,13 @@
 /// RFC 3986's unreserved set (`A–Z a–z 0–9 - . _ ~`) becomes `%XX` of its
 /// UTF-8 encoding, so `+` is sent as `%2B` (a bare `+` would decode to a
 /// space) and a space as `%20`.
-public enum FormURLEncoding {
+package enum FormURLEncoding {
   /// `name=value&name=value`, both sides percent-encoded, in the given order.
-  public static func encode(_ pairs: [(String, String)]) -> String {
+  package static func encode(_ pairs: [(String, String)]) -> String {
     pairs.map { percentEncode($0.0) + "=" + percentEncode($0.1) }.joined(separator: "&")
   }
 
-  public static func percentEncode(_ text: String) -> String {
+  package static func percentEncode(_ text: String) -> String {
     let hex: [UInt8] = Array("0123456789ABCDEF".utf8)
     var out: [UInt8] = []
     out.reserveCapacity(text.utf8.count)

@@ -1,10 +1,10 @@
 /// A complete HTTP answer: the final status, its header fields and its body.
-public struct HTTPResponse: Sendable, Equatable {
-  public var status: Int
-  public var headers: HTTPHeaders
-  public var body: [UInt8]
+package struct HTTPResponse: Sendable, Equatable {
+  package var status: Int
+  package var headers: HTTPHeaders
+  package var body: [UInt8]
 
-  public init(status: Int, headers: HTTPHeaders, body: [UInt8]) {
+  package init(status: Int, headers: HTTPHeaders, body: [UInt8]) {
     self.status = status
     self.headers = headers
     self.body = body
@@ -12,20 +12,20 @@ public struct HTTPResponse: Sendable, Equatable {
 }
 
 /// Response header fields in arrival order, looked up without regard to case.
-public struct HTTPHeaders: Sendable, Equatable {
-  public private(set) var fields: [Field]
+package struct HTTPHeaders: Sendable, Equatable {
+  package private(set) var fields: [Field]
 
-  public struct Field: Sendable, Equatable {
-    public var name: String
-    public var value: String
+  package struct Field: Sendable, Equatable {
+    package var name: String
+    package var value: String
   }
 
-  public init(_ fields: [(String, String)] = []) {
+  package init(_ fields: [(String, String)] = []) {
     self.fields = fields.map { Field(name: $0.0, value: $0.1) }
   }
 
   /// The first field named `name` (ASCII case-insensitive), if any.
-  public subscript(name: String) -> String? {
+  package subscript(name: String) -> String? {
     let wanted = name.lowercased()
     return fields.first { $0.name.lowercased() == wanted }?.value
   }

@@ -5,13 +5,13 @@ internal import CCurl
 /// that never talk HTTP never load it: libcurl and the ~24 libraries it
 /// links cost about 5 ms at every start. `curl_global_init` is reference
 /// counted by libcurl and fido runs on one thread, as it requires.
-public final class HTTPRuntime {
+package final class HTTPRuntime {
   let api: UnsafeMutablePointer<fido_curl_api>
 
   /// The shared-object name of libcurl 4 (Debian's libcurl4 package).
   static let library = "libcurl.so.4"
 
-  public init() throws(CurlError) {
+  package init() throws(CurlError) {
     let table: fido_curl_api
     do {
       table = try DynamicLibrary.load(Self.library, names: fido_curl_symbols)

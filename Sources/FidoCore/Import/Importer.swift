@@ -1,8 +1,8 @@
-public enum ImportFormat: String, Sendable, CaseIterable {
+package enum ImportFormat: String, Sendable, CaseIterable {
   case ndjson, csv
 
   /// `--format`, else the extension, else the first non-blank byte (`{` is NDJSON).
-  public static func detect(path: String, displayName: String) throws(FidoError) -> ImportFormat {
+  package static func detect(path: String, displayName: String) throws(FidoError) -> ImportFormat {
     let lower = displayName.lowercased()
     if lower.hasSuffix(".csv") { return .csv }
     if lower.hasSuffix(".ndjson") || lower.hasSuffix(".jsonl") || lower.hasSuffix(".json") {
@@ -19,18 +19,18 @@ public enum ImportFormat: String, Sendable, CaseIterable {
   }
 }
 
-public struct ImportOptions: Sendable {
-  public var format: ImportFormat
-  public var dryRun: Bool
+package struct ImportOptions: Sendable {
+  package var format: ImportFormat
+  package var dryRun: Bool
   /// Queue imported transactions' SMS as pending (else skipped).
-  public var sms: Bool
-  public var smsConfigured: Bool
+  package var sms: Bool
+  package var smsConfigured: Bool
   /// Lines per atomic batch (one multi-document transaction). Each batch
   /// updates each of its users once, so larger batches mean fewer writes.
-  public var batchSize: Int
-  public static let defaultBatchSize = FidoStore.defaultBatchSize
-  public static let maxBatchSize = 100_000
-  public init(
+  package var batchSize: Int
+  package static let defaultBatchSize = FidoStore.defaultBatchSize
+  package static let maxBatchSize = 100_000
+  package init(
     format: ImportFormat, dryRun: Bool, sms: Bool, smsConfigured: Bool,
     batchSize: Int = defaultBatchSize
   ) {
@@ -42,33 +42,33 @@ public struct ImportOptions: Sendable {
   }
 }
 
-public struct ImportSummary: Sendable, Equatable {
+package struct ImportSummary: Sendable, Equatable {
   /// Records read (blank lines and the CSV header not counted).
-  public var read = 0
-  public var inserted = 0
+  package var read = 0
+  package var inserted = 0
   /// Records whose key was already present with the same data.
-  public var skipped = 0
+  package var skipped = 0
   /// Stopped between batches by a signal; the batches written are complete.
-  public var interrupted = false
+  package var interrupted = false
 }
 
 /// What the write pass has committed so far: complete batches, in input order.
-public struct ImportWritten: Sendable, Equatable, CustomStringConvertible {
+package struct ImportWritten: Sendable, Equatable, CustomStringConvertible {
   /// Batches the write pass plans (lines to insert / batch size, rounded up).
-  public var planned = 0
+  package var planned = 0
   /// Batches committed.
-  public var batches = 0
+  package var batches = 0
   /// Input lines from the first line of the first committed batch to the
   /// last line of the last one.
-  public var firstLine: Int?
-  public var lastLine: Int?
+  package var firstLine: Int?
+  package var lastLine: Int?
   /// Transactions those batches inserted.
-  public var transactions = 0
+  package var transactions = 0
   /// True once the write pass has begun.
-  public var started = false
+  package var started = false
 
   /// `written 2 of 3 batches: lines 1–2000 (1,998 transactions)`.
-  public var description: String {
+  package var description: String {
     var text = "written \(batches) of \(planned) batch\(planned == 1 ? "" : "es")"
     if let firstLine, let lastLine {
       text +=
@@ -85,7 +85,7 @@ public struct ImportWritten: Sendable, Equatable, CustomStringConvertible {
 /// skipped, so re-running an interrupted import loses and doubles nothing.
 /// Reads the file three times (references, validation, writing) so memory
 /// depends on the batch size and the number of distinct users, not on the input.
-public final class Importer {
+package final class Importer {
   let options: ImportOptions
   let now: Int64
   /// The store's side of the import: every read and write of fido's documents.
@@ -97,14 +97,14 @@ public final class Importer {
   /// The input as messages name it.
   private var name = ""
   /// What the write pass committed: after a failure, what to report.
-  public private(set) var written = ImportWritten()
+  package private(set) var written = ImportWritten()
   /// Per user: the stored figures and what the input adds to them (Int128).
   private var headroom: [ObjectID: Headroom] = [:]
   /// Set when MongoDB ended a batch's transaction for its size or its
   /// lifetime: the batch size the import went on with.
-  public private(set) var reducedBatchSize: Int?
+  package private(set) var reducedBatchSize: Int?
 
-  public init(store: FidoStore, options: ImportOptions, now: Int64) {
+  package init(store: FidoStore, options: ImportOptions, now: Int64) {
     self.options = options
     self.now = now
     writer = ImportWriter(
@@ -112,12 +112,12 @@ public final class Importer {
   }
 
   /// Progress: records done, bytes read, total bytes.
-  public typealias Progress = (_ records: Int, _ bytes: Int64, _ total: Int64) -> Void
+  package typealias Progress = (_ records: Int, _ bytes: Int64, _ total: Int64) -> Void
 
   /// `shouldStop` is polled between batches (Ctrl-C, SIGTERM): the import
   /// then stops with every written batch complete.
   /// `name` is the input as messages name it (`stdin` for a spooled stdin).
-  public func run(
+  package func run(
     path: String, name: String? = nil, badLine: (String) -> Void, progress: Progress? = nil,
     shouldStop: () -> Bool = { false }
   ) throws(FidoError) -> ImportSummary {

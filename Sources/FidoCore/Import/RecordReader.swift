@@ -6,9 +6,9 @@
 /// buffer and one line of at most `maxLineBytes`), tracking line numbers
 /// and bytes read. A read error is thrown (exit 66, naming the file and the
 /// line), never taken for the end of the file.
-public final class LineReader {
+package final class LineReader {
   /// The longest line an import accepts, its line end not counted (1 MiB).
-  public static let maxLineBytes = 1 << 20
+  package static let maxLineBytes = 1 << 20
 
   enum Line: Equatable {
     case bytes([UInt8])
@@ -337,8 +337,8 @@ final class RecordReader {
   }
 }
 
-public struct ImportLineError: Error, Sendable, Equatable {
-  public var line: Int
-  public var reason: String
-  public var description: String { "line \(line): \(reason)" }
+package struct ImportLineError: Error, Sendable, Equatable {
+  package var line: Int
+  package var reason: String
+  package var description: String { "line \(line): \(reason)" }
 }

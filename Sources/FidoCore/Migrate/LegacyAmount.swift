@@ -3,15 +3,15 @@
 /// Swift's `description` gives, as Python's `repr` does: `1000.1`,
 /// `0.30000000000000004`, `1e-05`), parsed exactly as decimal text; the
 /// double is never multiplied or rounded as a binary number.
-public enum LegacyAmount {
+package enum LegacyAmount {
   /// A converted figure and, when `round` had to round, the decimal it came from.
-  public struct Converted: Sendable, Equatable {
-    public var minor: Int64
+  package struct Converted: Sendable, Equatable {
+    package var minor: Int64
     /// The shortest decimal of the double when it was rounded to get `minor`; nil when exact.
-    public var roundedFrom: String?
+    package var roundedFrom: String?
   }
 
-  public enum Failure: Error, Sendable, Equatable {
+  package enum Failure: Error, Sendable, Equatable {
     /// NaN or an infinity.
     case notFinite(String)
     /// More decimal places than the currency has (and no `--round`).
@@ -25,7 +25,7 @@ public enum LegacyAmount {
   /// failure unless `round`, which rounds that decimal half-even (so
   /// `2.675` gives 268, `0.30000000000000004` gives 30). Signs are kept;
   /// the magnitude must stay within `Money.maxMinor`.
-  public static func minorUnits(of value: Double, digits: Int, round: Bool) -> Result<
+  package static func minorUnits(of value: Double, digits: Int, round: Bool) -> Result<
     Converted, Failure
   > {
     let text = value.description
@@ -67,7 +67,7 @@ public enum LegacyAmount {
 
   /// Whole units stored as a BSON integer (never what the service wrote, but
   /// exact): `21` is 2100 minor units in GHS.
-  public static func minorUnits(ofWhole value: Int64, digits: Int) -> Result<Converted, Failure> {
+  package static func minorUnits(ofWhole value: Int64, digits: Int) -> Result<Converted, Failure> {
     let text = String(value)
     guard digits <= 18 else { return .failure(.tooLarge(text)) }
     let (m, o) = value.multipliedReportingOverflow(by: Int64(pow10(digits)))

@@ -10,12 +10,12 @@
 /// `transaction`: `user_id` (the user's id as a hex string), `full_name`,
 /// `transaction_date` (date), `transaction_amount` (double),
 /// `transaction_type` (`credit`/`debit`).
-public enum Legacy {
-  public static let userCollection = "user"
-  public static let transactionCollection = "transaction"
+package enum Legacy {
+  package static let userCollection = "user"
+  package static let transactionCollection = "transaction"
 
   /// Why a migrated transaction's alert is `skipped`.
-  public static let smsSkipReason = "migrated"
+  package static let smsSkipReason = "migrated"
 
   /// Only what the migration reads of a legacy user (the statistics stay behind).
   static let userProjection: Document = [
@@ -101,24 +101,24 @@ public enum Legacy {
 }
 
 /// A legacy user that can be migrated.
-public struct LegacyUser: Sendable, Equatable {
-  public var id: ObjectID
-  public var name: String
-  public var email: String
+package struct LegacyUser: Sendable, Equatable {
+  package var id: ObjectID
+  package var name: String
+  package var email: String
   /// The email as the service stored it (for the conflict message).
-  public var rawEmail: String
-  public var phone: String?
+  package var rawEmail: String
+  package var phone: String?
   /// The legacy `balance` in minor units.
-  public var balance: Int64
+  package var balance: Int64
   /// Its shortest decimal when `--round` rounded it.
-  public var balanceRoundedFrom: String?
+  package var balanceRoundedFrom: String?
   /// A non-empty password is stored (and will be hashed).
-  public var hasPassword: Bool
+  package var hasPassword: Bool
   /// Shorter than fido's minimum: hashed all the same, and the user is listed.
-  public var shortPassword: Bool
+  package var shortPassword: Bool
 
   /// Reads one `user` document; every problem it has, or the user.
-  public static func parse(_ doc: Document, currency: Currency, round: Bool) -> Result<
+  package static func parse(_ doc: Document, currency: Currency, round: Bool) -> Result<
     LegacyUser, LegacyProblems
   > {
     var problems: [String] = []
@@ -189,17 +189,17 @@ public struct LegacyUser: Sendable, Equatable {
 }
 
 /// A legacy transaction that can be migrated.
-public struct LegacyTransaction: Sendable, Equatable {
-  public var id: ObjectID
-  public var user: ObjectID
-  public var amount: Int64
-  public var amountRoundedFrom: String?
-  public var type: TxnType
-  public var date: Int64
+package struct LegacyTransaction: Sendable, Equatable {
+  package var id: ObjectID
+  package var user: ObjectID
+  package var amount: Int64
+  package var amountRoundedFrom: String?
+  package var type: TxnType
+  package var date: Int64
 
   /// Reads one `transaction` document; every problem it has, or the transaction.
   /// Whether its user exists is the caller's to check.
-  public static func parse(_ doc: Document, currency: Currency, round: Bool) -> Result<
+  package static func parse(_ doc: Document, currency: Currency, round: Bool) -> Result<
     LegacyTransaction, LegacyProblems
   > {
     guard let id = doc["_id"]?.objectIDValue else {
@@ -266,8 +266,8 @@ public struct LegacyTransaction: Sendable, Equatable {
 }
 
 /// What is wrong with one legacy document: `user 64ab…: reason; reason`.
-public struct LegacyProblems: Error, Sendable, Equatable, CustomStringConvertible {
-  public var label: String
-  public var reasons: [String]
-  public var description: String { "\(label): \(reasons.joined(separator: "; "))" }
+package struct LegacyProblems: Error, Sendable, Equatable, CustomStringConvertible {
+  package var label: String
+  package var reasons: [String]
+  package var description: String { "\(label): \(reasons.joined(separator: "; "))" }
 }

@@ -1,7 +1,7 @@
 /// Small text helpers shared by the model, config, renderers and the CLI.
-public enum CoreText {
+package enum CoreText {
   /// The longest quotation of input in a message, in characters.
-  public static let quoteLimit = 80
+  package static let quoteLimit = 80
   /// A character made of more scalars than this (a pile of combining marks)
   /// is cut there, so a quotation stays short whatever the input.
   static let quoteScalarsPerCharacter = 8
@@ -10,7 +10,7 @@ public enum CoreText {
   /// message: quoted, control characters made visible as by `escaped` (so a
   /// stray escape sequence or bidi override cannot rewrite the terminal), and
   /// cut after `limit` characters with `…`.
-  public static func quoted(_ text: String, limit: Int = quoteLimit) -> String {
+  package static func quoted(_ text: String, limit: Int = quoteLimit) -> String {
     var out = "'"
     var count = 0
     for ch in text {
@@ -36,7 +36,7 @@ public enum CoreText {
   /// `text` with each control character (`isControlLike`) made visible:
   /// `\n`, `\r`, `\t`, else `\u{1b}` (its code point in hex). Other text,
   /// backslashes included, is left as it is. Tables, CSV and messages use it.
-  public static func escaped(_ text: String) -> String {
+  package static func escaped(_ text: String) -> String {
     guard text.unicodeScalars.contains(where: isControlLike) else { return text }
     var out = ""
     for s in text.unicodeScalars { appendEscaped(s, into: &out) }
@@ -80,7 +80,7 @@ public enum CoreText {
   /// bidirectional embedding, override and isolate controls (U+202A–U+202E,
   /// U+2066–U+2069): characters that would break a table row, hide text on a
   /// terminal or show it in another order than it is stored.
-  public static func isControlLike(_ s: Unicode.Scalar) -> Bool {
+  package static func isControlLike(_ s: Unicode.Scalar) -> Bool {
     switch s.value {
     case 0..<0x20, 0x7F...0x9F, 0x2028, 0x2029, 0x202A...0x202E, 0x2066...0x2069: true
     default: false

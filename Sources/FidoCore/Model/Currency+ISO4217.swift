@@ -44,18 +44,18 @@ extension Currency {
   ]
 
   /// All supported currencies, sorted by code.
-  public static let all: [Currency] = isoMinorDigits.keys.sorted().map {
+  package static let all: [Currency] = isoMinorDigits.keys.sorted().map {
     Currency(code: $0, minorDigits: isoMinorDigits[$0]!)
   }
 
   /// The currency for an upper-case ISO 4217 code, or nil when fido does not know it.
-  public static func lookup(_ upperCode: String) -> Currency? {
+  package static func lookup(_ upperCode: String) -> Currency? {
     guard let digits = isoMinorDigits[upperCode] else { return nil }
     return Currency(code: upperCode, minorDigits: digits)
   }
 
   /// Parses a currency code given by a person: case-insensitive, stored upper-case.
-  public static func parse(_ code: String) throws(FidoError) -> Currency {
+  package static func parse(_ code: String) throws(FidoError) -> Currency {
     // Upper-case ASCII letters only, so that e.g. "ǵhs" never maps onto a real code.
     var upper = [UInt8]()
     for b in code.utf8 {

@@ -1,12 +1,12 @@
 /// Email addresses as fido stores them: trimmed, lower-cased, unique.
-public enum Email {
+package enum Email {
   /// Trims surrounding whitespace and lower-cases; then requires at most 254
   /// bytes, no whitespace or control characters, exactly one `@`, a local
   /// part that is not empty, neither starts nor ends with a dot and has no
   /// two dots in a row, and a domain of at least two dot-separated labels,
   /// each of letters, digits and hyphens, neither starting nor ending with
   /// a hyphen.
-  public static func normalize(_ text: String) throws(FidoError) -> String {
+  package static func normalize(_ text: String) throws(FidoError) -> String {
     let email = String(CoreText.trim(text)).lowercased()
     func invalid(_ why: String) -> FidoError {
       .invalidData("invalid email \(CoreText.quoted(text)): \(why)")

@@ -7,8 +7,8 @@
 /// Dates as fido reads and writes them: milliseconds since the Unix epoch,
 /// UTC, computed with integer civil-date arithmetic (no Foundation, no
 /// floating point, negative epochs fine).
-public enum FidoDate {
-  public static let msPerDay: Int64 = 86_400_000
+package enum FidoDate {
+  package static let msPerDay: Int64 = 86_400_000
 
   /// Parses a DATE:
   /// - RFC 3339: `2023-08-18T15:30:00Z`, `2023-08-18T15:30:00.123456789+01:00`,
@@ -22,11 +22,11 @@ public enum FidoDate {
   /// True for the spellings of `now`. A write keyed by an idempotency key
   /// treats `now` as no date given: it differs at each run, so a retry with
   /// `--date now` would otherwise never match its first run.
-  public static func isNow(_ text: String) -> Bool {
+  package static func isNow(_ text: String) -> Bool {
     text == "now" || text == "NOW" || text == "Now"
   }
 
-  public static func parse(_ text: String, now: Int64, endOfDay: Bool = false) throws(FidoError)
+  package static func parse(_ text: String, now: Int64, endOfDay: Bool = false) throws(FidoError)
     -> Int64
   {
     if isNow(text) { return now }
@@ -39,7 +39,7 @@ public enum FidoDate {
   }
 
   /// `2023-08-18T15:30:00.000Z`: RFC 3339, UTC, milliseconds.
-  public static func format(_ ms: Int64) -> String {
+  package static func format(_ ms: Int64) -> String {
     var out: [UInt8] = []
     out.reserveCapacity(24)
     appendRFC3339(ms, into: &out)
@@ -47,7 +47,7 @@ public enum FidoDate {
   }
 
   /// `2023-08-18`: the UTC calendar day.
-  public static func day(_ ms: Int64) -> String {
+  package static func day(_ ms: Int64) -> String {
     var out: [UInt8] = []
     out.reserveCapacity(10)
     appendDay(split(ms).days, into: &out)
@@ -82,13 +82,13 @@ public enum FidoDate {
   }
 
   /// The first millisecond of the UTC day holding `ms` (clamped at Int64.min).
-  public static func dayStart(_ ms: Int64) -> Int64 {
+  package static func dayStart(_ ms: Int64) -> Int64 {
     let (r, o) = ms.subtractingReportingOverflow(split(ms).msOfDay)
     return o ? .min : r
   }
 
   /// Milliseconds since the epoch now, from the system's real-time clock.
-  public static func currentMs() -> Int64 {
+  package static func currentMs() -> Int64 {
     var ts = timespec()
     clock_gettime(CLOCK_REALTIME, &ts)
     return Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000
@@ -96,7 +96,7 @@ public enum FidoDate {
 
   /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's
   /// days_from_civil). `month` 1–12, `day` 1–31; not range-checked.
-  public static func days(fromCivil year: Int64, _ month: Int64, _ day: Int64) -> Int64 {
+  package static func days(fromCivil year: Int64, _ month: Int64, _ day: Int64) -> Int64 {
     let y = month <= 2 ? year - 1 : year
     let era = (y >= 0 ? y : y - 399) / 400
     let yoe = y - era * 400
@@ -106,7 +106,7 @@ public enum FidoDate {
   }
 
   /// The proleptic Gregorian date of a day number (civil_from_days).
-  public static func civil(fromDays z0: Int64) -> (year: Int64, month: Int64, day: Int64) {
+  package static func civil(fromDays z0: Int64) -> (year: Int64, month: Int64, day: Int64) {
     let z = z0 + 719_468
     let era = (z >= 0 ? z : z - 146_096) / 146_097
     let doe = z - era * 146_097
@@ -118,9 +118,11 @@ public enum FidoDate {
     return (yoe + era * 400 + (m <= 2 ? 1 : 0), m, d)
   }
 
-  public static func isLeapYear(_ y: Int64) -> Bool { y % 4 == 0 && (y % 100 != 0 || y % 400 == 0) }
+  package static func isLeapYear(_ y: Int64) -> Bool {
+    y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)
+  }
 
-  public static func daysInMonth(_ y: Int64, _ m: Int64) -> Int64 {
+  package static func daysInMonth(_ y: Int64, _ m: Int64) -> Int64 {
     switch m {
     case 2: isLeapYear(y) ? 29 : 28
     case 4, 6, 9, 11: 30

@@ -1,6 +1,6 @@
 /// An idempotency key for `txn add --key`: 1–128 printable characters.
-public enum IdempotencyKey {
-  public static func validate(_ text: String) throws(FidoError) -> String {
+package enum IdempotencyKey {
+  package static func validate(_ text: String) throws(FidoError) -> String {
     func invalid(_ why: String) -> FidoError {
       .invalidData("invalid idempotency key \(CoreText.quoted(text)): \(why)")
     }

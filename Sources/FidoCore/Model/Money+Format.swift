@@ -1,17 +1,17 @@
 extension Money {
   /// `1234.50`, `-1234.50`: the machine form used in JSON, CSV and TSV.
-  public var plain: String {
+  package var plain: String {
     Money.format(minor: minor, digits: currency.minorDigits, grouping: false)
   }
 
   /// `GHS 1,234.50`, `GHS -1,234.50`: the form people read (tables, SMS).
-  public var display: String {
+  package var display: String {
     currency.code + " " + Money.format(minor: minor, digits: currency.minorDigits, grouping: true)
   }
 
   /// Formats minor units as a decimal with `digits` decimal places, optionally
   /// grouping thousands with `,`. Safe for `Int128.min`.
-  public static func format(minor: Int128, digits: Int, grouping: Bool) -> String {
+  package static func format(minor: Int128, digits: Int, grouping: Bool) -> String {
     let magnitude = minor.magnitude
     var text = Array(String(magnitude).utf8)
     if text.count <= digits {

@@ -7,14 +7,14 @@ extension Money {
   /// whitespace, more decimals than the currency has and more than
   /// `maxMinor` minor units are refused with a message that says how to
   /// write the amount instead. No floating point.
-  public static func parse(_ text: String, currency: Currency, allowZero: Bool = false)
+  package static func parse(_ text: String, currency: Currency, allowZero: Bool = false)
     throws(FidoError) -> Money
   {
     Money(minor: try minorUnits(text, currency: currency, allowZero: allowZero), currency: currency)
   }
 
   /// `parse`'s minor units, as an Int64 figure (at most `maxMinor`).
-  public static func minorUnits(_ text: String, currency: Currency, allowZero: Bool = false)
+  package static func minorUnits(_ text: String, currency: Currency, allowZero: Bool = false)
     throws(FidoError) -> Int64
   {
     try parseMinor(text, currency: currency, allowZero: allowZero)

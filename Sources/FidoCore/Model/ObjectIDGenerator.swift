@@ -5,17 +5,17 @@
 /// bytes fixed for the process, and a 3-byte counter that starts low enough
 /// not to wrap within one run. Two ids can only collide if two processes draw
 /// the same 3 random bytes and counter start in the same millisecond.
-public final class ObjectIDGenerator {
+package final class ObjectIDGenerator {
   private let processBytes: [UInt8]
   private var counter: UInt32
 
-  public init() {
+  package init() {
     var random = SystemRandomNumberGenerator()
     processBytes = (0..<3).map { _ in UInt8.random(in: 0...255, using: &random) }
     counter = UInt32.random(in: 0...0x7F_FFFF, using: &random)
   }
 
-  public func next(nowMs: Int64) -> ObjectID {
+  package func next(nowMs: Int64) -> ObjectID {
     let seconds = UInt32(truncatingIfNeeded: nowMs / 1000)
     let millis = UInt16(truncatingIfNeeded: ((nowMs % 1000) + 1000) % 1000)
     counter = (counter &+ 1) & 0xFF_FFFF

@@ -1,12 +1,12 @@
 /// A person's name: 1–200 characters of valid UTF-8, no control characters.
-public enum PersonName {
+package enum PersonName {
   /// Returns the name trimmed of surrounding white space (a trailing newline
   /// from a script, a pasted leading space); refuses an empty or
   /// whitespace-only name, more than 200 characters, control characters
   /// (bidirectional controls included, `CoreText.isControlLike`),
   /// line/paragraph separators and U+FFFD (the mark of bytes that were not
   /// valid UTF-8).
-  public static func validate(_ text: String) throws(FidoError) -> String {
+  package static func validate(_ text: String) throws(FidoError) -> String {
     func invalid(_ why: String) -> FidoError {
       .invalidData("invalid name \(CoreText.quoted(text)): \(why)")
     }

@@ -1,6 +1,6 @@
 /// Phone numbers in E.164: `+`, a first digit 1–9, 8 to 15 digits in all.
-public enum Phone {
-  public static func validate(_ text: String) throws(FidoError) -> String {
+package enum Phone {
+  package static func validate(_ text: String) throws(FidoError) -> String {
     let bytes = Array(text.utf8)
     let ok =
       bytes.count >= 9 && bytes.count <= 16 && bytes[0] == UInt8(ascii: "+")

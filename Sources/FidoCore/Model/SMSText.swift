@@ -1,9 +1,9 @@
 /// The fixed text of a transaction's SMS alert. It is built once, when the
 /// transaction is recorded, and every resend sends the same text.
-public enum SMSText {
+package enum SMSText {
   /// `Hi Ama Mensah, your account has been credited with GHS 21.00. New balance: GHS 1,121.00.`
   /// `type` is `credit` or `debit` ("debited" for debit, "credited" otherwise).
-  public static func make(name: String, type: String, amount: Money, balance: Money) -> String {
+  package static func make(name: String, type: String, amount: Money, balance: Money) -> String {
     let verb = type == "debit" ? "debited" : "credited"
     return
       "Hi \(name), your account has been \(verb) with \(amount.display). New balance: \(balance.display)."

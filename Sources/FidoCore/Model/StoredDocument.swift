@@ -3,33 +3,33 @@
 /// reads there. Such a document is never shown with a guessed value and
 /// never counted: `get` fails with it, lists warn and go on, `db check`
 /// reports it as `invalid`.
-public struct UnreadableDocument: Error, Sendable, Equatable {
+package struct UnreadableDocument: Error, Sendable, Equatable {
   /// `transaction` or `user`.
-  public var kind: String
+  package var kind: String
   /// Its `_id`: hex, or the stored value described when it is no ObjectId.
-  public var id: String
+  package var id: String
   /// The user it belongs to, when that is an ObjectId (the user's own id for a user).
-  public var userID: ObjectID?
-  public var field: String
+  package var userID: ObjectID?
+  package var field: String
   /// What the field holds, described (`21.5 (a double)`, `missing`).
-  public var found: String
+  package var found: String
   /// What fido reads there.
-  public var expected: String
+  package var expected: String
   /// How to make it readable, when fido can (`fido user update … --email …`).
-  public var fix: String? = nil
+  package var fix: String? = nil
 
   /// `transaction 65a1…: amount is 21.5 (a double), not an integer of minor units (Int32 or Int64) above 0`
-  public var sentence: String { "\(kind) \(id): \(field) is \(found), not \(expected)" }
+  package var sentence: String { "\(kind) \(id): \(field) is \(found), not \(expected)" }
 
   /// The error `get` (and every other read of one document) fails with: exit 65.
-  public var error: FidoError {
+  package var error: FidoError {
     .invalidData(
       "\(sentence); fido shows no guessed value: "
         + (fix.map { "fix it with '\($0)'; " } ?? "") + "see 'fido db check'")
   }
 
   /// A value as a message shows it: its text and its BSON type.
-  public static func describe(_ value: BSONValue?) -> String {
+  package static func describe(_ value: BSONValue?) -> String {
     guard let value else { return "missing" }
     switch value {
     case .null: return "null"

@@ -1,10 +1,10 @@
-public enum TxnType: String, Sendable, CaseIterable {
+package enum TxnType: String, Sendable, CaseIterable {
   case credit, debit
 
   /// The amount's effect on the balance (Int128: `-Int64.min` fits).
   func signed(_ amount: Int64) -> Int128 { self == .credit ? Int128(amount) : -Int128(amount) }
 
-  public static func parse(_ text: String) throws(FidoError) -> TxnType {
+  package static func parse(_ text: String) throws(FidoError) -> TxnType {
     guard let t = TxnType(rawValue: text) else {
       throw .invalidData("invalid type \(CoreText.quoted(text)): use credit or debit")
     }
@@ -13,28 +13,28 @@ public enum TxnType: String, Sendable, CaseIterable {
 }
 
 /// The SMS notification a transaction carries (the outbox entry).
-public struct SMSState: Sendable, Equatable {
+package struct SMSState: Sendable, Equatable {
   /// `sent`: Twilio accepted it. `delivered` / `undelivered`: what Twilio
   /// later said of it (`fido sms sync`, `fido sms worker`); both are final.
-  public enum Status: String, Sendable, CaseIterable {
+  package enum Status: String, Sendable, CaseIterable {
     case pending, sent, failed, skipped, delivered, undelivered
   }
-  public var status: Status
-  public var sid: String?
-  public var attempts: Int64
-  public var lastError: String?
-  public var to: String?
-  public var body: String?
-  public var nextAttemptAt: Int64?
-  public var updatedAt: Int64?
+  package var status: Status
+  package var sid: String?
+  package var attempts: Int64
+  package var lastError: String?
+  package var to: String?
+  package var body: String?
+  package var nextAttemptAt: Int64?
+  package var updatedAt: Int64?
   /// Set after an unclear send: the next attempt looks the message up first.
-  public var ambiguousSince: Int64?
+  package var ambiguousSince: Int64?
   /// When Twilio accepted it; delivery is synced for 72 hours after.
-  public var sentAt: Int64?
+  package var sentAt: Int64?
   /// When its delivery status is due to be fetched again (sent only).
-  public var nextSyncAt: Int64?
+  package var nextSyncAt: Int64?
   /// Twilio's `error_code` for an undelivered message.
-  public var errorCode: Int64?
+  package var errorCode: Int64?
 
   init(_ doc: Document) {
     status = doc["status"]?.stringValue.flatMap(Status.init(rawValue:)) ?? .skipped
@@ -55,7 +55,7 @@ public struct SMSState: Sendable, Equatable {
   /// caller's opt-out first (`--no-sms`, an import without `--sms`), then a
   /// user without a phone, then a phone that unsubscribed (Twilio 21610),
   /// then SMS not configured.
-  public static func skipReason(
+  package static func skipReason(
     optOut: String?, phone: String?, smsConfigured: Bool, phoneOptedOut: Bool = false
   ) -> String? {
     if let optOut { return optOut }
@@ -65,7 +65,7 @@ public struct SMSState: Sendable, Equatable {
   }
 
   /// The reason of an alert skipped because its phone unsubscribed (replied STOP).
-  public static let optedOutReason = "opted_out"
+  package static let optedOutReason = "opted_out"
 
   init(status: Status, to: String?, lastError: String?, nextAttemptAt: Int64?, now: Int64) {
     self.status = status
@@ -89,18 +89,18 @@ public struct SMSState: Sendable, Equatable {
 }
 
 /// A transaction as fido reads it from `transactions`.
-public struct Transaction: Sendable, Equatable {
-  public var id: ObjectID
-  public var userID: ObjectID
-  public var fullName: String
-  public var amount: Int64
-  public var currency: Currency
-  public var type: TxnType
-  public var date: Int64
-  public var key: String?
-  public var sms: SMSState
-  public var createdAt: Int64
-  public var updatedAt: Int64
+package struct Transaction: Sendable, Equatable {
+  package var id: ObjectID
+  package var userID: ObjectID
+  package var fullName: String
+  package var amount: Int64
+  package var currency: Currency
+  package var type: TxnType
+  package var date: Int64
+  package var key: String?
+  package var sms: SMSState
+  package var createdAt: Int64
+  package var updatedAt: Int64
 
   /// Reads a stored transaction, or fails naming the field fido cannot read
   /// (exit 65). `userCurrency`, when known, is the currency it must be in.
@@ -130,5 +130,5 @@ public struct Transaction: Sendable, Equatable {
     updatedAt = doc["updated_at"]?.dateValue ?? createdAt
   }
 
-  public var money: Money { Money(minor: amount, currency: currency) }
+  package var money: Money { Money(minor: amount, currency: currency) }
 }

@@ -1,21 +1,21 @@
 /// A user as fido reads it from `users`.
-public struct User: Sendable, Equatable {
-  public var id: ObjectID
-  public var name: String
-  public var email: String
-  public var phone: String?
-  public var currency: Currency
-  public var openingBalance: Int64
-  public var balance: Int64
-  public var createdAt: Int64
-  public var updatedAt: Int64
-  public var stats: UserStats
+package struct User: Sendable, Equatable {
+  package var id: ObjectID
+  package var name: String
+  package var email: String
+  package var phone: String?
+  package var currency: Currency
+  package var openingBalance: Int64
+  package var balance: Int64
+  package var createdAt: Int64
+  package var updatedAt: Int64
+  package var stats: UserStats
   /// The end of the user's history chain (`audit_head`, `audit_seq`).
-  public var auditHead: String?
-  public var auditSeq: Int64
+  package var auditHead: String?
+  package var auditSeq: Int64
   /// The phone that unsubscribed from SMS (Twilio 21610 on a send to it),
   /// from `sms_opt_out.phone`. It applies only while it is still `phone`.
-  public var optedOutPhone: String?
+  package var optedOutPhone: String?
 
   /// Reads a stored user, or fails naming the field fido cannot read (exit 65).
   init(_ doc: Document) throws(FidoError) {
@@ -47,9 +47,9 @@ public struct User: Sendable, Equatable {
   }
 
   /// Whether the user's current phone has unsubscribed from SMS.
-  public var phoneOptedOut: Bool { phone != nil && optedOutPhone == phone }
+  package var phoneOptedOut: Bool { phone != nil && optedOutPhone == phone }
 
-  public var balanceMoney: Money { Money(minor: balance, currency: currency) }
+  package var balanceMoney: Money { Money(minor: balance, currency: currency) }
 
   /// Only what a user needs to be shown: never the password hash, nor the
   /// day counters (they grow by a day per active day; analytics and
@@ -62,19 +62,19 @@ public struct User: Sendable, Equatable {
 /// changed only by atomic operators) or sums of them (analytics, `db
 /// check`). Held as Int128 so that sums never wrap or trap; a figure is
 /// stored only after `Int64(exactly:)` says it fits.
-public struct UserStats: Sendable, Equatable {
-  public var count: Int128 = 0
-  public var creditCount: Int128 = 0
-  public var debitCount: Int128 = 0
-  public var creditTotal: Int128 = 0
-  public var debitTotal: Int128 = 0
-  public var firstAt: Int64?
-  public var lastAt: Int64?
+package struct UserStats: Sendable, Equatable {
+  package var count: Int128 = 0
+  package var creditCount: Int128 = 0
+  package var debitCount: Int128 = 0
+  package var creditTotal: Int128 = 0
+  package var debitTotal: Int128 = 0
+  package var firstAt: Int64?
+  package var lastAt: Int64?
   /// Per-UTC-day counters (`stats.days`), in stored order; empty unless the
   /// user was read with them.
-  public var days: [DayCounter] = []
+  package var days: [DayCounter] = []
 
-  public init() {}
+  package init() {}
 
   init(_ doc: Document) {
     func figure(_ key: String) -> Int128 { Int128(doc[key]?.int64Value ?? 0) }
@@ -95,7 +95,7 @@ public struct UserStats: Sendable, Equatable {
   }
 
   /// credit_total + debit_total: what `total_amount` and a day's `amount` add.
-  public var totalAmount: Int128 { creditTotal + debitTotal }
+  package var totalAmount: Int128 { creditTotal + debitTotal }
 
   /// Adds another set of figures (a day's, say) to these. Int128: the sum
   /// of any number of Int64 figures fido could ever read fits.
@@ -120,8 +120,8 @@ public struct UserStats: Sendable, Equatable {
 
 /// One UTC day's counters: `stats.days.<YYYY-MM-DD>: {count, amount}`, where
 /// amount is credits plus debits.
-public struct DayCounter: Sendable, Equatable {
-  public var day: String
-  public var count: Int64
-  public var amount: Int64
+package struct DayCounter: Sendable, Equatable {
+  package var day: String
+  package var count: Int64
+  package var amount: Int64
 }

@@ -23,7 +23,7 @@
 /// empty field, a key not in the columns is left out. An absent nested object
 /// is `.nullObject` (its keys known), so the first record's columns are every
 /// record's.
-public final class ListRenderer {
+package final class ListRenderer {
   private let options: RenderOptions
   private let sink: TextSink
   private var columns: [String]?
@@ -37,7 +37,7 @@ public final class ListRenderer {
   private var bytes: [UInt8] = []
 
   /// `columns`, when given, are the flattened keys to show, in order (e.g. `sms_status`).
-  public init(
+  package init(
     options: RenderOptions, sink: TextSink, columns: [String]? = nil, schema: OutSchema? = nil,
     tableOmits: [String] = []
   ) {
@@ -56,9 +56,9 @@ public final class ListRenderer {
   }
 
   /// Records written so far.
-  public var written: Int { count }
+  package var written: Int { count }
 
-  public func write(_ record: OutObject) {
+  package func write(_ record: OutObject) {
     precondition(!finished, "ListRenderer.write after finish")
     defer { count += 1 }
     if options.quiet {
@@ -88,7 +88,7 @@ public final class ListRenderer {
     }
   }
 
-  public func finish() {
+  package func finish() {
     guard !finished else { return }
     finished = true
     if options.quiet { return }
@@ -148,7 +148,7 @@ public final class ListRenderer {
 
 extension Render {
   /// Renders a whole list at once (a convenience over `ListRenderer`).
-  public static func list(
+  package static func list(
     _ objects: [OutObject], options: RenderOptions, sink: TextSink, columns: [String]? = nil,
     schema: OutSchema? = nil
   ) {

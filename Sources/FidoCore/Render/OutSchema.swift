@@ -5,25 +5,25 @@
 /// A field is a top-level key (`sms`) or, for a nested object, one of its
 /// flattened keys (`sms_status`). `columns` are the flattened keys in order
 /// (the CSV/TSV columns).
-public struct OutSchema: Sendable, Equatable {
-  public struct Field: Sendable, Equatable {
-    public var name: String
+package struct OutSchema: Sendable, Equatable {
+  package struct Field: Sendable, Equatable {
+    package var name: String
     /// The nested object's keys; empty for a plain value.
-    public var parts: [String]
-    public var columns: [String] { parts.isEmpty ? [name] : parts.map { name + "_" + $0 } }
+    package var parts: [String]
+    package var columns: [String] { parts.isEmpty ? [name] : parts.map { name + "_" + $0 } }
   }
 
-  public var fields: [Field]
+  package var fields: [Field]
   /// Free-text columns (names, emails, keys, errors): the ones a table on a
   /// narrow terminal cuts with `…`. Ids, money, dates and counts are never cut.
-  public var text: Set<String>
+  package var text: Set<String>
   /// Table columns by importance, most important first: on a narrow terminal a
   /// table without `--fields` leaves out the least important until it fits.
   /// Columns not listed come last.
-  public var priority: [String]
+  package var priority: [String]
 
   /// `spec` is DESIGN.md's notation: `id, user_id, sms{status, sid}`.
-  public init(_ spec: String, text: [String] = [], priority: [String] = []) {
+  package init(_ spec: String, text: [String] = [], priority: [String] = []) {
     var fields: [Field] = []
     var rest = Substring(spec)
     while !rest.isEmpty {
@@ -45,17 +45,17 @@ public struct OutSchema: Sendable, Equatable {
   }
 
   /// The flattened keys, in order: CSV/TSV columns.
-  public var columns: [String] { fields.flatMap(\.columns) }
+  package var columns: [String] { fields.flatMap(\.columns) }
 
   /// Every name `--fields` accepts: each column, and each nested object's name.
-  public var selectors: [String] {
+  package var selectors: [String] {
     fields.flatMap { $0.parts.isEmpty ? [$0.name] : [$0.name] + $0.columns }
   }
 
   /// `--fields LIST` checked against the schema: comma-separated names, in
   /// the order given, each once. Unknown, empty or repeated names are usage
   /// errors listing the valid ones.
-  public func select(_ list: String, command: String) throws(FidoError) -> [String] {
+  package func select(_ list: String, command: String) throws(FidoError) -> [String] {
     let valid = selectors.joined(separator: ",")
     var chosen: [String] = []
     for raw in list.split(separator: ",", omittingEmptySubsequences: false) {
@@ -77,7 +77,7 @@ public struct OutSchema: Sendable, Equatable {
   }
 
   /// The flattened columns `fields` stand for (`sms` → `sms_status`, …).
-  public func columns(of fields: [String]) -> [String] {
+  package func columns(of fields: [String]) -> [String] {
     fields.flatMap { name in self.fields.first { $0.name == name }?.columns ?? [name] }
   }
 }
@@ -89,12 +89,12 @@ extension Substring {
 }
 
 extension OutSchema {
-  public static let user = OutSchema(
+  package static let user = OutSchema(
     "id, name, email, phone, currency, balance, created_at, updated_at",
     text: ["name", "email"],
     priority: ["id", "name", "email", "balance", "phone", "created_at", "currency", "updated_at"])
 
-  public static let transaction = OutSchema(
+  package static let transaction = OutSchema(
     "id, user_id, full_name, amount, currency, type, date, key, created_at, updated_at, "
       + "sms{status, sid, attempts, last_error}",
     text: ["full_name", "key", "sms_last_error"],
@@ -103,7 +103,7 @@ extension OutSchema {
       "sms_attempts", "sms_last_error", "created_at", "currency", "sms_sid", "updated_at",
     ])
 
-  public static let sms = OutSchema(
+  package static let sms = OutSchema(
     "transaction_id, user_id, to, status, attempts, last_error, sid, next_attempt_at, updated_at",
     text: ["last_error"],
     priority: [
@@ -111,7 +111,7 @@ extension OutSchema {
       "sid", "updated_at",
     ])
 
-  public static let analytics = OutSchema(
+  package static let analytics = OutSchema(
     "user_id, name, currency, balance, window{since, until}, transaction_count, credit_count, "
       + "debit_count, total_amount, credit_total, debit_total, average_transaction_value, "
       + "busiest_day{date, count}, highest_amount_day{date, amount}, first_transaction_at, "
@@ -119,37 +119,37 @@ extension OutSchema {
     text: ["name", "credit_score_formula"])
 
   /// `db check`'s drift; `--repair` adds `repaired` (`driftRepaired`).
-  public static let drift = OutSchema("user_id, figure, stored, expected, repaired")
+  package static let drift = OutSchema("user_id, figure, stored, expected, repaired")
   static let driftReport = OutSchema("user_id, figure, stored, expected")
 
   /// What a command prints: `drift` with `--repair`, else without `repaired`.
-  public static func drift(repair: Bool) -> OutSchema { repair ? drift : driftReport }
+  package static func drift(repair: Bool) -> OutSchema { repair ? drift : driftReport }
 
-  public static let doctor = OutSchema(
+  package static let doctor = OutSchema(
     "uri, database, connection, server_version, topology, transactions, indexes, "
       + "twilio_api_base, sms, twilio_account")
 
-  public static let importSummary = OutSchema("read, inserted, skipped, dry_run")
+  package static let importSummary = OutSchema("read, inserted, skipped, dry_run")
 
-  public static let retrySummary = OutSchema("claimed, sent, failed, skipped, pending")
+  package static let retrySummary = OutSchema("claimed, sent, failed, skipped, pending")
 
   /// `sms sync`'s record.
-  public static let syncSummary = OutSchema("checked, delivered, undelivered, in_flight, errors")
+  package static let syncSummary = OutSchema("checked, delivered, undelivered, in_flight, errors")
 
   /// `db migrate-legacy`'s record (`MigrateReport.out`), reconciliation included.
-  public static let migrateSummary = OutSchema(
+  package static let migrateSummary = OutSchema(
     "dry_run, currency, users_read, users_inserted, users_existing, users_skipped, "
       + "transactions_inserted, transactions_existing, rounded, short_passwords, legacy_count, "
       + "legacy_sum, migrated_count, migrated_sum, skipped_count, skipped_sum, reconciled, "
       + "passwords_scrubbed")
 
-  public static let index = OutSchema("collection, index, unique")
+  package static let index = OutSchema("collection, index, unique")
 
-  public static let whoami = OutSchema(
+  package static let whoami = OutSchema(
     "profile, config_file, uri, database, server_version, twilio_account")
 
   /// `audit list`'s entries (`before`/`after` as compact JSON outside JSON formats).
-  public static let auditEntry = OutSchema(
+  package static let auditEntry = OutSchema(
     "id, at, user_id, action, target{collection, id}, actor{os_user, host, fido_version, profile}, "
       + "before, after, seq, prev, hash",
     text: ["before", "after", "actor_os_user", "actor_host"],
@@ -158,10 +158,10 @@ extension OutSchema {
     ])
 
   /// `audit verify`'s problems.
-  public static let auditProblem = OutSchema(
+  package static let auditProblem = OutSchema(
     "user_id, problem, recorded, live", text: ["recorded", "live"])
 
-  public static let profile = OutSchema(
+  package static let profile = OutSchema(
     "name, active, protected, database, uri",
     priority: ["name", "active", "protected", "database", "uri"])
 }

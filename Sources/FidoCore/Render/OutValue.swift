@@ -1,6 +1,6 @@
 /// What commands hand to the renderers: ordered objects whose values know
 /// how each output format should show them.
-public indirect enum OutValue: Sendable, Equatable {
+package indirect enum OutValue: Sendable, Equatable {
   case null
   case string(String)
   case int(Int64)
@@ -21,23 +21,23 @@ public indirect enum OutValue: Sendable, Equatable {
 }
 
 /// An ordered list of fields; the order is the column order in csv/tsv/table.
-public struct OutObject: Sendable, Equatable {
-  public var fields: [(key: String, value: OutValue)]
-  public init(_ fields: [(String, OutValue)] = []) {
+package struct OutObject: Sendable, Equatable {
+  package var fields: [(key: String, value: OutValue)]
+  package init(_ fields: [(String, OutValue)] = []) {
     self.fields = fields.map { (key: $0.0, value: $0.1) }
   }
-  public mutating func append(_ key: String, _ value: OutValue) {
+  package mutating func append(_ key: String, _ value: OutValue) {
     fields.append((key: key, value: value))
   }
-  public subscript(key: String) -> OutValue? { fields.first { $0.key == key }?.value }
-  public static func == (a: OutObject, b: OutObject) -> Bool {
+  package subscript(key: String) -> OutValue? { fields.first { $0.key == key }?.value }
+  package static func == (a: OutObject, b: OutObject) -> Bool {
     a.fields.count == b.fields.count
       && zip(a.fields, b.fields).allSatisfy { $0.key == $1.key && $0.value == $1.value }
   }
 }
 
 /// Where renderers write. The executable's streams conform; tests capture text.
-public protocol TextSink: AnyObject {
+package protocol TextSink: AnyObject {
   func write(_ text: String)
   /// Valid UTF-8 text as bytes (the JSON renderers' output). A sink that
   /// stores bytes takes them as they are; the default goes through `write(_:)`.
@@ -45,5 +45,5 @@ public protocol TextSink: AnyObject {
 }
 
 extension TextSink {
-  public func write(utf8 bytes: [UInt8]) { write(String(decoding: bytes, as: UTF8.self)) }
+  package func write(utf8 bytes: [UInt8]) { write(String(decoding: bytes, as: UTF8.self)) }
 }

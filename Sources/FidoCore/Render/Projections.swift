@@ -5,7 +5,7 @@
 
 extension User {
   /// `id, name, email, phone, currency, balance, created_at, updated_at` (DESIGN.md).
-  public var out: OutObject {
+  package var out: OutObject {
     OutObject([
       ("id", .string(id.hex)),
       ("name", .string(name)),
@@ -33,7 +33,7 @@ extension SMSState {
 extension Transaction {
   /// `id, user_id, full_name, amount, currency, type, date, key, created_at,
   /// updated_at, sms{status, sid, attempts, last_error}` (DESIGN.md).
-  public var out: OutObject {
+  package var out: OutObject {
     OutObject([
       ("id", .string(id.hex)),
       ("user_id", .string(userID.hex)),
@@ -51,7 +51,7 @@ extension Transaction {
 
   /// `transaction_id, user_id, to, status, attempts, last_error, sid,
   /// next_attempt_at, updated_at` (DESIGN.md's SMS list object).
-  public var smsOut: OutObject {
+  package var smsOut: OutObject {
     OutObject([
       ("transaction_id", .string(id.hex)),
       ("user_id", .string(userID.hex)),
@@ -67,7 +67,7 @@ extension Transaction {
 }
 
 extension ImportSummary {
-  public var out: OutObject {
+  package var out: OutObject {
     OutObject([
       ("read", .int(Int64(read))), ("inserted", .int(Int64(inserted))),
       ("skipped", .int(Int64(skipped))),
@@ -76,7 +76,7 @@ extension ImportSummary {
 }
 
 extension MigrateReport {
-  public var out: OutObject {
+  package var out: OutObject {
     func int(_ v: Int) -> OutValue { .int(Int64(v)) }
     return OutObject([
       ("dry_run", .bool(dryRun)), ("currency", .string(currency.code)),
@@ -94,7 +94,7 @@ extension MigrateReport {
 }
 
 extension Drift {
-  public var out: OutObject {
+  package var out: OutObject {
     OutObject([
       ("user_id", userID.map { .string($0.hex) } ?? .null), ("figure", .string(figure)),
       ("stored", .string(stored)), ("expected", .string(expected)),
@@ -103,7 +103,7 @@ extension Drift {
 }
 
 extension AuditProblem {
-  public var out: OutObject {
+  package var out: OutObject {
     OutObject([
       ("user_id", .string(userID.hex)), ("problem", .string(what)),
       ("recorded", .string(recorded)), ("live", .string(live)),
@@ -116,8 +116,8 @@ extension AuditProblem {
 /// before, after, seq, prev, hash`. Money in before/after shows as money in
 /// the entry's currency. With `nested` false (csv, tsv, table), before and
 /// after are compact JSON text, so every row has the same columns.
-public enum AuditView {
-  public static func out(_ e: Document, nested: Bool) -> OutObject {
+package enum AuditView {
+  package static func out(_ e: Document, nested: Bool) -> OutObject {
     let currency = e["currency"]?.stringValue.flatMap(Currency.lookup)
     func value(_ v: BSONValue, key: String) -> OutValue {
       switch v {
@@ -178,7 +178,7 @@ public enum AuditView {
 
 extension AnalyticsFigures {
   /// DESIGN.md's analytics object.
-  public func out(user: User, since: Int64?, until: Int64?) -> OutObject {
+  package func out(user: User, since: Int64?, until: Int64?) -> OutObject {
     let c = user.currency
     func money<T: BinaryInteger>(_ v: T) -> OutValue { .money(Money(minor: v, currency: c)) }
     // Counts are real documents or stored Int64 counters, so they fit; the
@@ -237,7 +237,7 @@ extension CreditScore {
   /// The `credit_score` object of the analytics output, or null (`keys`
   /// shaped, so csv and tsv keep their columns) when there is no score (a
   /// user without transactions).
-  public static func out(_ score: CreditScore?) -> OutValue {
+  package static func out(_ score: CreditScore?) -> OutValue {
     guard let score else { return .nullObject(keys: keys) }
     let tenths = score.tenths
     let factors: [OutValue] = score.factors.map { f in
@@ -264,7 +264,7 @@ extension CreditScore {
 
 extension SMSWorker.Event {
   /// A line of `sms worker`'s log: `at`, `event`, then the event's fields.
-  public var out: OutObject {
+  package var out: OutObject {
     var action: String
     var fields: [(String, OutValue)]
     func seconds(_ ms: Int64) -> OutValue { .number(SMSWorker.seconds(ms)) }

@@ -2,7 +2,7 @@ extension Render {
   /// Terminal columns a string takes: East Asian wide and emoji characters
   /// count 2, combining marks and zero-width format characters 0, the rest 1.
   /// ANSI escapes are not expected (colour is added after measuring).
-  public static func displayWidth(_ s: String) -> Int {
+  package static func displayWidth(_ s: String) -> Int {
     var w = 0
     for ch in s { w += width(of: ch) }
     return w

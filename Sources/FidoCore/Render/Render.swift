@@ -1,12 +1,12 @@
 /// Renders single objects and JSON text. Lists go through `ListRenderer`.
-public enum Render {
+package enum Render {
   /// Writes one object (get/create/update/delete/analytics):
   /// json → 2-space indented; ndjson → one compact line; csv → header and
   /// row; tsv → one row; table → a two-column key/value list with nested
   /// objects flattened with `_`; quiet → just its id. With `options.fields`
   /// only those fields, in that order (quiet still prints the id). In a
   /// table wider than `options.width`, only `schema`'s free-text values are cut.
-  public static func object(
+  package static func object(
     _ object: OutObject, options: RenderOptions, sink: TextSink, schema: OutSchema? = nil
   ) {
     if options.quiet {
@@ -39,7 +39,7 @@ public enum Render {
   /// Only `fields`, in that order, each under the name given: a top-level
   /// key (`sms`, the whole object) or a flattened one (`sms_status`). A
   /// field the object lacks is null.
-  public static func project(_ o: OutObject, fields: [String]) -> OutObject {
+  package static func project(_ o: OutObject, fields: [String]) -> OutObject {
     var flat: [(key: String, value: OutValue)]? = nil
     var out = OutObject()
     for name in fields {
@@ -55,7 +55,7 @@ public enum Render {
 
   /// The JSON error object written to stderr with `-o json`/`-o ndjson`:
   /// `{"error":{"code":"not_found","message":"…","exit":3}}` (no newline).
-  public static func jsonError(code: String, message: String, exit: Int32) -> String {
+  package static func jsonError(code: String, message: String, exit: Int32) -> String {
     json(
       .object(
         OutObject([
@@ -70,14 +70,14 @@ public enum Render {
   }
 
   /// Compact JSON text of a value (RFC 8259; money and dates as strings).
-  public static func json(_ v: OutValue) -> String {
+  package static func json(_ v: OutValue) -> String {
     var out: [UInt8] = []
     JSONWriter.compact(v, into: &out)
     return String(decoding: out, as: UTF8.self)
   }
 
   /// 2-space indented JSON text of a value (no trailing newline).
-  public static func prettyJSON(_ v: OutValue) -> String {
+  package static func prettyJSON(_ v: OutValue) -> String {
     var out: [UInt8] = []
     JSONWriter.pretty(v, indent: 0, into: &out)
     return String(decoding: out, as: UTF8.self)
@@ -85,7 +85,7 @@ public enum Render {
 
   /// The value as one CSV/TSV field: money `1234.50`, dates RFC 3339, null
   /// empty, arrays and objects compact JSON.
-  public static func fieldText(_ v: OutValue) -> String {
+  package static func fieldText(_ v: OutValue) -> String {
     switch v {
     case .null, .nullObject: ""
     case .string(let s): s
@@ -102,7 +102,7 @@ public enum Render {
   /// the second (`2023-08-18T15:30:00Z`: the milliseconds are in the other
   /// formats), control characters shown as escapes so a value cannot break
   /// the row.
-  public static func tableText(_ v: OutValue) -> String {
+  package static func tableText(_ v: OutValue) -> String {
     switch v {
     case .null, .nullObject: "-"
     case .money(let m): m.display
@@ -115,7 +115,7 @@ public enum Render {
   /// Nested objects flattened with `_` (`sms_status`, `busiest_day_date`),
   /// an absent object (`.nullObject`) into its keys with null values; other
   /// values, arrays included, kept as they are.
-  public static func flatten(_ o: OutObject) -> [(key: String, value: OutValue)] {
+  package static func flatten(_ o: OutObject) -> [(key: String, value: OutValue)] {
     var out: [(key: String, value: OutValue)] = []
     flatten(o, prefix: "", into: &out)
     return out

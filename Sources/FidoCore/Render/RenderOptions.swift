@@ -1,17 +1,17 @@
 /// How results are rendered: the format plus what the terminal allows.
-public struct RenderOptions: Sendable {
-  public var format: OutputFormat
+package struct RenderOptions: Sendable {
+  package var format: OutputFormat
   /// Print only the `id` (or `transaction_id`) of each object, one per line.
-  public var quiet: Bool
+  package var quiet: Bool
   /// ANSI colour in tables (bold headers); only when stdout is a terminal.
-  public var color: Bool
+  package var color: Bool
   /// The terminal width; tables wider than this shorten their widest columns with `…`.
-  public var width: Int?
+  package var width: Int?
   /// `--fields`: the fields to print, in this order (checked against the
   /// command's `OutSchema`); nil prints every field.
-  public var fields: [String]?
+  package var fields: [String]?
 
-  public init(
+  package init(
     format: OutputFormat = .table, quiet: Bool = false, color: Bool = false, width: Int? = nil,
     fields: [String]? = nil
   ) {

@@ -1,7 +1,7 @@
 /// How long to wait before sending a notification again.
-public enum Backoff {
-  public static let initialSeconds: Int64 = 5
-  public static let capSeconds: Int64 = 3600
+package enum Backoff {
+  package static let initialSeconds: Int64 = 5
+  package static let capSeconds: Int64 = 3600
 
   /// Milliseconds to wait after `attempt` failed sends (1 after the first
   /// failure): a base of 5 s doubling each time (5, 10, 20, … s) up to one
@@ -9,7 +9,7 @@ public enum Backoff {
   /// `random(0...base/2)`, so the wait lies in [base/2, base] and never drops
   /// below half of what the schedule says. A Retry-After of `retryAfter`
   /// seconds is a lower bound, itself capped at one hour.
-  public static func delay(attempt: Int, retryAfter: Int?, random: (ClosedRange<Double>) -> Double)
+  package static func delay(attempt: Int, retryAfter: Int?, random: (ClosedRange<Double>) -> Double)
     -> Int64
   {
     let capMS = capSeconds * 1000
@@ -28,7 +28,7 @@ public enum Backoff {
   /// Reads a Retry-After header given as delta-seconds (`"120"`). The
   /// HTTP-date form and anything malformed count as absent; a number too big
   /// for `Int` counts as `Int.max` (the cap applies later anyway).
-  public static func retryAfterSeconds(_ header: String?) -> Int? {
+  package static func retryAfterSeconds(_ header: String?) -> Int? {
     guard let text = header?.trimmingSpaces(), !text.isEmpty,
       text.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 })
     else { return nil }

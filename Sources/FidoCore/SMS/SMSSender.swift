@@ -20,13 +20,13 @@
 /// A send refused with 21610 (the recipient replied STOP) marks that phone
 /// opted out on the user: later alerts to it are `skipped` (`opted_out`)
 /// until the phone changes.
-public final class SMSSender {
+package final class SMSSender {
   let store: FidoStore
   let client: TwilioClient
   let timeoutMS: Int64
   let random: (ClosedRange<Double>) -> Double
 
-  public init(
+  package init(
     store: FidoStore, settings: TwilioSettings, timeoutMS: Int64,
     log: (@Sendable (String) -> Void)?,
     random: @escaping (ClosedRange<Double>) -> Double = { Double.random(in: $0) }
@@ -41,7 +41,8 @@ public final class SMSSender {
   /// above all, plain `http` only to a loopback host, so the Basic credentials
   /// never cross a network in clear text. Commands call this before they write
   /// or send anything, so a bad setting is a configuration error (exit 78).
-  public static func checkSettings(_ settings: TwilioSettings, timeoutMS: Int64) throws(FidoError) {
+  package static func checkSettings(_ settings: TwilioSettings, timeoutMS: Int64) throws(FidoError)
+  {
     try TwilioConfig(settings, timeoutMS: timeoutMS).validate()
   }
 
@@ -52,7 +53,7 @@ public final class SMSSender {
   /// never lapses while its holder may still send: up to three attempts
   /// (`txn add`), each a lookup and a send and a lookup again, every lookup
   /// up to `maxLookupPages` requests, every request bounded by the timeout.
-  public static func leaseMillis(timeoutMS: Int64) -> Int64 {
+  package static func leaseMillis(timeoutMS: Int64) -> Int64 {
     10_000 + 3 * (2 * Int64(TwilioClient.maxLookupPages) + 1) * timeoutMS
   }
 
@@ -60,7 +61,7 @@ public final class SMSSender {
   /// when a retry can still finish in time. The notification was leased when
   /// the transaction was inserted. The first try goes to the phone `txn add`
   /// just read; a resend reads the user's phone again.
-  public func deliverNow(_ txn: Transaction, now: () -> Int64) throws(FidoError) -> Transaction {
+  package func deliverNow(_ txn: Transaction, now: () -> Int64) throws(FidoError) -> Transaction {
     let deadline = now() + timeoutMS
     var txn = txn
     for n in 1...3 {
@@ -81,25 +82,25 @@ public final class SMSSender {
     return txn
   }
 
-  public struct RetrySummary: Sendable {
-    public var claimed = 0
-    public var sent = 0
-    public var failed = 0
+  package struct RetrySummary: Sendable {
+    package var claimed = 0
+    package var sent = 0
+    package var failed = 0
     /// The user's phone was removed (or the user deleted) since the alert was recorded.
-    public var skipped = 0
-    public var stillPending = 0
+    package var skipped = 0
+    package var stillPending = 0
     /// Twilio refused the credentials: `sms retry` exits 77.
-    public var unauthorized: String?
+    package var unauthorized: String?
     /// The pass stopped early because Twilio could not be reached or asked
     /// to slow down (the worker backs off); `sms retry` goes on regardless.
-    public var twilioTrouble: String?
+    package var twilioTrouble: String?
   }
 
   /// One alert's send as `retryDue` reports it to `each`.
-  public struct SendReport: Sendable {
-    public var transaction: Transaction
+  package struct SendReport: Sendable {
+    package var transaction: Transaction
     /// Whether the attempt ran into Twilio trouble (unreachable, 5xx, 429).
-    public var twilioTrouble: Bool
+    package var twilioTrouble: Bool
   }
 
   /// `sms retry`: claims due notifications one at a time with an atomic
@@ -107,7 +108,7 @@ public final class SMSSender {
   /// `shouldStop` is asked before each claim; `stopOnTrouble` ends the pass
   /// at the first attempt that found Twilio unreachable, overloaded or
   /// refusing the credentials (the worker's backoff).
-  public func retryDue(
+  package func retryDue(
     limit: Int64, now: () -> Int64, shouldStop: () -> Bool = { false },
     stopOnTrouble: Bool = false, each: (SendReport) -> Void = { _ in }
   ) throws(FidoError) -> RetrySummary {
@@ -166,31 +167,31 @@ public final class SMSSender {
 
   // MARK: - Delivery status
 
-  public struct SyncSummary: Sendable {
+  package struct SyncSummary: Sendable {
     /// Messages fetched (one GET each).
-    public var checked = 0
-    public var delivered = 0
-    public var undelivered = 0
+    package var checked = 0
+    package var delivered = 0
+    package var undelivered = 0
     /// Still on their way (queued, sending, sent, …): fetched again later.
-    public var inFlight = 0
+    package var inFlight = 0
     /// Fetches that failed (or that Twilio did not know); fetched again later
     /// unless Twilio has no such message.
-    public var errors = 0
+    package var errors = 0
     /// Twilio refused the credentials: `sms sync` exits 77.
-    public var unauthorized: String?
+    package var unauthorized: String?
     /// The pass stopped at a 429 or an unreachable Twilio.
-    public var twilioTrouble: String?
+    package var twilioTrouble: String?
   }
 
   /// One fetch as `syncDue` reports it.
-  public struct SyncReport: Sendable {
-    public var transaction: Transaction
+  package struct SyncReport: Sendable {
+    package var transaction: Transaction
     /// Twilio's status for the message, when the fetch got one.
-    public var twilioStatus: String?
+    package var twilioStatus: String?
     /// `.delivered` or `.undelivered` when that was recorded, else nil.
-    public var recorded: SMSState.Status?
+    package var recorded: SMSState.Status?
     /// Why the fetch gave no status.
-    public var error: String?
+    package var error: String?
   }
 
   /// Twilio statuses that mean the message reached the handset.
@@ -201,7 +202,7 @@ public final class SMSSender {
   /// How long until a message still in flight is fetched again by the
   /// worker: a tenth of its age, from 15 s up to 30 minutes, so fresh
   /// messages are checked often and old ones cost a few GETs an hour.
-  public static func workerPollDelay(sentAt: Int64?, now: Int64) -> Int64 {
+  package static func workerPollDelay(sentAt: Int64?, now: Int64) -> Int64 {
     let age = now - (sentAt ?? now)
     return min(max(age / 10, 15_000), 1_800_000)
   }
@@ -214,7 +215,7 @@ public final class SMSSender {
   /// A message still in flight is due again after `pollDelay`. A 429 or an
   /// unreachable Twilio ends the pass: that alert is due again after the
   /// backoff (at least Retry-After), the rest stay due.
-  public func syncDue(
+  package func syncDue(
     limit: Int64, now: () -> Int64, pollDelay: (Transaction, Int64) -> Int64,
     minAgeMillis: Int64 = 0, shouldStop: () -> Bool = { false },
     each: (SyncReport) -> Void = { _ in }
@@ -290,7 +291,7 @@ public final class SMSSender {
   }
 
   /// The reason an alert whose user has no phone any more is `skipped`.
-  public static let noPhoneReason = "no phone"
+  package static let noPhoneReason = "no phone"
 
   /// One attempt: a lookup first when an earlier outcome was ambiguous (at
   /// the number that send went to), then a send to `currentPhone()`, which is
@@ -339,7 +340,7 @@ public final class SMSSender {
   }
 
   /// Twilio's error for a send to a number that replied STOP.
-  public static let unsubscribedCode = 21610
+  package static let unsubscribedCode = 21610
 
   /// One create request to `to`, and a lookup there if its outcome is unclear.
   private func send(

@@ -13,7 +13,7 @@
 ///   then the change stream is opened again.
 /// - Stopping (`shouldStop` turns true on SIGINT/SIGTERM): the send in hand
 ///   is finished and recorded, then `run` returns.
-public final class SMSWorker {
+package final class SMSWorker {
   let store: FidoStore
   let sender: SMSSender
   let intervalMS: Int64
@@ -22,24 +22,24 @@ public final class SMSWorker {
   let now: () -> Int64
 
   /// What one `run` did, for the last log line.
-  public struct Totals: Sendable {
-    public var sent = 0
-    public var failed = 0
-    public var skipped = 0
-    public var pending = 0
-    public var delivered = 0
-    public var undelivered = 0
-    public var checked = 0
-    public var passes = 0
+  package struct Totals: Sendable {
+    package var sent = 0
+    package var failed = 0
+    package var skipped = 0
+    package var pending = 0
+    package var delivered = 0
+    package var undelivered = 0
+    package var checked = 0
+    package var passes = 0
   }
-  public private(set) var totals = Totals()
+  package private(set) var totals = Totals()
 
   /// One line of the worker's log, as a value (Render shows it as an object).
-  public struct Event: Sendable {
-    public var at: Int64
-    public var what: What
+  package struct Event: Sendable {
+    package var at: Int64
+    package var what: What
   }
-  public enum What: Sendable {
+  package enum What: Sendable {
     case start(intervalMS: Int64, once: Bool)
     /// A pause after errors from `service` (`mongodb`, `twilio`).
     case backoff(service: String, error: String, retryInMS: Int64)
@@ -54,14 +54,14 @@ public final class SMSWorker {
   }
 
   /// The longest wait after errors.
-  public static let maxBackoffMS: Int64 = 60_000
+  package static let maxBackoffMS: Int64 = 60_000
   /// Delivery statuses fetched per pass, so sends never wait long behind syncs.
-  public static let syncBatch: Int64 = 100
+  package static let syncBatch: Int64 = 100
   /// A message just created is `queued` at Twilio: the worker first asks
   /// about it this long after the send.
-  public static let firstSyncAfterMS: Int64 = 10_000
+  package static let firstSyncAfterMS: Int64 = 10_000
   /// How long a running worker's pass spends on delivery checks at most.
-  public static let syncSliceMS: Int64 = 1000
+  package static let syncSliceMS: Int64 = 1000
 
   private var stream: PendingSMSWatch?
   /// When to try opening a change stream again after one failed.
@@ -73,7 +73,7 @@ public final class SMSWorker {
   /// pass follows at once (sends first, so they never wait behind syncs).
   private var moreToSync = false
 
-  public init(
+  package init(
     store: FidoStore, settings: TwilioSettings, timeoutMS: Int64, intervalMS: Int64,
     twilioLog: (@Sendable (String) -> Void)?, log: @escaping (Event) -> Void,
     shouldStop: @escaping () -> Bool, now: @escaping () -> Int64
@@ -90,7 +90,7 @@ public final class SMSWorker {
   /// Otherwise passes until `shouldStop`; errors are logged and waited out,
   /// except a configuration error. Twilio refusing the credentials in a
   /// single pass is `.unauthorized` (exit 77).
-  public func run(once: Bool) throws(FidoError) {
+  package func run(once: Bool) throws(FidoError) {
     event(.start(intervalMS: intervalMS, once: once))
     defer { finish() }
     while !shouldStop() {

@@ -1,6 +1,6 @@
 /// What became of one attempt to create a message, in the terms the outbox
 /// acts on. `reason` texts come from Twilio or libcurl and never hold credentials.
-public enum SendOutcome: Sendable, Equatable {
+package enum SendOutcome: Sendable, Equatable {
   /// Twilio created the message (201 with a valid sid).
   case sent(sid: String, status: String)
   /// Twilio did not create it and a later attempt may succeed: 429 / 20429

@@ -9,20 +9,20 @@
 /// holds phone numbers). Credentials go to libcurl as CURLOPT_USERNAME /
 /// CURLOPT_PASSWORD only; they are never in a URL, a log line or a reason,
 /// and as a last guard every log line has the token masked.
-public final class TwilioClient {
-  public let config: TwilioConfig
+package final class TwilioClient {
+  package let config: TwilioConfig
   private let log: (@Sendable (String) -> Void)?
   /// The handle, made at the first request; a failure to load libcurl
   /// fails that request and every later one before anything is sent.
   private var easy: Result<CurlEasy, CurlError>?
 
   /// A lookup reads at most this many pages of 50 before it gives up with `.failed`.
-  public static let maxLookupPages = 20
+  package static let maxLookupPages = 20
   /// How far Twilio's clock may lag this machine's: a message created more
   /// than this before the attempt began is not the attempt's.
-  public static let clockSkewMillis: Int64 = 10 * 60 * 1000
+  package static let clockSkewMillis: Int64 = 10 * 60 * 1000
 
-  public init(_ config: TwilioConfig, log: (@Sendable (String) -> Void)? = nil) {
+  package init(_ config: TwilioConfig, log: (@Sendable (String) -> Void)? = nil) {
     self.config = config
     self.log = log
   }
@@ -31,7 +31,7 @@ public final class TwilioClient {
   /// with the form fields `To`, `From` and/or `MessagingServiceSid`, `Body`
   /// and `ValidityPeriod` (so Twilio drops it rather than deliver it hours
   /// late). Assumes a config that passed `validate()`.
-  public func send(to: String, body: String) -> SendOutcome {
+  package func send(to: String, body: String) -> SendOutcome {
     var form = [("To", to)]
     if let from = config.from, !from.isEmpty { form.append(("From", from)) }
     if let service = config.messagingServiceSID, !service.isEmpty {
@@ -56,7 +56,7 @@ public final class TwilioClient {
     }
   }
 
-  public enum LookupResult: Sendable, Equatable {
+  package enum LookupResult: Sendable, Equatable {
     case found(sid: String)
     /// Twilio answered every page and no message matches.
     case notFound
@@ -79,7 +79,7 @@ public final class TwilioClient {
   /// the attempt (`date_created`), or one whose sid another notification
   /// already holds, is not this one. Limits: a message Twilio still holds
   /// without a send date may not be listed yet by the `DateSent` filter.
-  public func lookup(
+  package func lookup(
     to: String, body: String, sentAfterMs: Int64, isTaken: (String) -> Bool = { _ in false }
   ) -> LookupResult {
     let earliest = sentAfterMs - Self.clockSkewMillis
@@ -120,7 +120,7 @@ public final class TwilioClient {
     return .failed(reason: "message lookup: more than \(Self.maxLookupPages) pages of messages")
   }
 
-  public enum AccountCheck: Sendable, Equatable {
+  package enum AccountCheck: Sendable, Equatable {
     /// Twilio accepted the credentials; the account's status (`active`, `suspended`…).
     case ok(status: String)
     case unauthorized(reason: String)
@@ -129,7 +129,7 @@ public final class TwilioClient {
 
   /// `doctor`: one authenticated `GET …/Accounts/{Sid}.json`, so a wrong
   /// token shows before an alert is lost to it.
-  public func checkAccount() -> AccountCheck {
+  package func checkAccount() -> AccountCheck {
     let path = "/2010-04-01/Accounts/\(FormURLEncoding.percentEncode(config.accountSID)).json"
     let request = HTTPRequest(
       method: .get, url: url(path), headers: [(name: "Accept", value: "application/json")])
@@ -148,7 +148,7 @@ public final class TwilioClient {
   }
 
   /// What a fetch of one message says about its delivery.
-  public enum FetchResult: Sendable, Equatable {
+  package enum FetchResult: Sendable, Equatable {
     /// Twilio answered with the message: its `status`, and `error_code` and
     /// `error_message` when it has them.
     case message(status: String, errorCode: Int?, errorMessage: String?)
@@ -162,7 +162,7 @@ public final class TwilioClient {
   }
 
   /// `GET {base}/2010-04-01/Accounts/{SID}/Messages/{Sid}.json`: one request.
-  public func fetch(sid: String) -> FetchResult {
+  package func fetch(sid: String) -> FetchResult {
     guard Self.isMessageSID(sid) else { return .notFound(reason: "not a message sid") }
     let path =
       "/2010-04-01/Accounts/\(FormURLEncoding.percentEncode(config.accountSID))/Messages/\(sid).json"

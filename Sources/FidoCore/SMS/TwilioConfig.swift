@@ -1,20 +1,20 @@
 /// What the Twilio client needs: the account, its credentials, the sender and
 /// where the API lives (`TWILIO_API_BASE`, a loopback double in tests).
 /// Printing or dumping a config never shows the auth token.
-public struct TwilioConfig: Sendable {
-  public static let defaultAPIBase = Config.defaultTwilioBase
+package struct TwilioConfig: Sendable {
+  package static let defaultAPIBase = Config.defaultTwilioBase
 
   /// The account, credentials, sender and API base, as configured.
-  public var settings: TwilioSettings
+  package var settings: TwilioSettings
   /// Limit for each request to Twilio, connecting included.
-  public var timeoutMS: Int64
+  package var timeoutMS: Int64
 
-  public init(_ settings: TwilioSettings, timeoutMS: Int64) {
+  package init(_ settings: TwilioSettings, timeoutMS: Int64) {
     self.settings = settings
     self.timeoutMS = timeoutMS
   }
 
-  public init(
+  package init(
     accountSID: String, authToken: String, from: String? = nil, messagingServiceSID: String? = nil,
     apiBase: String = TwilioConfig.defaultAPIBase, timeoutMS: Int64 = 10_000
   ) {
@@ -26,20 +26,20 @@ public struct TwilioConfig: Sendable {
       timeoutMS: timeoutMS)
   }
 
-  public var accountSID: String { settings.accountSID }
-  public var authToken: String { settings.authToken }
+  package var accountSID: String { settings.accountSID }
+  package var authToken: String { settings.authToken }
   /// `TWILIO_FROM`: a Twilio number (E.164), short code or alphanumeric sender ID.
-  public var from: String? { settings.from }
+  package var from: String? { settings.from }
   /// `TWILIO_MESSAGING_SERVICE_SID`; with `from` as well, `from` picks the sender.
-  public var messagingServiceSID: String? { settings.messagingServiceSID }
+  package var messagingServiceSID: String? { settings.messagingServiceSID }
   /// Scheme and authority, optionally a path prefix; no trailing slash needed.
-  public var apiBase: String { settings.apiBase }
+  package var apiBase: String { settings.apiBase }
 
   /// Checks the settings before anything is sent, so a bad setting is a
   /// configuration error (exit 78) rather than a notification Twilio rejects
   /// for good. The base URL must be `https`, or `http` to a loopback host
   /// (tests), so the credentials never cross a network in clear text.
-  public func validate() throws(FidoError) {
+  package func validate() throws(FidoError) {
     guard TwilioSettings.isSID(accountSID, prefix: "AC") else {
       throw .config("TWILIO_ACCOUNT_SID must be AC followed by 32 hex digits")
     }
@@ -83,9 +83,9 @@ public struct TwilioConfig: Sendable {
 
 /// Shows the settings through their own redacting description: never the token.
 extension TwilioConfig: CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
-  public var description: String { "TwilioConfig(\(settings), timeoutMS: \(timeoutMS))" }
-  public var debugDescription: String { description }
-  public var customMirror: Mirror {
+  package var description: String { "TwilioConfig(\(settings), timeoutMS: \(timeoutMS))" }
+  package var debugDescription: String { description }
+  package var customMirror: Mirror {
     Mirror(self, children: ["settings": settings, "timeoutMS": timeoutMS], displayStyle: .struct)
   }
 }

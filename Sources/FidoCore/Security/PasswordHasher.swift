@@ -10,12 +10,12 @@ internal import COpenSSL
 /// a fresh 16-byte salt from RAND_bytes, N = 2^15, r = 8, p = 1 (32 MiB of
 /// memory per hash), a 32-byte key. Parameters travel with the hash, so
 /// they can be raised later without breaking old hashes.
-public enum PasswordHasher {
-  public static let logN = 15
-  public static let blockSize = 8
-  public static let parallelism = 1
-  public static let saltLength = 16
-  public static let keyLength = 32
+package enum PasswordHasher {
+  package static let logN = 15
+  package static let blockSize = 8
+  package static let parallelism = 1
+  package static let saltLength = 16
+  package static let keyLength = 32
 
   static let library = DynamicLibrary.libcrypto
 
@@ -37,7 +37,7 @@ public enum PasswordHasher {
     }
   }
 
-  public static func hash(_ password: [UInt8]) throws(FidoError) -> String {
+  package static func hash(_ password: [UInt8]) throws(FidoError) -> String {
     let crypto = try crypto()
     var salt = [UInt8](repeating: 0, count: saltLength)
     let ok = salt.withUnsafeMutableBufferPointer {
@@ -60,7 +60,7 @@ public enum PasswordHasher {
   /// True when `password` matches the PHC string (compared in constant
   /// time). A malformed string, or parameters beyond sane limits (memory
   /// over 256 MiB), verify as false. Throws only if libcrypto cannot be loaded.
-  public static func verify(_ password: [UInt8], phc: String) throws(FidoError) -> Bool {
+  package static func verify(_ password: [UInt8], phc: String) throws(FidoError) -> Bool {
     let crypto = try crypto()
     let parts = phc.split(separator: "$", omittingEmptySubsequences: false)
     guard parts.count == 5, parts[0].isEmpty, parts[1] == "scrypt" else { return false }
@@ -90,7 +90,7 @@ public enum PasswordHasher {
   /// Overwrites a buffer holding a password or key (glibc's explicit_bzero,
   /// which the optimiser may not remove, as OPENSSL_cleanse: wiping needs no
   /// libcrypto).
-  public static func wipe(_ bytes: inout [UInt8]) {
+  package static func wipe(_ bytes: inout [UInt8]) {
     bytes.withUnsafeMutableBytes {
       if let base = $0.baseAddress { explicit_bzero(base, $0.count) }
     }

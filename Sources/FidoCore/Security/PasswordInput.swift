@@ -1,12 +1,12 @@
 /// Passwords arrive only on stdin (`--password-stdin`).
-public enum PasswordInput {
-  public static let minLength = 8
-  public static let maxLength = 1024
+package enum PasswordInput {
+  package static let minLength = 8
+  package static let maxLength = 1024
 
   /// All of stdin with one trailing newline (`\n` or `\r\n`) removed; it
   /// must be valid UTF-8 of 8–1024 characters (Unicode scalars). The
   /// result is a new buffer: wipe it with `PasswordHasher.wipe` when done.
-  public static func fromStdin(_ bytes: [UInt8]) throws(FidoError) -> [UInt8] {
+  package static func fromStdin(_ bytes: [UInt8]) throws(FidoError) -> [UInt8] {
     var end = bytes.count
     if end > 0 && bytes[end - 1] == 0x0A {
       end -= 1

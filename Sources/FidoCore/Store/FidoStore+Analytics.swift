@@ -1,10 +1,10 @@
 /// The figures behind `fido analytics`, from maintained statistics or a window.
-public struct AnalyticsFigures: Sendable, Equatable {
-  public var stats = UserStats()
-  public var busiestDay: (day: Int64, count: Int128)?
-  public var highestAmountDay: (day: Int64, amount: Int128)?
+package struct AnalyticsFigures: Sendable, Equatable {
+  package var stats = UserStats()
+  package var busiestDay: (day: Int64, count: Int128)?
+  package var highestAmountDay: (day: Int64, amount: Int128)?
 
-  public static func == (a: AnalyticsFigures, b: AnalyticsFigures) -> Bool {
+  package static func == (a: AnalyticsFigures, b: AnalyticsFigures) -> Bool {
     a.stats == b.stats && a.busiestDay?.day == b.busiestDay?.day
       && a.busiestDay?.count == b.busiestDay?.count
       && a.highestAmountDay?.day == b.highestAmountDay?.day
@@ -28,7 +28,7 @@ public struct AnalyticsFigures: Sendable, Equatable {
 extension FidoStore {
   /// Without a window: the user's counters and day counters, one document
   /// read whatever the number of transactions.
-  public func analytics(_ ref: UserRef) throws(FidoError) -> (User, AnalyticsFigures) {
+  package func analytics(_ ref: UserRef) throws(FidoError) -> (User, AnalyticsFigures) {
     let user = try self.user(ref, withDays: true)
     var figures = AnalyticsFigures()
     figures.stats = user.stats
@@ -45,7 +45,7 @@ extension FidoStore {
   /// transactions fido can read are counted; if the window holds any other,
   /// analytics fails (65) naming the first and how many there are, rather
   /// than print figures that leave them out.
-  public func analytics(_ ref: UserRef, since: Int64?, until: Int64?) throws(FidoError) -> (
+  package func analytics(_ ref: UserRef, since: Int64?, until: Int64?) throws(FidoError) -> (
     User, AnalyticsFigures
   ) {
     let user = try self.user(ref)

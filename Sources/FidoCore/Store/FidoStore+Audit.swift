@@ -2,15 +2,15 @@
   import Glibc
 #endif
 
-public struct AuditFilter: Sendable {
-  public var user: ObjectID?
-  public var txn: ObjectID?
-  public var since: Int64?
-  public var until: Int64?
-  public var after: ObjectID?
+package struct AuditFilter: Sendable {
+  package var user: ObjectID?
+  package var txn: ObjectID?
+  package var since: Int64?
+  package var until: Int64?
+  package var after: ObjectID?
   /// 0 means all.
-  public var limit: Int64
-  public init(
+  package var limit: Int64
+  package init(
     user: ObjectID? = nil, txn: ObjectID? = nil, since: Int64? = nil, until: Int64? = nil,
     after: ObjectID? = nil, limit: Int64 = 100
   ) {
@@ -25,7 +25,7 @@ public struct AuditFilter: Sendable {
 
 extension AuditActor {
   /// The OS user and host running this process.
-  public static func current(fidoVersion: String, profile: String? = nil) -> AuditActor {
+  package static func current(fidoVersion: String, profile: String? = nil) -> AuditActor {
     var user = ""
     if let pw = getpwuid(geteuid()), let name = pw.pointee.pw_name { user = String(cString: name) }
     if user.isEmpty { user = "uid \(geteuid())" }
@@ -40,9 +40,9 @@ extension AuditActor {
 extension FidoStore {
   var auditLog: MongoCollection { client.collection(Collections.audit, db: config.db) }
 
-  public enum AuditIndexes {
-    public static let chain = "user_id_1_seq_1"
-    public static let specs: [Document] = [
+  package enum AuditIndexes {
+    package static let chain = "user_id_1_seq_1"
+    package static let specs: [Document] = [
       // One user's chain in order; unique, so two writers can never fork it.
       ["key": ["user_id": 1, "seq": 1], "name": .string(chain), "unique": true],
       // `audit list --user` with a time window, newest first.
@@ -246,7 +246,7 @@ extension FidoStore {
   /// (`after`), so the difference stays on record and the chain matches the
   /// records again. Damaged chains are left (and reported). Returns the
   /// problems adopted.
-  public func adoptHistory(user: ObjectID? = nil, now: Int64) throws(FidoError) -> Int {
+  package func adoptHistory(user: ObjectID? = nil, now: Int64) throws(FidoError) -> Int {
     var todo: [AuditReplay] = []
     try forEachChain(user: user) { (replay) throws(FidoError) in
       if !replay.problems.isEmpty && replay.problems.allSatisfy(\.adoptable) { todo.append(replay) }
@@ -317,7 +317,7 @@ extension FidoStore {
   // MARK: reading
 
   /// Streams entries newest first (`at`, then id).
-  public func listAudit(_ filter: AuditFilter, _ each: (Document) throws(FidoError) -> Void)
+  package func listAudit(_ filter: AuditFilter, _ each: (Document) throws(FidoError) -> Void)
     throws(FidoError)
   {
     var query = Document()
@@ -349,7 +349,7 @@ extension FidoStore {
   /// with the records. Streams users, entries and transactions in user order
   /// (a merge join: memory holds one user's transactions). Returns the
   /// problems found, grouped by user.
-  public func verifyAudit(user: ObjectID? = nil, _ each: (AuditProblem) throws(FidoError) -> Void)
+  package func verifyAudit(user: ObjectID? = nil, _ each: (AuditProblem) throws(FidoError) -> Void)
     throws(FidoError) -> Int
   {
     var found = 0

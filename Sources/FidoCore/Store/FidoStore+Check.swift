@@ -1,16 +1,16 @@
 /// One figure of one user that disagrees with its recomputation from
 /// `transactions`, or (`figure` `invalid`) a stored document fido cannot read.
-public struct Drift: Sendable, Equatable {
+package struct Drift: Sendable, Equatable {
   /// nil for a transaction whose `user_id` is no ObjectId.
-  public var userID: ObjectID?
-  public var figure: String
-  public var stored: String
-  public var expected: String
+  package var userID: ObjectID?
+  package var figure: String
+  package var stored: String
+  package var expected: String
   /// False when `--repair` cannot fix it: the recomputed figure does not fit
   /// Int64, or the transactions it comes from cannot be added exactly.
-  public var repairable = true
+  package var repairable = true
 
-  public init(
+  package init(
     userID: ObjectID?, figure: String, stored: String, expected: String, repairable: Bool = true
   ) {
     self.userID = userID
@@ -22,15 +22,15 @@ public struct Drift: Sendable, Equatable {
 
   /// A document fido cannot read: `invalid`, what it holds, what fido reads.
   /// `--repair` leaves it as it is and out of every figure.
-  public init(invalid doc: UnreadableDocument) {
+  package init(invalid doc: UnreadableDocument) {
     self.init(
       userID: doc.userID, figure: Self.invalid,
       stored: "\(doc.kind) \(doc.id): \(doc.field) is \(doc.found)", expected: doc.expected,
       repairable: false)
   }
 
-  public static let invalid = "invalid"
-  public var isInvalid: Bool { figure == Self.invalid }
+  package static let invalid = "invalid"
+  package var isInvalid: Bool { figure == Self.invalid }
 }
 
 extension FidoStore {
@@ -49,7 +49,7 @@ extension FidoStore {
   /// a user's drifts are reported after that user's repair committed, so
   /// `true` is never said of a repair that did not happen. Orphan
   /// transactions (their user is missing) cannot be repaired: `false`.
-  public func check(repair: Bool, now: Int64, _ each: (Drift, Bool?) throws(FidoError) -> Void)
+  package func check(repair: Bool, now: Int64, _ each: (Drift, Bool?) throws(FidoError) -> Void)
     throws(FidoError) -> Int
   {
     var driftCount = 0

@@ -52,7 +52,7 @@ struct ImportLine {
 extension FidoStore {
   /// Lines (or legacy transactions) per atomic batch unless told otherwise:
   /// `txn import --batch-size` and `db migrate-legacy --batch-size`.
-  public static let defaultBatchSize = 1_000
+  package static let defaultBatchSize = 1_000
 }
 
 /// An import's link to the store: its reads (users, stored keys, figures)

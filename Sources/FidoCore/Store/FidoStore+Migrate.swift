@@ -1,8 +1,8 @@
 import Dispatch
 
 /// What `db migrate-legacy` was asked to do.
-public struct MigrateOptions: Sendable {
-  public enum BalanceIs: String, Sendable, CaseIterable {
+package struct MigrateOptions: Sendable {
+  package enum BalanceIs: String, Sendable, CaseIterable {
     /// The legacy `balance` is the opening balance (the service never applied
     /// transactions to it).
     case opening
@@ -11,20 +11,20 @@ public struct MigrateOptions: Sendable {
     case current
   }
   /// The database holding the legacy `user` and `transaction` collections.
-  public var fromDB: String
-  public var currency: Currency
-  public var balanceIs: BalanceIs
-  public var round: Bool
-  public var skipInvalid: Bool
-  public var dryRun: Bool
-  public var scrubPasswords: Bool
+  package var fromDB: String
+  package var currency: Currency
+  package var balanceIs: BalanceIs
+  package var round: Bool
+  package var skipInvalid: Bool
+  package var dryRun: Bool
+  package var scrubPasswords: Bool
   /// Transactions per atomic batch.
-  public var batchSize: Int
+  package var batchSize: Int
   /// Users per atomic batch; their passwords are hashed before it begins.
-  public var userBatchSize: Int
-  public static let defaultUserBatchSize = 500
+  package var userBatchSize: Int
+  package static let defaultUserBatchSize = 500
 
-  public init(
+  package init(
     fromDB: String, currency: Currency, balanceIs: BalanceIs = .opening, round: Bool = false,
     skipInvalid: Bool = false, dryRun: Bool = false, scrubPasswords: Bool = false,
     batchSize: Int = FidoStore.defaultBatchSize, userBatchSize: Int = defaultUserBatchSize
@@ -42,7 +42,7 @@ public struct MigrateOptions: Sendable {
 }
 
 /// One line of the migration's report, for stderr.
-public enum MigrateNote: Sendable, Equatable {
+package enum MigrateNote: Sendable, Equatable {
   /// A legacy document fido cannot migrate (`user ID: reason`).
   case invalid(String)
   /// Two users whose emails normalise alike, or a record already in fido with other data.
@@ -56,45 +56,45 @@ public enum MigrateNote: Sendable, Equatable {
 }
 
 /// The result record of `db migrate-legacy`, reconciliation included.
-public struct MigrateReport: Sendable {
-  public var currency: Currency
-  public var dryRun = false
-  public var usersRead = 0
-  public var usersInserted = 0
+package struct MigrateReport: Sendable {
+  package var currency: Currency
+  package var dryRun = false
+  package var usersRead = 0
+  package var usersInserted = 0
   /// Already in fido with the same data: skipped.
-  public var usersExisting = 0
+  package var usersExisting = 0
   /// Left out (invalid or in conflict), with `--skip-invalid`.
-  public var usersSkipped = 0
-  public var transactionsInserted = 0
-  public var transactionsExisting = 0
-  public var rounded = 0
-  public var shortPasswords = 0
+  package var usersSkipped = 0
+  package var transactionsInserted = 0
+  package var transactionsExisting = 0
+  package var rounded = 0
+  package var shortPasswords = 0
   /// Reconciliation: every legacy transaction, and the sum of the amounts
   /// that convert (credits and debits alike, as `total_amount` adds them).
-  public var legacyCount = 0
-  public var legacySum: Int128 = 0
+  package var legacyCount = 0
+  package var legacySum: Int128 = 0
   /// Legacy transactions found in fido's `transactions` after the run (read
   /// back from fido's documents), and their amounts.
-  public var migratedCount = 0
-  public var migratedSum: Int128 = 0
+  package var migratedCount = 0
+  package var migratedSum: Int128 = 0
   /// Legacy transactions left out, and the amounts of those that convert.
-  public var skippedCount = 0
-  public var skippedSum: Int128 = 0
-  public var passwordsScrubbed = 0
+  package var skippedCount = 0
+  package var skippedSum: Int128 = 0
+  package var passwordsScrubbed = 0
   /// Stopped between batches by a signal; the batches written are complete.
-  public var interrupted = false
+  package var interrupted = false
   /// Complete write batches (users and transactions).
-  public var batches = 0
+  package var batches = 0
 
-  public init(currency: Currency) { self.currency = currency }
+  package init(currency: Currency) { self.currency = currency }
 
   /// Migrated plus skipped account for every legacy transaction and amount.
-  public var reconciled: Bool {
+  package var reconciled: Bool {
     migratedCount + skippedCount == legacyCount && migratedSum + skippedSum == legacySum
   }
 
   /// A sum in the currency as fido writes money (`1234.50`); sums may pass Int64.
-  public func money(_ v: Int128) -> String {
+  package func money(_ v: Int128) -> String {
     let digits = currency.minorDigits
     var text = Array(String(v.magnitude).utf8)
     if text.count <= digits {
@@ -131,7 +131,7 @@ public struct MigrateReport: Sendable {
 ///
 /// Memory grows with the number of users (one entry each), never with the
 /// number of transactions: every pass streams.
-public final class LegacyMigrator {
+package final class LegacyMigrator {
   let store: FidoStore
   let options: MigrateOptions
   let now: Int64
@@ -163,7 +163,7 @@ public final class LegacyMigrator {
   private var conflicts = 0
   private var toInsert = 0
 
-  public init(store: FidoStore, options: MigrateOptions, now: Int64) {
+  package init(store: FidoStore, options: MigrateOptions, now: Int64) {
     self.store = store
     self.options = options
     self.now = now
@@ -172,11 +172,11 @@ public final class LegacyMigrator {
   }
 
   /// Progress of the writes: phase (`users`, `transactions`), done, total.
-  public typealias Progress = (_ phase: String, _ done: Int, _ total: Int) -> Void
+  package typealias Progress = (_ phase: String, _ done: Int, _ total: Int) -> Void
 
   /// Validates, writes (unless a dry run), reconciles. `note` gets each line
   /// of the report as it is found; `shouldStop` is polled between batches.
-  public func run(
+  package func run(
     note: (MigrateNote) -> Void, progress: Progress? = nil, shouldStop: () -> Bool = { false }
   ) throws(FidoError) -> MigrateReport {
     var report = MigrateReport(currency: options.currency)

@@ -1,6 +1,6 @@
 extension FidoStore {
   /// Streams the outbox, oldest first.
-  public func listSMS(
+  package func listSMS(
     status: SMSState.Status?, limit: Int64,
     invalid: (UnreadableDocument) throws(FidoError) -> Void = { _ in },
     _ each: (Transaction) throws(FidoError) -> Void
@@ -158,7 +158,7 @@ enum SMSTarget: Equatable {
 
 extension FidoStore {
   /// How long after its send an alert's delivery status is still fetched.
-  public static let syncWindowMillis: Int64 = 72 * 3_600_000
+  package static let syncWindowMillis: Int64 = 72 * 3_600_000
 
   /// Claims one sent alert whose delivery status is due to be fetched: sent
   /// less than 72 hours before `now` (and at least `minAgeMillis` before

@@ -1,19 +1,19 @@
 /// What `txn add` records. The amount is already parsed in the user's currency.
-public struct NewTransaction: Sendable {
-  public var user: User
-  public var amount: Int64
-  public var type: TxnType
+package struct NewTransaction: Sendable {
+  package var user: User
+  package var amount: Int64
+  package var type: TxnType
   /// nil: now.
-  public var date: Int64?
-  public var key: String?
+  package var date: Int64?
+  package var key: String?
   /// Why no SMS will be sent (`--no-sms`, no phone, SMS not configured); nil queues one.
-  public var smsSkipReason: String?
+  package var smsSkipReason: String?
   /// How long `txn add`, about to send the alert itself, holds it (the
   /// sender's lease, `SMSSender.leaseMillis`), so a concurrent `sms retry`
   /// leaves it alone. nil (`FIDO_SMS_MODE=queue`): the alert is left
   /// pending, without a lease, for `fido sms worker`.
-  public var smsLeaseMillis: Int64?
-  public init(
+  package var smsLeaseMillis: Int64?
+  package init(
     user: User, amount: Int64, type: TxnType, date: Int64?, key: String?, smsSkipReason: String?
   ) {
     self.user = user
@@ -25,21 +25,21 @@ public struct NewTransaction: Sendable {
   }
 }
 
-public struct TxnAddResult: Sendable {
-  public var transaction: Transaction
+package struct TxnAddResult: Sendable {
+  package var transaction: Transaction
   /// false when an idempotency key matched an existing transaction.
-  public var created: Bool
+  package var created: Bool
 }
 
-public struct TxnFilter: Sendable {
-  public var user: ObjectID
-  public var since: Int64?
-  public var until: Int64?
-  public var type: TxnType?
-  public var after: ObjectID?
+package struct TxnFilter: Sendable {
+  package var user: ObjectID
+  package var since: Int64?
+  package var until: Int64?
+  package var type: TxnType?
+  package var after: ObjectID?
   /// 0 means all.
-  public var limit: Int64
-  public init(
+  package var limit: Int64
+  package init(
     user: ObjectID, since: Int64? = nil, until: Int64? = nil, type: TxnType? = nil,
     after: ObjectID? = nil,
     limit: Int64 = 100
@@ -53,24 +53,24 @@ public struct TxnFilter: Sendable {
   }
 }
 
-public struct TxnChanges: Sendable {
+package struct TxnChanges: Sendable {
   /// Decimal text such as `21.50`, parsed in the transaction's own currency
   /// when the update reads the transaction.
-  public var amount: String?
-  public var type: TxnType?
-  public var date: Int64?
-  public init(amount: String? = nil, type: TxnType? = nil, date: Int64? = nil) {
+  package var amount: String?
+  package var type: TxnType?
+  package var date: Int64?
+  package init(amount: String? = nil, type: TxnType? = nil, date: Int64? = nil) {
     self.amount = amount
     self.type = type
     self.date = date
   }
-  public var isEmpty: Bool { amount == nil && type == nil && date == nil }
+  package var isEmpty: Bool { amount == nil && type == nil && date == nil }
 }
 
 extension FidoStore {
   // MARK: add
 
-  public func addTransaction(_ new: NewTransaction, now: Int64) throws(FidoError) -> TxnAddResult {
+  package func addTransaction(_ new: NewTransaction, now: Int64) throws(FidoError) -> TxnAddResult {
     let user = new.user
     let date = new.date ?? now
     let id = ids.next(nowMs: now)
@@ -239,7 +239,7 @@ extension FidoStore {
   /// that is not an integer, a currency other than its user's, …) is invalid
   /// data naming the field, never a guessed value. Its user's currency is
   /// read too (a second find); an orphan's currency is checked on its own.
-  public func transaction(_ id: ObjectID) throws(FidoError) -> Transaction {
+  package func transaction(_ id: ObjectID) throws(FidoError) -> Transaction {
     let found = try mongo { () throws(MongoError) in
       try transactions.findOne(["_id": .objectID(id)])
     }
@@ -258,7 +258,7 @@ extension FidoStore {
 
   /// The currency of a user, read alone; nil when there is no such user or
   /// its currency is unreadable (`db check` reports both).
-  public func userCurrency(_ id: ObjectID?) throws(FidoError) -> Currency? {
+  package func userCurrency(_ id: ObjectID?) throws(FidoError) -> Currency? {
     guard let id else { return nil }
     let doc = try mongo { () throws(MongoError) in
       try users.findOne(["_id": .objectID(id)], projection: ["currency": 1])
@@ -269,7 +269,7 @@ extension FidoStore {
   /// Streams a user's transactions newest first (date, then id). A document
   /// fido cannot read goes to `invalid` instead (and the list goes on); with
   /// `userCurrency`, one in another currency is such a document.
-  public func listTransactions(
+  package func listTransactions(
     _ filter: TxnFilter, userCurrency: Currency?,
     invalid: (UnreadableDocument) throws(FidoError) -> Void,
     _ each: (Transaction) throws(FidoError) -> Void
@@ -309,7 +309,8 @@ extension FidoStore {
 
   // MARK: update and delete
 
-  public func updateTransaction(_ id: ObjectID, _ changes: TxnChanges, now: Int64) throws(FidoError)
+  package func updateTransaction(_ id: ObjectID, _ changes: TxnChanges, now: Int64)
+    throws(FidoError)
     -> Transaction
   {
     try atomically(
@@ -382,7 +383,7 @@ extension FidoStore {
     }
   }
 
-  public func deleteTransaction(_ id: ObjectID, now: Int64) throws(FidoError) -> Transaction {
+  package func deleteTransaction(_ id: ObjectID, now: Int64) throws(FidoError) -> Transaction {
     try atomically(
       ifUnknown:
         "transaction \(id.hex) may or may not have been deleted: run 'fido txn get \(id.hex)' to see (\"no transaction\" means it was)"

@@ -1,12 +1,12 @@
 /// What `user create` stores.
-public struct NewUser: Sendable {
-  public var name: String
-  public var email: String
-  public var phone: String?
-  public var currency: Currency
-  public var openingBalance: Int64
-  public var passwordHash: String?
-  public init(
+package struct NewUser: Sendable {
+  package var name: String
+  package var email: String
+  package var phone: String?
+  package var currency: Currency
+  package var openingBalance: Int64
+  package var passwordHash: String?
+  package init(
     name: String, email: String, phone: String?, currency: Currency, openingBalance: Int64,
     passwordHash: String?
   ) {
@@ -20,13 +20,13 @@ public struct NewUser: Sendable {
 }
 
 /// What `user update` changes; nil leaves a field alone.
-public struct UserChanges: Sendable {
-  public var name: String?
-  public var email: String?
+package struct UserChanges: Sendable {
+  package var name: String?
+  package var email: String?
   /// `.some(nil)` removes the phone.
-  public var phone: String??
-  public var passwordHash: String?
-  public init(
+  package var phone: String??
+  package var passwordHash: String?
+  package init(
     name: String? = nil, email: String? = nil, phone: String?? = nil, passwordHash: String? = nil
   ) {
     self.name = name
@@ -34,16 +34,16 @@ public struct UserChanges: Sendable {
     self.phone = phone
     self.passwordHash = passwordHash
   }
-  public var isEmpty: Bool { name == nil && email == nil && phone == nil && passwordHash == nil }
+  package var isEmpty: Bool { name == nil && email == nil && phone == nil && passwordHash == nil }
 }
 
-public struct UserFilter: Sendable {
-  public var email: String?
-  public var nameContains: String?
-  public var after: ObjectID?
+package struct UserFilter: Sendable {
+  package var email: String?
+  package var nameContains: String?
+  package var after: ObjectID?
   /// 0 means all.
-  public var limit: Int64
-  public init(
+  package var limit: Int64
+  package init(
     email: String? = nil, nameContains: String? = nil, after: ObjectID? = nil, limit: Int64 = 100
   ) {
     self.email = email
@@ -54,11 +54,11 @@ public struct UserFilter: Sendable {
 }
 
 /// A user reference from the command line: a 24-hex id or an email address.
-public enum UserRef: Sendable, Hashable {
+package enum UserRef: Sendable, Hashable {
   case id(ObjectID)
   case email(String)
 
-  public static func parse(_ text: String) throws(FidoError) -> UserRef {
+  package static func parse(_ text: String) throws(FidoError) -> UserRef {
     if let id = ObjectID(hex: text) { return .id(id) }
     if text.contains("@") { return .email(try Email.normalize(text)) }
     throw .invalidData(
@@ -72,7 +72,7 @@ public enum UserRef: Sendable, Hashable {
     }
   }
 
-  public var description: String {
+  package var description: String {
     switch self {
     case .id(let id): id.hex
     case .email(let email): email
@@ -81,7 +81,7 @@ public enum UserRef: Sendable, Hashable {
 }
 
 extension FidoStore {
-  public func createUser(_ new: NewUser, now: Int64) throws(FidoError) -> User {
+  package func createUser(_ new: NewUser, now: Int64) throws(FidoError) -> User {
     try ensureIndexes()
     let id = ids.next(nowMs: now)
     var doc = Self.userDocument(id: id, new, createdAt: now, now: now)
@@ -131,7 +131,7 @@ extension FidoStore {
   /// by another tool), to report that document rather than "no user": that
   /// second look (a case-insensitive scan of the email index) is made only
   /// when the exact one found nothing.
-  public func user(_ ref: UserRef, withDays: Bool = false) throws(FidoError) -> User {
+  package func user(_ ref: UserRef, withDays: Bool = false) throws(FidoError) -> User {
     let projection = withDays ? User.projectionWithDays : User.projection
     var found = try mongo { () throws(MongoError) in
       try users.findOne(ref.filter, projection: projection)
@@ -149,7 +149,7 @@ extension FidoStore {
 
   /// Streams users in creation order to `each`; a document fido cannot read
   /// goes to `invalid` instead (and the list goes on).
-  public func listUsers(
+  package func listUsers(
     _ filter: UserFilter, prefix: String? = nil,
     invalid: (UnreadableDocument) throws(FidoError) -> Void = { _ in },
     _ each: (User) throws(FidoError) -> Void
@@ -181,7 +181,7 @@ extension FidoStore {
   /// An email finds a user stored with it in another case (another tool
   /// wrote it) too, as `user(_:)` does: `user update OLD --email NEW` is how
   /// such an email is put in normal form.
-  public func updateUser(_ ref: UserRef, _ changes: UserChanges, now: Int64) throws(FidoError)
+  package func updateUser(_ ref: UserRef, _ changes: UserChanges, now: Int64) throws(FidoError)
     -> User
   {
     do {
@@ -275,7 +275,7 @@ extension FidoStore {
     return try User(updated)
   }
 
-  public func hasTransactions(_ user: ObjectID) throws(FidoError) -> Bool {
+  package func hasTransactions(_ user: ObjectID) throws(FidoError) -> Bool {
     try mongo { () throws(MongoError) in
       try transactions.countDocuments(["user_id": .objectID(user)], limit: 1) > 0
     }
@@ -286,7 +286,7 @@ extension FidoStore {
   /// History keeps every entry: the cascade adds one `txn.delete` entry per
   /// chunk of removed transactions (naming them, with their fields), then
   /// the `user.delete` entry, the last link of the user's chain.
-  public func deleteUser(_ user: User, cascade: Bool, now: Int64) throws(FidoError) {
+  package func deleteUser(_ user: User, cascade: Bool, now: Int64) throws(FidoError) {
     let id = BSONValue.objectID(user.id)
     try atomically(
       ifUnknown:
@@ -346,12 +346,12 @@ extension FidoStore {
   static let auditChunk = 1000
 
   /// Why a user who has transactions cannot be deleted without --cascade.
-  public static func hasTransactionsConflict(_ user: User) -> FidoError {
+  package static func hasTransactionsConflict(_ user: User) -> FidoError {
     .conflict("user \(user.email) has transactions; delete them first or pass --cascade")
   }
 
   /// "all 4 present" or the names missing, for `doctor`.
-  public func indexReport() throws(FidoError) -> String {
+  package func indexReport() throws(FidoError) -> String {
     var missing: [String] = []
     var total = 0
     for (name, specs) in Indexes.all {

@@ -1,18 +1,18 @@
 /// fido's records in one MongoDB database: `users` (with their balance and
 /// statistics, per-UTC-day counters included) and `transactions`. One client,
 /// one thread; every method maps driver errors to `FidoError` on the way out.
-public final class FidoStore {
+package final class FidoStore {
   let client: MongoClient
-  public let config: Config
+  package let config: Config
   let users: MongoCollection
   let transactions: MongoCollection
   let ids = ObjectIDGenerator()
   /// Who history entries name as making the changes.
-  public var auditActor = AuditActor.current(fidoVersion: "unknown")
+  package var auditActor = AuditActor.current(fidoVersion: "unknown")
   /// Whether writes run in transactions; nil until the first `atomically`.
   private(set) var transactionSupport: Bool?
 
-  public init(config: Config, log: (@Sendable (String) -> Void)? = nil) throws(FidoError) {
+  package init(config: Config, log: (@Sendable (String) -> Void)? = nil) throws(FidoError) {
     self.config = config
     do {
       client = try MongoClient(
@@ -24,10 +24,10 @@ public final class FidoStore {
     transactions = client.collection(Collections.transactions, db: config.db)
   }
 
-  public enum Collections {
-    public static let users = "users"
-    public static let transactions = "transactions"
-    public static let audit = "audit"
+  package enum Collections {
+    package static let users = "users"
+    package static let transactions = "transactions"
+    package static let audit = "audit"
   }
 
   /// What `atomically` says when a commit's outcome stayed unknown and the
@@ -143,7 +143,7 @@ public final class FidoStore {
   }
 
   /// What `doctor` reports of the server: version, topology, transactions.
-  public func serverReport() throws(FidoError) -> (
+  package func serverReport() throws(FidoError) -> (
     version: String, topology: String, transactions: Bool
   ) {
     try mongo { () throws(MongoError) in
@@ -157,7 +157,7 @@ public final class FidoStore {
   /// An existing index of the same name with other options or another key
   /// (MongoDB codes 85 and 86: the old service's non-unique `email_1`, say)
   /// is a conflict (exit 4) naming the index and the fix, in one line.
-  public func ensureIndexes() throws(FidoError) {
+  package func ensureIndexes() throws(FidoError) {
     do {
       try users.createIndexes(Indexes.users)
       try transactions.createIndexes(Indexes.transactions)
@@ -173,14 +173,14 @@ public final class FidoStore {
   }
 
   /// One of fido's indexes that exists under its name with other options.
-  public struct IndexConflict: Sendable, Equatable {
-    public var collection: String
-    public var name: String
+  package struct IndexConflict: Sendable, Equatable {
+    package var collection: String
+    package var name: String
     /// `not unique`, `key {email: 1, name: 1}`, …
-    public var difference: String
+    package var difference: String
 
     /// The problem and its fix, in one line.
-    public var sentence: String {
+    package var sentence: String {
       let drop =
         "drop it (mongosh: db.\(collection).dropIndex(\"\(name)\")), then run 'fido db init'"
       let fix =
@@ -194,7 +194,7 @@ public final class FidoStore {
 
   /// fido's indexes that exist under their names with another key or other
   /// options (`unique`, `partialFilterExpression`); `doctor` reports them.
-  public func indexConflicts() throws(FidoError) -> [IndexConflict] {
+  package func indexConflicts() throws(FidoError) -> [IndexConflict] {
     var out: [IndexConflict] = []
     for (name, specs) in Indexes.all {
       let present = try mongo { () throws(MongoError) in
@@ -235,12 +235,12 @@ public final class FidoStore {
     return nil
   }
 
-  public enum Indexes {
-    public static let keyIndex = "user_id_1_key_1"
-    public static let users: [Document] = [
+  package enum Indexes {
+    package static let keyIndex = "user_id_1_key_1"
+    package static let users: [Document] = [
       ["key": ["email": 1], "name": "email_1", "unique": true]
     ]
-    public static let transactions: [Document] = [
+    package static let transactions: [Document] = [
       // History, windows and paging: equality on the user, range and order on the date.
       ["key": ["user_id": 1, "date": 1], "name": "user_id_1_date_1"],
       // Idempotency keys are unique per user; transactions without one are not indexed.
@@ -259,7 +259,7 @@ public final class FidoStore {
         "name": "sms_status_1_sms_next_sync_at_1",
       ],
     ]
-    public static var all: [(collection: String, specs: [Document])] {
+    package static var all: [(collection: String, specs: [Document])] {
       [
         (Collections.users, users), (Collections.transactions, transactions),
         (Collections.audit, AuditIndexes.specs),
