@@ -566,6 +566,60 @@ final class SMSCommandTests: XCTestCase {
 
   // MARK: - sms retry
 
+  /// A pending alert whose transaction another tool made unreadable (a
+  /// double amount) is not sent, and does not hold up the alerts behind it:
+  /// it is put off for an hour with the reason on the alert, the others go
+  /// out, `sms retry` warns and exits 65; a run right after finds nothing due.
+  func testAnUnreadableTransactionsAlertIsPutOffAndTheOthersAreSent() throws {
+    let user = createAma()
+    let lines = (1...3).map { _ in #"{"user":"\#(user)","amount":"1","type":"credit"}"# }
+    let imported = run(
+      ["txn", "import", "-", "--sms", "-o", "json"], stdin: lines.joined(separator: "\n") + "\n")
+    XCTAssertEqual(imported.status, 0, imported.stderr)
+    // The oldest alert (claimed first) gets a double amount, as another tool might write.
+    let bad = fido.mongoPython(
+      """
+      d = db.transactions.find_one({}, sort=[('_id', 1)])
+      db.transactions.update_one({'_id': d['_id']}, {'$set': {'amount': 21.5}})
+      print(d['_id'])
+      """)
+    let before = nowMs()
+    let r = run(["sms", "retry", "--limit", "0", "-o", "json"])
+    XCTAssertEqual(r.status, 65, r.stderr)
+    let summary = (try? JSONSerialization.jsonObject(with: Data(r.stdout.utf8))) as? [String: Any]
+    XCTAssertEqual(summary?["sent"] as? Int, 2, r.stdout)
+    XCTAssertEqual(summary?["claimed"] as? Int, 2, r.stdout)
+    XCTAssertTrue(
+      r.stderr.contains(
+        "fido: warning: transaction \(bad): amount is 21.5 (a double), not an integer of minor units"
+      ), r.stderr)
+    XCTAssertTrue(
+      r.stderr.contains(
+        "fido: error: 1 alert not sent: fido cannot read its transaction (see the warnings), tried again in 1 hour; fido shows no guessed value: see 'fido db check'\n"
+      ), r.stderr)
+    XCTAssertEqual(try messages().count, 2, "the two readable alerts went out")
+    let stored = storedSMS()
+    XCTAssertEqual(stored.count, 3)
+    let poison = try XCTUnwrap(stored[bad])
+    XCTAssertEqual(poison["status"] as? String, "pending")
+    XCTAssertNil(poison["lease_until"], "its lease is released")
+    XCTAssertNil(poison["lease_owner"])
+    let next = try XCTUnwrap(poison["next_attempt_at"] as? Int)
+    XCTAssertGreaterThanOrEqual(next, before + 3_600_000 - 1_000)
+    XCTAssertLessThanOrEqual(next, nowMs() + 3_600_000)
+    XCTAssertTrue(
+      (poison["last_error"] as? String ?? "").hasPrefix(
+        "left alone: transaction \(bad): amount is"),
+      "\(poison)")
+    for (id, sms) in stored where id != bad {
+      XCTAssertEqual(sms["status"] as? String, "sent", id)
+    }
+    // Nothing is due now: the put-off alert does not fail the next run.
+    let again = run(["sms", "retry", "-o", "json"])
+    XCTAssertEqual(again.status, 0, again.stderr)
+    XCTAssertEqual(try messages().count, 2)
+  }
+
   func testTwoConcurrentRetriesSendEachNotificationExactlyOnce() throws {
     let user = createAma()
     let lines = (1...100).map { _ in #"{"user":"\#(user)","amount":"1","type":"credit"}"# }

@@ -311,6 +311,12 @@ extension SMSWorker.Event {
       default: action = report.error == nil ? "in_flight" : "sync_error"
       }
       if let error = report.error { fields.append(("error", .string(error))) }
+    case .unreadable(let why):
+      action = "unreadable"
+      fields = [
+        ("transaction_id", .string(why.id)), ("error", .string(why.sentence)),
+        ("retry_in_seconds", seconds(SMSSender.putOffMillis)),
+      ]
     case .stop(let totals):
       action = "stop"
       fields = [

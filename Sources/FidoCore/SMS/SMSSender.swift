@@ -46,6 +46,11 @@ package final class SMSSender {
     try TwilioConfig(settings, timeoutMS: timeoutMS).validate()
   }
 
+  /// How long an alert whose transaction fido cannot read waits before it
+  /// is tried again: long enough that a pass (or a worker) is not held up
+  /// by it, short enough that a fixed document's alert goes out the same hour.
+  package static let putOffMillis: Int64 = 3_600_000
+
   /// How long a claim on a notification lasts.
   var leaseMillis: Int64 { Self.leaseMillis(timeoutMS: timeoutMS) }
 
@@ -94,6 +99,9 @@ package final class SMSSender {
     /// The pass stopped early because Twilio could not be reached or asked
     /// to slow down (the worker backs off); `sms retry` goes on regardless.
     package var twilioTrouble: String?
+    /// Alerts not sent because fido cannot read their transactions: put off
+    /// by `putOffMillis` with the reason in `sms.last_error`.
+    package var unreadable: [UnreadableDocument] = []
   }
 
   /// One alert's send as `retryDue` reports it to `each`.
@@ -110,14 +118,23 @@ package final class SMSSender {
   /// refusing the credentials (the worker's backoff).
   package func retryDue(
     limit: Int64, now: () -> Int64, shouldStop: () -> Bool = { false },
-    stopOnTrouble: Bool = false, each: (SendReport) -> Void = { _ in }
+    stopOnTrouble: Bool = false, each: (SendReport) -> Void = { _ in },
+    unreadable: (UnreadableDocument) -> Void = { _ in }
   ) throws(FidoError) -> RetrySummary {
     var summary = RetrySummary()
     let owner = ObjectIDGenerator().next(nowMs: now()).hex
     while limit == 0 || Int64(summary.claimed) < limit {
       if shouldStop() { break }
-      guard let txn = try store.claimDueSMS(owner: owner, leaseMillis: leaseMillis, now: now())
-      else { break }
+      let claim = try store.claimDueSMS(
+        owner: owner, leaseMillis: leaseMillis, putOffMillis: Self.putOffMillis, now: now())
+      guard let claim else { break }
+      guard case .alert(let txn) = claim else {
+        if case .unreadable(let why) = claim {
+          summary.unreadable.append(why)
+          unreadable(why)
+        }
+        continue
+      }
       summary.claimed += 1
       // One find by _id per claimed alert, just before its send (the claim is
       // a findAndModify on `transactions`, which cannot read `users`).
@@ -181,6 +198,8 @@ package final class SMSSender {
     package var unauthorized: String?
     /// The pass stopped at a 429 or an unreachable Twilio.
     package var twilioTrouble: String?
+    /// Sent alerts not fetched because fido cannot read their transactions.
+    package var unreadable: [UnreadableDocument] = []
   }
 
   /// One fetch as `syncDue` reports it.
@@ -218,7 +237,8 @@ package final class SMSSender {
   package func syncDue(
     limit: Int64, now: () -> Int64, pollDelay: (Transaction, Int64) -> Int64,
     minAgeMillis: Int64 = 0, shouldStop: () -> Bool = { false },
-    each: (SyncReport) -> Void = { _ in }
+    each: (SyncReport) -> Void = { _ in },
+    unreadable: (UnreadableDocument) -> Void = { _ in }
   ) throws(FidoError) -> SyncSummary {
     var summary = SyncSummary()
     let passStart = now()
@@ -226,10 +246,17 @@ package final class SMSSender {
     let lease = 30_000 + timeoutMS
     while limit == 0 || Int64(summary.checked) < limit {
       if shouldStop() { break }
-      guard
-        let txn = try store.claimSyncableSMS(
-          dueBefore: passStart, minAgeMillis: minAgeMillis, leaseMillis: lease, now: now())
-      else { break }
+      let claim = try store.claimSyncableSMS(
+        dueBefore: passStart, minAgeMillis: minAgeMillis, leaseMillis: lease,
+        putOffMillis: Self.putOffMillis, now: now())
+      guard let claim else { break }
+      guard case .alert(let txn) = claim else {
+        if case .unreadable(let why) = claim {
+          summary.unreadable.append(why)
+          unreadable(why)
+        }
+        continue
+      }
       guard let sid = txn.sms.sid else {
         try store.recordSync(txn.id, sid: "", .abandon(reason: "no message sid"), now: now())
         continue

@@ -50,6 +50,8 @@ package final class SMSWorker {
     case attempt(Transaction)
     /// A delivery status fetched.
     case sync(SMSSender.SyncReport)
+    /// An alert left alone for `SMSSender.putOffMillis`: fido cannot read its transaction.
+    case unreadable(UnreadableDocument)
     case stop(Totals)
   }
 
@@ -127,7 +129,11 @@ package final class SMSWorker {
     guard twilioPausedUntil <= now() else { return }
     let sends = try sender.retryDue(
       limit: 0, now: now, shouldStop: shouldStop, stopOnTrouble: true
-    ) { report in self.logSend(report) }
+    ) { report in
+      self.logSend(report)
+    } unreadable: { why in
+      self.event(.unreadable(why))
+    }
     if let reason = sends.unauthorized {
       if once {
         throw .unauthorized(
@@ -155,7 +161,11 @@ package final class SMSWorker {
         if !once && self.now() >= syncUntil { timeUp = true }
         return timeUp
       }
-    ) { report in self.logSync(report) }
+    ) { report in
+      self.logSync(report)
+    } unreadable: { why in
+      self.event(.unreadable(why))
+    }
     moreToSync = !once && (timeUp || Int64(syncs.checked) >= Self.syncBatch)
     if let reason = syncs.unauthorized {
       if once {

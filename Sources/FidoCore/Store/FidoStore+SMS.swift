@@ -69,7 +69,13 @@ extension FidoStore {
   /// The filter and the update are one atomic findAndModify, so two senders
   /// never hold the same notification; an expired lease (a crashed sender)
   /// can be claimed again.
-  func claimDueSMS(owner: String, leaseMillis: Int64, now: Int64) throws(FidoError) -> Transaction?
+  ///
+  /// A claimed alert whose transaction fido cannot read (another tool wrote
+  /// it) is not sent: it is put off by `putOffMillis`, its lease released and
+  /// the reason kept in `sms.last_error`, so one such document never holds
+  /// up the alerts behind it.
+  func claimDueSMS(owner: String, leaseMillis: Int64, putOffMillis: Int64, now: Int64)
+    throws(FidoError) -> SMSClaim?
   {
     let filter: Document = [
       "sms.status": "pending",
@@ -83,7 +89,40 @@ extension FidoStore {
       try transactions.findOneAndUpdate(
         filter, update: update, sort: ["sms.next_attempt_at": 1], returnNew: true)
     }
-    return try doc.map { (d) throws(FidoError) in try Transaction(d) }
+    guard let doc else { return nil }
+    return try claim(
+      doc,
+      putOff: [
+        "$set": [
+          "sms.next_attempt_at": .date(now + putOffMillis), "sms.updated_at": .date(now),
+        ],
+        "$unset": ["sms.lease_until": "", "sms.lease_owner": ""],
+      ], owner: owner)
+  }
+
+  /// The claimed alert, or (its transaction unreadable) the reason, once
+  /// `putOff` and the reason are written to it.
+  private func claim(_ doc: Document, putOff: Document, owner: String?) throws(FidoError)
+    -> SMSClaim
+  {
+    let unreadable: UnreadableDocument
+    do {
+      return .alert(try Transaction(reading: doc, userCurrency: nil))
+    } catch {
+      unreadable = error
+    }
+    var filter: Document = ["_id": doc["_id"] ?? .null]
+    if let owner { filter["sms.lease_owner"] = .string(owner) }
+    var update = putOff
+    var set = update["$set"]?.documentValue ?? [:]
+    set["sms.last_error"] = .string(
+      "left alone: \(unreadable.sentence); fido shows no guessed value: see 'fido db check'")
+    update["$set"] = .document(set)
+    let write = update
+    _ = try mongo { () throws(MongoError) in
+      try transactions.updateOne(filter, update: .document(write))
+    }
+    return .unreadable(unreadable)
   }
 
   /// Records an attempt's outcome and releases the lease. With an owner, only
@@ -145,6 +184,13 @@ extension FidoStore {
   }
 }
 
+/// What claiming an alert found.
+package enum SMSClaim {
+  case alert(Transaction)
+  /// Its transaction cannot be read: put off, not sent or fetched.
+  case unreadable(UnreadableDocument)
+}
+
 /// Where an alert goes when it is about to be sent.
 enum SMSTarget: Equatable {
   case phone(String)
@@ -166,9 +212,9 @@ extension FidoStore {
   /// The claim moves `next_sync_at` `leaseMillis` ahead, so concurrent
   /// syncers fetch different alerts, and a syncer that dies leaves the alert
   /// due again once that time has passed.
-  func claimSyncableSMS(dueBefore: Int64, minAgeMillis: Int64, leaseMillis: Int64, now: Int64)
-    throws(FidoError) -> Transaction?
-  {
+  func claimSyncableSMS(
+    dueBefore: Int64, minAgeMillis: Int64, leaseMillis: Int64, putOffMillis: Int64, now: Int64
+  ) throws(FidoError) -> SMSClaim? {
     let filter: Document = [
       "sms.status": "sent",
       "sms.next_sync_at": ["$lt": .date(dueBefore)],
@@ -181,7 +227,9 @@ extension FidoStore {
       try transactions.findOneAndUpdate(
         filter, update: update, sort: ["sms.next_sync_at": 1], returnNew: true)
     }
-    return try doc.map { (d) throws(FidoError) in try Transaction(d) }
+    guard let doc else { return nil }
+    return try claim(
+      doc, putOff: ["$set": ["sms.next_sync_at": .date(now + putOffMillis)]], owner: nil)
   }
 
   /// What a fetch of a sent alert's message came to.

@@ -233,7 +233,10 @@ enum ManPageText {
         .paragraph([
           .b("fido sms retry"),
           "exits 0 when it ran, whatever stays pending; 77 when Twilio refuses the",
-          "credentials; 78 when SMS is not configured.",
+          "credentials; 78 when SMS is not configured; 65 when an alert's",
+          "transaction cannot be read (another tool wrote it): that alert is not",
+          "sent but put off by an hour, with the reason in its last error, and the",
+          "others are sent.",
         ]),
       ]),
     ManSection(

@@ -52,7 +52,21 @@ enum SMSRetry {
         "Twilio refused the credentials (\(reason)); fix TWILIO_ACCOUNT_SID/TWILIO_AUTH_TOKEN and run 'fido sms retry' again"
       )
     }
+    try unreadableAlerts(summary.unreadable, ctx, doing: "sent")
   }
+}
+
+/// Alerts a pass left alone because their transactions cannot be read: a
+/// warning each, then exit 65 (the other alerts were handled).
+func unreadableAlerts(_ docs: [UnreadableDocument], _ ctx: Context, doing: String)
+  throws(FidoError)
+{
+  guard !docs.isEmpty else { return }
+  let hours = SMSSender.putOffMillis / 3_600_000
+  for doc in docs { ctx.warn("\(doc.sentence); its alert was not \(doing)") }
+  throw .invalidData(
+    "\(plural(docs.count, "alert")) not \(doing): fido cannot read \(docs.count == 1 ? "its transaction" : "their transactions") (see the warnings), tried again in \(plural(Int(hours), "hour")); fido shows no guessed value: see 'fido db check'"
+  )
 }
 
 enum SMSSync {
@@ -84,6 +98,7 @@ enum SMSSync {
       sentence += "; stopped early: \(trouble)"
     }
     ctx.summary(CoreText.escaped(sentence))
+    try unreadableAlerts(summary.unreadable, ctx, doing: "checked")
   }
 }
 
