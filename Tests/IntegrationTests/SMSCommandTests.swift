@@ -618,6 +618,14 @@ final class SMSCommandTests: XCTestCase {
     let again = run(["sms", "retry", "-o", "json"])
     XCTAssertEqual(again.status, 0, again.stderr)
     XCTAssertEqual(try messages().count, 2)
+    // Due again (an hour on), the worker logs it and goes on: no send, exit 0.
+    makeDue()
+    let worker = run(["sms", "worker", "--once", "-o", "ndjson"])
+    XCTAssertEqual(worker.status, 0, worker.stderr)
+    XCTAssertTrue(
+      worker.stderr.contains(#""event":"unreadable","transaction_id":"\#(bad)""#), worker.stderr)
+    XCTAssertEqual(try messages().count, 2)
+    XCTAssertEqual(storedSMS()[bad]?["status"] as? String, "pending")
   }
 
   func testTwoConcurrentRetriesSendEachNotificationExactlyOnce() throws {
