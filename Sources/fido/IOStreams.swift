@@ -1,11 +1,35 @@
 import FidoCore
-import Synchronization
 
 #if canImport(Glibc)
   import Glibc
 #elseif canImport(Darwin)
   import Darwin
 #endif
+
+/// A pthread mutex. ThreadSanitizer follows its ordering, where it does not
+/// see the futex behind Synchronization's `Mutex` on Linux and reported the
+/// writes it guards as races.
+final class PosixLock: @unchecked Sendable {
+  private let mutex: UnsafeMutablePointer<pthread_mutex_t>
+
+  init() {
+    mutex = .allocate(capacity: 1)
+    mutex.initialize(to: pthread_mutex_t())
+    pthread_mutex_init(mutex, nil)
+  }
+
+  deinit {
+    pthread_mutex_destroy(mutex)
+    mutex.deinitialize(count: 1)
+    mutex.deallocate()
+  }
+
+  func withLock<T>(_ body: () throws -> T) rethrows -> T {
+    pthread_mutex_lock(mutex)
+    defer { pthread_mutex_unlock(mutex) }
+    return try body()
+  }
+}
 
 /// A byte sink: a file descriptor, or a buffer in tests.
 ///
@@ -23,7 +47,7 @@ final class OutputStream: TextSink, @unchecked Sendable {
   private let fd: Int32?
   private let buffered: Bool
   /// Guards everything below.
-  private let lock = Mutex(())
+  private let lock = PosixLock()
   private var buffer: [UInt8] = []
   private var capturedText: String = ""
   private var firstFailure: Int32?
@@ -40,12 +64,12 @@ final class OutputStream: TextSink, @unchecked Sendable {
   }
 
   /// Everything written, when this stream captures (tests).
-  var captured: String { lock.withLock { _ in capturedText } }
+  var captured: String { lock.withLock { capturedText } }
   /// The errno of the first failed write; nil while every write succeeded.
-  var failure: Int32? { lock.withLock { _ in firstFailure } }
+  var failure: Int32? { lock.withLock { firstFailure } }
 
   func write(_ text: String) {
-    lock.withLock { _ in
+    lock.withLock {
       guard let fd else {
         capturedText += text
         return
@@ -57,7 +81,7 @@ final class OutputStream: TextSink, @unchecked Sendable {
   }
 
   func write(utf8 bytes: [UInt8]) {
-    lock.withLock { _ in
+    lock.withLock {
       guard let fd else {
         capturedText += String(decoding: bytes, as: UTF8.self)
         return
@@ -69,7 +93,7 @@ final class OutputStream: TextSink, @unchecked Sendable {
   }
 
   func flush() {
-    lock.withLock { _ in if let fd { flush(fd) } }
+    lock.withLock { if let fd { flush(fd) } }
   }
 
   /// Throws the first failed write (exit 74), after flushing what is buffered.
