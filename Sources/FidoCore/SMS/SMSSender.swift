@@ -128,11 +128,12 @@ package final class SMSSender {
       let claim = try store.claimDueSMS(
         owner: owner, leaseMillis: leaseMillis, putOffMillis: Self.putOffMillis, now: now())
       guard let claim else { break }
-      guard case .alert(let txn) = claim else {
-        if case .unreadable(let why) = claim {
-          summary.unreadable.append(why)
-          unreadable(why)
-        }
+      let txn: Transaction
+      switch claim {
+      case .alert(let claimed): txn = claimed
+      case .unreadable(let why):
+        summary.unreadable.append(why)
+        unreadable(why)
         continue
       }
       summary.claimed += 1
@@ -250,11 +251,12 @@ package final class SMSSender {
         dueBefore: passStart, minAgeMillis: minAgeMillis, leaseMillis: lease,
         putOffMillis: Self.putOffMillis, now: now())
       guard let claim else { break }
-      guard case .alert(let txn) = claim else {
-        if case .unreadable(let why) = claim {
-          summary.unreadable.append(why)
-          unreadable(why)
-        }
+      let txn: Transaction
+      switch claim {
+      case .alert(let claimed): txn = claimed
+      case .unreadable(let why):
+        summary.unreadable.append(why)
+        unreadable(why)
         continue
       }
       guard let sid = txn.sms.sid else {
