@@ -51,8 +51,18 @@ $(VENV)/.stamp:
 build: deps
 	swift build
 
-# The Swift runtime linked statically: fewer libraries to load at each start.
-RELEASE := swift build -c release --static-swift-stdlib
+# The Swift runtime linked statically: fewer libraries to load at each start. When the
+# toolchain has lld and glibc is 2.36 or later, relative relocations are packed (DT_RELR):
+# the loader applies fido's 29,000 of them from 5 KB instead of reading 650 KB, which
+# takes 0.4-0.9 ms off every run (bench/out/results.md) and keeps the binary position-
+# independent (ASLR), unlike linking it -no-pie, which saves as much.
+RELR := $(shell d=$$(dirname "$$(readlink -f "$$(command -v swift)")"); \
+  v=$$(getconf GNU_LIBC_VERSION 2>/dev/null | sed 's/^glibc //'); \
+  [ -x "$$d/ld.lld" ] && printf '%s\n' 2.36 "$$v" | sort -C -V && echo yes)
+RELEASE_FLAGS := -c release --static-swift-stdlib \
+  $(if $(RELR),-Xswiftc -use-ld=lld -Xlinker -z -Xlinker pack-relative-relocs)
+export RELEASE_FLAGS
+RELEASE := swift build $(RELEASE_FLAGS)
 
 release: deps
 	$(RELEASE)

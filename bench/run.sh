@@ -29,8 +29,9 @@ done
 gcc -O2 -Wall -o bench/bin/noop_mongoc bench/c/noop.c -Wl,--no-as-needed $flags
 gcc -O2 -Wall -o bench/bin/noop_mongoc_curl bench/c/noop.c -Wl,--no-as-needed $flags $(pkg-config --libs libcurl)
 
-# The start-up reference: a Swift hello world built as fido is.
-swift build -c release --static-swift-stdlib --package-path bench/hello >/dev/null
+# The start-up reference: a Swift hello world built as fido is (the Makefile's flags).
+# shellcheck disable=SC2086 # the flags are words
+swift build ${RELEASE_FLAGS:--c release --static-swift-stdlib} --package-path bench/hello >/dev/null
 export BENCH_HELLO=$root/bench/hello/.build/release/hello
 
 dir=.fido-data/bench/run-$$
