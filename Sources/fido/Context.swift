@@ -37,8 +37,8 @@ final class Context {
     if let openedStore { return openedStore }
     let config = try config()
     let store = try FidoStore(config: config, log: diagnostics())
-    store.auditActor.fidoVersion = FidoVersion.string
-    store.auditActor.profile = config.profile
+    store.auditVersion = FidoVersion.string
+    store.auditProfile = config.profile
     openedStore = store
     return store
   }

@@ -74,6 +74,36 @@ final class ProfileTests: XCTestCase {
     XCTAssertEqual(none.status, 69, "the default URI has no server here: \(none.stderr)")
   }
 
+  /// Each history entry names who made the change: the OS user and host
+  /// (read here through Python's own look-ups), fido's version and the
+  /// profile — including when the look-up is put off to the first write.
+  func testHistoryNamesTheOSUserHostVersionAndProfile() throws {
+    try write(standardConfig, to: configPath)
+    let created = fido.run([
+      "--profile", "local", "user", "create", "--name", "Ama", "--email", "a@x.io", "-q",
+    ])
+    XCTAssertEqual(created.status, 0, created.stderr)
+    let id = created.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+    // Without a profile: the same store, named by the environment instead.
+    let added = fido.run(
+      ["txn", "add", "--user", id, "--amount", "5", "--type", "credit", "--no-sms"],
+      env: ["MONGO_URI": fido.uri, "MONGO_DB_NAME": "\(fido.db)_profile"])
+    XCTAssertEqual(added.status, 0, added.stderr)
+    let version = fido.run(["--version"]).stdout.split(separator: " ").last.map {
+      $0.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+    let actors = fido.mongoPython(
+      """
+      import os, pwd, socket
+      me = pwd.getpwuid(os.geteuid()).pw_name, socket.gethostname()
+      for e in client[sys.argv[2] + '_profile'].audit.find().sort([('user_id', 1), ('seq', 1)]):
+          a = e['actor']
+          print(e['action'], (a['os_user'], a['host']) == me, a['fido_version'], a.get('profile'))
+      """)
+    XCTAssertEqual(
+      actors, "user.create True \(version ?? "?") local\ntxn.create True \(version ?? "?") None")
+  }
+
   func testUnknownProfileListsTheKnownOnes() throws {
     try write(standardConfig, to: configPath)
     let r = fido.run(["--profile", "staging", "user", "list"])

@@ -7,8 +7,13 @@ package final class FidoStore {
   let users: MongoCollection
   let transactions: MongoCollection
   let ids = ObjectIDGenerator()
-  /// Who history entries name as making the changes.
-  package var auditActor = AuditActor.current(fidoVersion: "unknown")
+  /// Who history entries name as making the changes. Looked up at the first
+  /// write, so a read-only command never consults the user database (nss).
+  package lazy var auditActor = AuditActor.current(
+    fidoVersion: auditVersion, profile: auditProfile)
+  /// The fido version and profile `auditActor` records; set before writing.
+  package var auditVersion = "unknown"
+  package var auditProfile: String?
   /// Whether writes run in transactions; nil until the first `atomically`.
   private(set) var transactionSupport: Bool?
 
