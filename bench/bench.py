@@ -207,8 +207,14 @@ class Bench:
         big = f"{w}/imp_{self.a.import_lines}"
         self.gen("docs", f"{big}.ndjson", f"{w}/imp_users.json", f"{big}.docs.json")
         self.gen("plan", f"{big}.docs.json", str(self.a.batch), f"{big}.plan.json")
+        # The parallel figure: the same lines, each with a key (`--workers`
+        # needs them), and the floor's plans for them (the key in each
+        # transaction document and history record, as fido writes them).
+        self.gen("keyed", f"{big}.ndjson", f"{big}.keyed.ndjson")
+        self.gen("docs", f"{big}.keyed.ndjson", f"{w}/imp_users.json", f"{big}.keyed.docs.json")
+        self.gen("plan", f"{big}.keyed.docs.json", str(self.a.batch), f"{big}.keyed.plan.json")
         for n_ in (2, 4):
-            self.gen("plan", f"{big}.docs.json", str(self.a.batch), f"{big}.plan{n_}.json", str(n_))
+            self.gen("plan", f"{big}.keyed.docs.json", str(self.a.batch), f"{big}.keyed.plan{n_}.json", str(n_))
 
         # History chains of 10^2 and 10^4 entries (audit verify's curve).
         self.fido_out("fb_audit", "db", "init")
@@ -524,35 +530,49 @@ class Bench:
             double.wait()
 
     def import_parallel(self):
-        """The parallel-import prototype: floor_import with 1, 2 and 4 threads
-        over one mongoc_client_pool, each thread's batches for disjoint users."""
-        n = 1  # the prototype was not adopted (see the README); one run each keeps it on record
-        big = f"{self.work}/imp_{self.a.import_lines}"
+        """Parallel import: `fido txn import --workers 1/2/4` against the
+        prototype it was measured with (floor_import with 1, 2 and 4 threads
+        over one mongoc_client_pool, each thread's batches for disjoint users),
+        on the same keyed lines, alternated (fido 1, C 1, fido 2, C 2, …)."""
+        n = self.a.par_runs
+        big = f"{self.work}/imp_{self.a.import_lines}.keyed"
+        counts = (1, 2, 4)
         plans = {1: [f"{big}.plan.json"], 2: [f"{big}.plan2.json.{i}" for i in range(2)], 4: [f"{big}.plan4.json.{i}" for i in range(4)]}
         out = os.path.join(self.work, "par.out")
+        contenders, dbs = [], {}
+        for k in counts:
+            contenders.append((f"fido{k}", self.fido_cmd("fb_imp_fido", "txn", "import", f"{big}.ndjson", "--batch-size", str(self.a.batch), "--workers", str(k), "-o", "json")))
+            contenders.append((f"C{k}", [f"{self.bin}/floor_import", self.uri, "fb_imp_c"] + plans[k]))
+            dbs[f"fido{k}"], dbs[f"C{k}"] = "fb_imp_fido", "fb_imp_c"
+        lines = self.a.import_lines
 
         def measure(label, cmd):
             ms = self.run_ok(cmd, stdout=out)
-            return ms, json.load(open(out)).get("retries", 0)
+            rec = json.load(open(out))
+            if label.startswith("fido"):
+                if rec.get("inserted") != lines:
+                    raise SystemExit(f"bench: {label} inserted {rec.get('inserted')} of {lines}")
+                return ms, 0
+            return ms, rec.get("retries", 0)
 
-        r = self.alternate(
-            [(k, [f"{self.bin}/floor_import", self.uri, "fb_imp_c"] + v) for k, v in plans.items()],
-            n,
-            prepare=lambda label: self.reset_transactions("fb_imp_c"),
-            measure=measure,
-        )
-        lines = self.a.import_lines
-        one = self.med([x[0] for x in r[1]])
-        fig = f"parallel import prototype: the same-writes floor, {lines:,} lines, workers over one client pool ({n} runs each)"
-        for k in plans:
-            ms = self.med([x[0] for x in r[k]])
-            retries = self.med([x[1] for x in r[k]])
+        r = self.alternate(contenders, n, prepare=lambda label: self.reset_transactions(dbs[label]), measure=measure)
+        fig = f"parallel import: {lines:,} keyed lines, 1,000 users, batches of {self.a.batch:,}, fido `--workers` and the same-writes prototype ({n} run{'s' if n > 1 else ''} each)"
+        med = {label: self.med([x[0] for x in r[label]]) for label, _ in contenders}
+        rate = lambda ms: f"{lines / ms * 1000:,.0f} lines/s ({ms / 1000:.1f} s)"
+        for k in counts:
+            retries = self.med([x[1] for x in r[f"C{k}"]])
             self.add(
-                fig, f"{k} worker{'s' if k > 1 else ''} (batches retried after a WriteConflict: {retries:g})",
-                f"{lines / ms * 1000:,.0f} lines/s", f"{one / ms:.2f}× 1 worker",
-                "adopt if clearly > 1" if k > 1 else "", ("wins" if one / ms >= 1.3 else "no gain: not adopted") if k > 1 else "",
+                fig, f"prototype, {k} thread{'s' if k > 1 else ''} (batches retried after a WriteConflict: {retries:g})",
+                rate(med[f"C{k}"]), f"{med['C1'] / med[f'C{k}']:.2f}× 1 thread" if k > 1 else "",
             )
-        self.parallel = {k: self.med([x[0] for x in r[k]]) for k in plans}
+        for k in counts:
+            f = med[f"fido{k}"]
+            self.add(
+                fig, f"`fido txn import --workers {k}`", rate(f),
+                f"{med['fido1'] / f:.2f}× 1 worker, {med[f'C{k}'] / f:.2f}× same" if k > 1 else f"{med['C1'] / f:.2f}× same",
+                "default 1 (keys required)" if k > 1 else "",
+            )
+        self.parallel = med
 
     def concurrency(self):
         """8 processes adding transactions at once: for 8 users, and all for
@@ -770,6 +790,7 @@ def main():
     p.add_argument("--heavy-runs", type=int, default=int(os.environ.get("BENCH_HEAVY_RUNS", "3")))
     p.add_argument("--import-lines", type=int, default=int(os.environ.get("BENCH_IMPORT_LINES", "10000")))
     p.add_argument("--import-lines-max", type=int, default=100_000)
+    p.add_argument("--par-runs", type=int, default=int(os.environ.get("BENCH_PAR_RUNS", "1")), help="runs of the parallel-import figure")
     p.add_argument("--sms-alerts", type=int, default=int(os.environ.get("BENCH_SMS_ALERTS", "200")))
     ints = lambda v: [int(x) for x in v.split(",") if x]
     p.add_argument("--batch", type=int, default=int(os.environ.get("BENCH_BATCH", "1000")), help="import --batch-size")

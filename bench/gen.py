@@ -1,6 +1,8 @@
 """Writes the benchmark's input files.
 
   gen.py import OUT.ndjson N USERS_FILE      fido import lines {"user","amount","type","date"}
+  gen.py keyed IN.ndjson OUT.ndjson          the same lines, each with a "key" (line-N), as
+                                             `txn import --workers` needs them
   gen.py docs IN.ndjson USERS.json OUT.json  the same lines as the transaction documents
                                              fido stores (canonical Extended JSON, one a line)
   gen.py user-lines OUT.ndjson N USERID [--days D]
@@ -70,6 +72,10 @@ def docs(src, users_json, out):
                 "currency": u["currency"],
                 "type": obj["type"],
                 "date": {"$date": {"$numberLong": str(date_ms)}},
+            }
+            if "key" in obj:
+                doc["key"] = obj["key"]
+            doc |= {
                 "sms": {
                     "status": "skipped", "attempts": {"$numberLong": "0"}, "sid": None,
                     "last_error": "imported (use --sms to queue)", "to": u.get("phone"), "body": None,
@@ -137,7 +143,7 @@ def plan(docs_path, batch, out, part=0, parts=1):
                 e["first"], e["last"] = min(e["first"], date), max(e["last"], date)
                 recs.setdefault(u, []).append({
                     "id": d["_id"], "amount": d["amount"], "type": d["type"], "date": d["date"],
-                    "key": None, "currency": d["currency"]})
+                    "key": d.get("key"), "currency": d["currency"]})
             for u in order:
                 e = eff[u]
                 h, seq, before = heads.get(u, (None, 0, zero()))
@@ -205,6 +211,12 @@ if __name__ == "__main__":
     elif cmd == "user-lines":
         days = int(sys.argv[6]) if len(sys.argv) > 6 and sys.argv[5] == "--days" else 700
         write_lines(sys.argv[2], int(sys.argv[3]), [sys.argv[4]], seed=int(sys.argv[3]), days=days)
+    elif cmd == "keyed":
+        with open(sys.argv[2]) as f, open(sys.argv[3], "w") as o:
+            for i, line in enumerate(f, 1):
+                obj = json.loads(line)
+                obj["key"] = f"line-{i}"
+                o.write(json.dumps(obj, separators=(",", ":")) + "\n")
     elif cmd == "plan":
         parts = int(sys.argv[5]) if len(sys.argv) > 5 else 1
         if parts == 1:

@@ -8,7 +8,7 @@
 #   BENCH_RUNS=20 BENCH_HEAVY_RUNS=3 BENCH_IMPORT_LINES=10000 BENCH_BATCH=1000
 #   BENCH_LIST_LINES=100000 BENCH_CURVE_IMPORT=1000,10000 BENCH_CURVE_AUDIT=100,10000
 #   BENCH_CONC_TXNS=10 BENCH_ONLY=startup,one_shot,txn_add,bulk_import,import_parallel,concurrency,curves_all,migrate_legacy,sms_worker,round_trip_table
-#   BENCH_CURVE_MIGRATE=1000,10000 BENCH_SMS_ALERTS=200
+#   BENCH_CURVE_MIGRATE=1000,10000 BENCH_SMS_ALERTS=200 BENCH_PAR_RUNS=1
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD

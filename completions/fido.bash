@@ -26,7 +26,7 @@ _fido_options() {
         "txn list") echo "--user --since --until --type --limit --after $globals" ;;
         "txn update") echo "--amount --type --date $globals" ;;
         "txn delete") echo "-y --yes $globals" ;;
-        "txn import") echo "--format --dry-run --sms --batch-size $globals" ;;
+        "txn import") echo "--format --dry-run --sms --batch-size --workers $globals" ;;
         "analytics") echo "--since --until $globals" ;;
         "sms list") echo "--status --limit $globals" ;;
         "sms retry") echo "--limit $globals" ;;
@@ -43,7 +43,7 @@ _fido_options() {
 # Succeeds when option $2 of the command at path $1 takes a value.
 _fido_takes_value() {
     case "$1|$2" in
-        *"|--uri"|*"|--db"|*"|-o"|*"|--output"|*"|--fields"|*"|--env-file"|*"|--profile"|*"|--timeout"|"user create|--name"|"user create|--email"|"user create|--phone"|"user create|--balance"|"user create|--currency"|"user list|--email"|"user list|--name-contains"|"user list|--limit"|"user list|--after"|"user update|--name"|"user update|--email"|"user update|--phone"|"txn add|--user"|"txn add|--amount"|"txn add|--type"|"txn add|--date"|"txn add|--key"|"txn list|--user"|"txn list|--since"|"txn list|--until"|"txn list|--type"|"txn list|--limit"|"txn list|--after"|"txn update|--amount"|"txn update|--type"|"txn update|--date"|"txn import|--format"|"txn import|--batch-size"|"analytics|--since"|"analytics|--until"|"sms list|--status"|"sms list|--limit"|"sms retry|--limit"|"sms sync|--limit"|"sms worker|--interval"|"audit list|--user"|"audit list|--txn"|"audit list|--since"|"audit list|--until"|"audit list|--limit"|"audit list|--after"|"audit verify|--user"|"db migrate-legacy|--from-db"|"db migrate-legacy|--currency"|"db migrate-legacy|--balance-is"|"db migrate-legacy|--batch-size") return 0 ;;
+        *"|--uri"|*"|--db"|*"|-o"|*"|--output"|*"|--fields"|*"|--env-file"|*"|--profile"|*"|--timeout"|"user create|--name"|"user create|--email"|"user create|--phone"|"user create|--balance"|"user create|--currency"|"user list|--email"|"user list|--name-contains"|"user list|--limit"|"user list|--after"|"user update|--name"|"user update|--email"|"user update|--phone"|"txn add|--user"|"txn add|--amount"|"txn add|--type"|"txn add|--date"|"txn add|--key"|"txn list|--user"|"txn list|--since"|"txn list|--until"|"txn list|--type"|"txn list|--limit"|"txn list|--after"|"txn update|--amount"|"txn update|--type"|"txn update|--date"|"txn import|--format"|"txn import|--batch-size"|"txn import|--workers"|"analytics|--since"|"analytics|--until"|"sms list|--status"|"sms list|--limit"|"sms retry|--limit"|"sms sync|--limit"|"sms worker|--interval"|"audit list|--user"|"audit list|--txn"|"audit list|--since"|"audit list|--until"|"audit list|--limit"|"audit list|--after"|"audit verify|--user"|"db migrate-legacy|--from-db"|"db migrate-legacy|--currency"|"db migrate-legacy|--balance-is"|"db migrate-legacy|--batch-size") return 0 ;;
     esac
     return 1
 }

@@ -101,10 +101,11 @@ final class HelpTests: XCTestCase {
       synopsis("txn", "add"),
       "fido txn add --user USER --amount AMOUNT --type credit|debit [--date DATE] [--key KEY] [--no-sms]"
     )
-    // DESIGN's synopsis plus --batch-size (see the README's import section).
+    // DESIGN's synopsis plus --batch-size and --workers (see the README's import section).
     XCTAssertEqual(
       synopsis("txn", "import"),
-      "fido txn import [FILE] [--format ndjson|csv] [--dry-run] [--sms] [--batch-size N]")
+      "fido txn import [FILE] [--format ndjson|csv] [--dry-run] [--sms] [--batch-size N] [--workers N]"
+    )
     // Six statuses are too many for the synopsis: the option's help lists them.
     XCTAssertEqual(synopsis("sms", "list"), "fido sms list [--status STATUS] [--limit N]")
     let listHelp = HelpRenderer.render(path: ["sms", "list"])

@@ -30,15 +30,20 @@ package struct ImportOptions: Sendable {
   package var batchSize: Int
   package static let defaultBatchSize = FidoStore.defaultBatchSize
   package static let maxBatchSize = 100_000
+  /// Concurrent writers (`--workers`), each with its own connection and
+  /// its own users; above 1 every line needs a key.
+  package var workers: Int
+  package static let maxWorkers = 16
   package init(
     format: ImportFormat, dryRun: Bool, sms: Bool, smsConfigured: Bool,
-    batchSize: Int = defaultBatchSize
+    batchSize: Int = defaultBatchSize, workers: Int = 1
   ) {
     self.format = format
     self.dryRun = dryRun
     self.sms = sms
     self.smsConfigured = smsConfigured
     self.batchSize = batchSize
+    self.workers = workers
   }
 }
 
@@ -52,10 +57,15 @@ package struct ImportSummary: Sendable, Equatable {
   package var interrupted = false
 }
 
-/// What the write pass has committed so far: complete batches, in input order.
+/// What the write pass has committed so far: complete batches, in input
+/// order for one worker; with several, batches of each worker's users.
 package struct ImportWritten: Sendable, Equatable, CustomStringConvertible {
   /// Batches the write pass plans (lines to insert / batch size, rounded up).
   package var planned = 0
+  /// Transactions the write pass plans to insert.
+  package var toWrite = 0
+  /// Workers writing (`--workers`).
+  package var workers = 1
   /// Batches committed.
   package var batches = 0
   /// Input lines from the first line of the first committed batch to the
@@ -67,8 +77,15 @@ package struct ImportWritten: Sendable, Equatable, CustomStringConvertible {
   /// True once the write pass has begun.
   package var started = false
 
-  /// `written 2 of 3 batches: lines 1–2000 (1,998 transactions)`.
+  /// `written 2 of 3 batches: lines 1–2000 (1,998 transactions)`. With
+  /// several workers the batches are not runs of lines, but every line has
+  /// a key: `written 7312 of 10000 transactions in 12 batches by 2
+  /// workers; every line has a key: run the same import again to write the rest`.
   package var description: String {
+    if workers > 1 {
+      return
+        "written \(transactions) of \(toWrite) transaction\(toWrite == 1 ? "" : "s") in \(batches) batch\(batches == 1 ? "" : "es") by \(workers) workers; every line has a key: run the same import again to write the rest"
+    }
     var text = "written \(batches) of \(planned) batch\(planned == 1 ? "" : "es")"
     if let firstLine, let lastLine {
       text +=
@@ -128,19 +145,40 @@ package final class Importer {
     if options.dryRun { return summary }
     let toWrite = summary.inserted
     written.planned = (toWrite + options.batchSize - 1) / options.batchSize
+    written.toWrite = toWrite
+    written.workers = options.workers
     summary.inserted = 0
     summary.skipped = 0
-    try write(
-      path: path, toWrite: toWrite, summary: &summary, progress: progress, shouldStop: shouldStop)
+    if options.workers > 1 {
+      try writeConcurrently(
+        path: path, toWrite: toWrite, summary: &summary, progress: progress,
+        shouldStop: shouldStop)
+    } else {
+      try write(
+        path: path, toWrite: toWrite, summary: &summary, progress: progress,
+        shouldStop: shouldStop)
+    }
     return summary
   }
 
   // MARK: pass 1: which users
 
+  /// With several workers, the first line without a key stops the import
+  /// here, before any write: only keys make a partial import of batches
+  /// that are not runs of lines safe to run again.
   private func resolveUsers(path: String) throws(FidoError) {
     let reader = try RecordReader(path: path, name: name, format: options.format)
     var pending = Set<UserRef>()
     while let next = try reader.next() {
+      if options.workers > 1, case .success(let record) = next {
+        switch record.fields["key"] {
+        case nil, .null?:
+          throw .usage(
+            "line \(record.line) of \(name) has no key: with --workers \(options.workers) every line needs a 'key', so that a stopped import can be run again; add keys, or use --workers 1 (nothing was written)"
+          )
+        default: break
+        }
+      }
       guard case .success(let record) = next, case .text(let text)? = record.fields["user"],
         let ref = try? UserRef.parse(text), refs[ref] == nil
       else { continue }
@@ -367,9 +405,7 @@ package final class Importer {
   // MARK: pass 3: write
 
   /// Cuts the lines to insert (`toWrite` of them) into batches for the
-  /// store. A batch whose transaction MongoDB ended for its size or its
-  /// lifetime (nothing of it committed) is written as two halves, down to
-  /// single lines, and the batches after it are no larger than those halves.
+  /// store, in input order, through one `ImportBatcher`.
   private func write(
     path: String, toWrite: Int, summary: inout ImportSummary, progress: Progress?,
     shouldStop: () -> Bool
@@ -378,52 +414,38 @@ package final class Importer {
   {
     let reader = try RecordReader(path: path, name: name, format: options.format)
     let total = LineReader.fileSize(path)
+    let batcher = ImportBatcher(writer: writer, size: options.batchSize)
     var batch: [ImportLine] = []
-    var size = options.batchSize
     var done = 0
-    var seenKeys = Set<KeyUse>()
     written.started = true
     func flush(_ lines: ArraySlice<ImportLine>) throws(FidoError) {
-      let number = written.batches + 1
-      let name =
-        "batch \(number) of \(max(written.planned, number)) (lines \(lines.first!.line)–\(lines.last!.line))"
-      switch try writer.write(Array(lines), name: name) {
-      case .tooLarge(let error):
-        guard lines.count > 1 else { throw error }
-        let half = (lines.count + 1) / 2
-        size = min(size, half)
-        reducedBatchSize = size
-        // The batches written, and the rest (this one's lines included) at the new size.
-        written.planned = written.batches + (toWrite - done + size - 1) / size
-        try flush(lines.prefix(half))
-        try flush(lines.dropFirst(half))
-      case .written(let inserted, let skipped):
-        summary.inserted += inserted
-        summary.skipped += skipped
-        written.batches = number
-        written.firstLine = written.firstLine ?? lines.first!.line
-        written.lastLine = lines.last!.line
-        written.transactions += inserted
-        done += lines.count
-        progress?(done, reader.bytesRead, total)
-      }
+      try batcher.flush(
+        lines,
+        name: { lines in
+          let number = written.batches + 1
+          return
+            "batch \(number) of \(max(written.planned, number)) (lines \(lines.first!.line)–\(lines.last!.line))"
+        },
+        resized: { size in
+          reducedBatchSize = size
+          // The batches written, and the rest (this one's lines included) at the new size.
+          written.planned = written.batches + (toWrite - done + size - 1) / size
+        },
+        committed: { lines, inserted, skipped in
+          summary.inserted += inserted
+          summary.skipped += skipped
+          written.batches += 1
+          written.firstLine = written.firstLine ?? lines.first!.line
+          written.lastLine = lines.last!.line
+          written.transactions += inserted
+          done += lines.count
+          progress?(done, reader.bytesRead, total)
+        })
     }
-    while let next = try reader.next() {
-      guard case .success(let record) = next, case .success(let line) = parse(record) else {
-        throw .failure("the input changed while it was being imported; run the import again")
-      }
-      if let key = line.key {
-        // A repeat of an earlier line of this file (validated as the same data).
-        let use = KeyUse(user: line.user, key: key)
-        if alreadyStored.contains(use) || !seenKeys.insert(use).inserted {
-          summary.skipped += 1
-          continue
-        }
-      }
-      var fixed = line
-      fixed.id = writer.newID()
-      batch.append(fixed)
-      if batch.count >= size {
+    var lines = WriteLines(importer: self)
+    while let line = try lines.next(reader, summary: &summary) {
+      batch.append(line)
+      if batch.count >= batcher.size {
         try flush(batch[...])
         batch.removeAll(keepingCapacity: true)
         if shouldStop() {
@@ -433,6 +455,110 @@ package final class Importer {
       }
     }
     if !batch.isEmpty { try flush(batch[...]) }
+  }
+
+  /// The write pass's lines, read again: each checked to be what
+  /// validation saw, repeats and stored keys skipped, the rest given their
+  /// transaction `_id` (so ids follow input order, whichever worker writes).
+  private struct WriteLines {
+    let importer: Importer
+    var seenKeys = Set<KeyUse>()
+
+    mutating func next(_ reader: RecordReader, summary: inout ImportSummary) throws(FidoError)
+      -> ImportLine?
+    {
+      while let next = try reader.next() {
+        guard case .success(let record) = next, case .success(var line) = importer.parse(record)
+        else {
+          throw .failure("the input changed while it was being imported; run the import again")
+        }
+        if let key = line.key {
+          // A repeat of an earlier line of this file (validated as the same data).
+          let use = KeyUse(user: line.user, key: key)
+          if importer.alreadyStored.contains(use) || !seenKeys.insert(use).inserted {
+            summary.skipped += 1
+            continue
+          }
+        }
+        line.id = importer.writer.newID()
+        return line
+      }
+      return nil
+    }
+  }
+
+  /// `--workers N`: the reader (this thread) hands each line to the worker
+  /// of its user, which writes its lines in batches exactly as `write`
+  /// does, through its own `ImportBatcher` and connection. Every line has a
+  /// key, so whatever part is written, running the same import again
+  /// writes the rest. The first failure stops the others at their next
+  /// batch boundary, as does `shouldStop` (polled here).
+  private func writeConcurrently(
+    path: String, toWrite: Int, summary: inout ImportSummary, progress: Progress?,
+    shouldStop: () -> Bool
+  ) throws(FidoError) {
+    let count = options.workers
+    let partition = ImportPartition(
+      loads: headroom.mapValues { Int(clamping: $0.lines) }, workers: count)
+    let lanes = ImportLanes(count: count, capacity: options.batchSize)
+    // Each worker's connection is opened here, before any thread starts.
+    var workers: [ImportWorker] = []
+    for index in 0..<count {
+      workers.append(
+        ImportWorker(
+          index: index + 1,
+          batcher: ImportBatcher(writer: try writer.fork(), size: options.batchSize),
+          lanes: lanes))
+    }
+    let reader = try RecordReader(path: path, name: name, format: options.format)
+    let total = LineReader.fileSize(path)
+    written.started = true
+    var threads: [ImportThread] = []
+    for worker in workers {
+      let handOff = HandOff(worker)
+      guard let thread = ImportThread({ handOff.value.run() }) else {
+        // Those not started never end by themselves.
+        for _ in threads.count..<count { lanes.done() }
+        lanes.fail(
+          .failure(
+            "cannot start \(count) import workers (the system refused a thread); use fewer --workers"
+          ))
+        break
+      }
+      threads.append(thread)
+    }
+    var shown = 0
+    // Between lines and while waiting: the signal, and the progress bar.
+    func poll() {
+      if shouldStop() { lanes.stop() }
+      let done = lanes.totals.lines
+      if done != shown {
+        shown = done
+        progress?(done, reader.bytesRead, total)
+      }
+    }
+    var readError: FidoError?
+    do throws(FidoError) {
+      var lines = WriteLines(importer: self)
+      while let line = try lines.next(reader, summary: &summary) {
+        if !lanes.push(line, to: partition.worker(of: line.user), waiting: poll) { break }
+        poll()
+      }
+    } catch {
+      readError = error
+      lanes.stop()
+    }
+    lanes.finish(waiting: poll)
+    for thread in threads { thread.join() }
+    let totals = lanes.totals
+    summary.inserted += totals.inserted
+    summary.skipped += totals.skipped
+    written.batches = totals.batches
+    written.transactions = totals.inserted
+    let reduced = workers.filter(\.batcher.reduced).map(\.batcher.size)
+    if let smallest = reduced.min() { reducedBatchSize = smallest }
+    if let error = lanes.error ?? readError { throw error }
+    if lanes.stopped { summary.interrupted = true }
   }
 
   /// Keys per look-up of stored keys in the validation pass.

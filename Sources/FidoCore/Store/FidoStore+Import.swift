@@ -37,7 +37,7 @@ enum ImportBatchResult {
 }
 
 /// A validated import line.
-struct ImportLine {
+struct ImportLine: Sendable {
   var line: Int
   var user: ObjectID
   var amount: Int64
@@ -86,6 +86,16 @@ final class ImportWriter {
     self.now = now
     self.sms = sms
     self.smsConfigured = smsConfigured
+  }
+
+  /// The same import's writer for another thread: its own store (client),
+  /// and what this one knows of the users.
+  func fork() throws(FidoError) -> ImportWriter {
+    let other = ImportWriter(
+      store: try store.sibling(), now: now, sms: sms, smsConfigured: smsConfigured)
+    other.users = users
+    other.known = known
+    return other
   }
 
   /// Transaction documents per insert command inside a batch.

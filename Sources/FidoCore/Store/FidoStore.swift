@@ -29,6 +29,15 @@ package final class FidoStore {
     transactions = client.collection(Collections.transactions, db: config.db)
   }
 
+  /// Another store on the same database with its own client (connection),
+  /// for another thread: the same settings, -v sink and history actor.
+  func sibling() throws(FidoError) -> FidoStore {
+    let other = try FidoStore(config: config, log: client.options.log)
+    other.auditActor = auditActor
+    other.transactionSupport = transactionSupport
+    return other
+  }
+
   package enum Collections {
     package static let users = "users"
     package static let transactions = "transactions"

@@ -22,6 +22,17 @@ extension Invocation {
     return n
   }
 
+  /// `--workers N`: concurrent import writers, 1 to `ImportOptions.maxWorkers`.
+  func workers() throws(FidoError) -> Int {
+    guard let text = value("workers") else { return 1 }
+    guard let n = Int(text), (1...ImportOptions.maxWorkers).contains(n) else {
+      throw .usage(
+        "'--workers' takes a whole number from 1 to \(ImportOptions.maxWorkers), got \(CoreText.quoted(text))"
+      )
+    }
+    return n
+  }
+
   func objectID(_ option: String, what: String) throws(FidoError) -> ObjectID? {
     guard let text = value(option) else { return nil }
     return try parseID(text, what: what)

@@ -9,6 +9,7 @@ enum TxnImport {
   static func run(_ ctx: Context) throws(FidoError) -> Exit {
     let inv = ctx.invocation
     let batchSize = try inv.batchSize()
+    let workers = try inv.workers()
     let config = try ctx.config()
     let source = inv.positionals.first ?? "-"
     // A stream (stdin, a pipe, a character device) is spooled to a temporary
@@ -36,7 +37,7 @@ enum TxnImport {
       store: try ctx.store(),
       options: ImportOptions(
         format: format, dryRun: inv.flag("dry-run"), sms: inv.flag("sms"),
-        smsConfigured: config.twilio != nil, batchSize: batchSize),
+        smsConfigured: config.twilio != nil, batchSize: batchSize, workers: workers),
       now: ctx.clock())
     let started = ctx.clock()
     let bar = ctx.io.stderrIsTTY ? ProgressBar(io: ctx.io, started: started, clock: ctx.clock) : nil
@@ -72,6 +73,11 @@ enum TxnImport {
     }
     if summary.interrupted {
       let written = importer.written
+      if written.workers > 1 {
+        // Every line has a key: the description says to run it again.
+        ctx.io.err.write("fido: interrupted: \(written)\n")
+        return Interrupts.exit
+      }
       let rest =
         written.lastLine.map { "import the lines after line \($0)" } ?? "import the file again"
       ctx.io.err.write(
