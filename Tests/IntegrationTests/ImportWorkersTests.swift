@@ -193,30 +193,30 @@ final class ImportWorkersTests: FileTestCase {
 
   // MARK: tests
 
-  /// 3,000 keyed lines over 50 users, three workers, batches of 40: the
+  /// 1,200 keyed lines over 40 users, three workers, batches of 25: the
   /// figures, day counters, transactions and history equal what the input
   /// gives, and what one worker leaves in another database.
   func testThreeWorkersWriteWhatTheInputSaysAndWhatOneWorkerDoes() throws {
-    let users = makeUsers(50, in: fido)
-    let (text, model) = keyedLines(3_000, users: users, seed: 17)
+    let users = makeUsers(40, in: fido)
+    let (text, model) = keyedLines(1_200, users: users, seed: 17)
     let path = write("keyed.ndjson", text)
     let dry = fido.run(["txn", "import", path, "--workers", "3", "--dry-run", "-o", "json"])
     XCTAssertEqual(dry.status, 0, dry.stderr)
     XCTAssertEqual(transactions(), 0, "--dry-run writes nothing")
-    let r = fido.run(["txn", "import", path, "--workers", "3", "--batch-size", "40", "-o", "json"])
+    let r = fido.run(["txn", "import", path, "--workers", "3", "--batch-size", "25", "-o", "json"])
     XCTAssertEqual(r.status, 0, r.stderr)
     let summary = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]
-    XCTAssertEqual(summary?["read"] as? Int, 3_000)
-    XCTAssertEqual(summary?["inserted"] as? Int, 3_000)
+    XCTAssertEqual(summary?["read"] as? Int, 1_200)
+    XCTAssertEqual(summary?["inserted"] as? Int, 1_200)
     XCTAssertEqual(summary?["skipped"] as? Int, 0)
-    XCTAssertTrue(r.stderr.contains("imported 3000 transactions of 3000 read"), r.stderr)
-    XCTAssertEqual(transactions(), 3_000)
+    XCTAssertTrue(r.stderr.contains("imported 1200 transactions of 1200 read"), r.stderr)
+    XCTAssertEqual(transactions(), 1_200)
     assertMatches(stored(fido), model)
     assertConsistent()
 
     let one = try FidoRunner()
-    _ = makeUsers(50, in: one)
-    let s = one.run(["txn", "import", path, "--batch-size", "40"])
+    _ = makeUsers(40, in: one)
+    let s = one.run(["txn", "import", path, "--batch-size", "25"])
     XCTAssertEqual(s.status, 0, s.stderr)
     XCTAssertEqual(comparable(fido), comparable(one))
 
@@ -225,7 +225,7 @@ final class ImportWorkersTests: FileTestCase {
     XCTAssertEqual(again.status, 0, again.stderr)
     let second = try JSONSerialization.jsonObject(with: Data(again.stdout.utf8)) as? [String: Any]
     XCTAssertEqual(second?["inserted"] as? Int, 0)
-    XCTAssertEqual(second?["skipped"] as? Int, 3_000)
+    XCTAssertEqual(second?["skipped"] as? Int, 1_200)
     XCTAssertEqual(comparable(fido), comparable(one))
   }
 
@@ -275,31 +275,31 @@ final class ImportWorkersTests: FileTestCase {
   /// running it again writes exactly the rest.
   func testAFailingWorkerStopsTheImportAndARerunFinishesIt() throws {
     let users = makeUsers(30, in: fido)
-    let (text, model) = keyedLines(2_000, users: users, seed: 29)
+    let (text, model) = keyedLines(1_000, users: users, seed: 29)
     let path = write("fail.ndjson", text)
     // Each batch inserts twice (its transactions, then its history): the
     // 21st insert is in about the tenth batch of the three workers.
     failPoint(
       "{'mode': {'skip': 20, 'times': 1}, 'data': {'failCommands': ['insert'], 'appName': '\(ClientOptions.defaultAppName)', 'errorCode': 2}}"
     )
-    let r = fido.run(["txn", "import", path, "--workers", "3", "--batch-size", "50"])
+    let r = fido.run(["txn", "import", path, "--workers", "3", "--batch-size", "25"])
     failPoint("{'mode': 'off'}")
     XCTAssertEqual(r.status, 1, r.stderr)
-    let written = writtenCount(r.stderr, of: 2_000, workers: 3)
+    let written = writtenCount(r.stderr, of: 1_000, workers: 3)
     XCTAssertNotNil(written, r.stderr)
     XCTAssertEqual(written, transactions(), "the report is what is stored")
     XCTAssertGreaterThan(transactions(), 0)
-    XCTAssertLessThan(transactions(), 2_000)
+    XCTAssertLessThan(transactions(), 1_000)
     assertConsistent()
 
     let again = fido.run([
-      "txn", "import", path, "--workers", "3", "--batch-size", "50", "-o", "json",
+      "txn", "import", path, "--workers", "3", "--batch-size", "25", "-o", "json",
     ])
     XCTAssertEqual(again.status, 0, again.stderr)
     let summary = try JSONSerialization.jsonObject(with: Data(again.stdout.utf8)) as? [String: Any]
-    XCTAssertEqual(summary?["inserted"] as? Int, 2_000 - (written ?? 0))
+    XCTAssertEqual(summary?["inserted"] as? Int, 1_000 - (written ?? 0))
     XCTAssertEqual(summary?["skipped"] as? Int, written)
-    XCTAssertEqual(transactions(), 2_000)
+    XCTAssertEqual(transactions(), 1_000)
     assertMatches(stored(fido), model)
     assertConsistent()
   }
@@ -330,11 +330,11 @@ final class ImportWorkersTests: FileTestCase {
   /// import again writes exactly the rest.
   func testInterruptedWorkersThenRerunIsExact() throws {
     let users = makeUsers(20, in: fido)
-    let (text, model) = keyedLines(6_000, users: users, seed: 41)
+    let (text, model) = keyedLines(2_400, users: users, seed: 41)
     let path = write("big.ndjson", text)
     let p = Process()
     p.executableURL = URL(fileURLWithPath: fido.binary)
-    p.arguments = ["txn", "import", path, "--workers", "3", "--batch-size", "200"]
+    p.arguments = ["txn", "import", path, "--workers", "3", "--batch-size", "100"]
     p.environment = fido.environment
     p.standardOutput = FileHandle.nullDevice
     let errPath = dir.appendingPathComponent("interrupted.err")
@@ -355,16 +355,16 @@ final class ImportWorkersTests: FileTestCase {
     let stderr = (try? String(contentsOf: errPath, encoding: .utf8)) ?? ""
     let partial = transactions()
     XCTAssertGreaterThan(partial, 0)
-    XCTAssertLessThan(partial, 6_000, "the import was interrupted")
+    XCTAssertLessThan(partial, 2_400, "the import was interrupted")
     XCTAssertTrue(
-      stderr.contains("fido: interrupted: written \(partial) of 6000 transactions"), stderr)
-    XCTAssertEqual(writtenCount(stderr, of: 6_000, workers: 3), partial, stderr)
+      stderr.contains("fido: interrupted: written \(partial) of 2400 transactions"), stderr)
+    XCTAssertEqual(writtenCount(stderr, of: 2_400, workers: 3), partial, stderr)
     assertConsistent()
 
     let again = fido.run(["txn", "import", path, "--workers", "3", "-o", "json"])
     XCTAssertEqual(again.status, 0, again.stderr)
     let summary = try JSONSerialization.jsonObject(with: Data(again.stdout.utf8)) as? [String: Any]
-    XCTAssertEqual(summary?["inserted"] as? Int, 6_000 - partial)
+    XCTAssertEqual(summary?["inserted"] as? Int, 2_400 - partial)
     XCTAssertEqual(summary?["skipped"] as? Int, partial)
     assertMatches(stored(fido), model)
     assertConsistent()

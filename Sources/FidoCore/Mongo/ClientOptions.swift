@@ -12,6 +12,11 @@ package struct ClientOptions: Sendable {
   /// The -v diagnostics sink (one line per call, no newline); nil = off.
   /// Lines never hold command bodies or the URI's password.
   package var log: (@Sendable (String) -> Void)?
+  /// Whether libmongoc's own warnings go to `log` too. Its log handler is
+  /// process-wide: with several clients on several threads (an import's
+  /// workers), only the one that outlives the others may hold it, or a
+  /// warning on one thread could reach a client another thread is freeing.
+  package var routesLibraryLog = true
 
   package init(
     uri: String, appName: String = ClientOptions.defaultAppName, timeoutMS: Int64 = 10_000,

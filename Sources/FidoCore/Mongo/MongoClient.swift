@@ -19,7 +19,7 @@ package final class MongoClient {
     self.api = api
     self.options = options
     self.monitor = CommandMonitor(api: api, log: options.log, uri: options.uri)
-    monitor.routeLibraryLog()
+    if options.routesLibraryLog { monitor.routeLibraryLog() }
 
     var error = bson_error_t()
     guard let uri = api.uri_new_with_error(options.uri, &error) else {

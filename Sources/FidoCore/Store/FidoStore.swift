@@ -17,11 +17,14 @@ package final class FidoStore {
   /// Whether writes run in transactions; nil until the first `atomically`.
   private(set) var transactionSupport: Bool?
 
-  package init(config: Config, log: (@Sendable (String) -> Void)? = nil) throws(FidoError) {
+  package init(
+    config: Config, log: (@Sendable (String) -> Void)? = nil, routesLibraryLog: Bool = true
+  ) throws(FidoError) {
     self.config = config
     do {
-      client = try MongoClient(
-        ClientOptions(uri: config.uri, timeoutMS: config.timeoutMS, log: log))
+      var options = ClientOptions(uri: config.uri, timeoutMS: config.timeoutMS, log: log)
+      options.routesLibraryLog = routesLibraryLog
+      client = try MongoClient(options)
     } catch {
       throw Self.fail(error, config: config)
     }
@@ -31,8 +34,10 @@ package final class FidoStore {
 
   /// Another store on the same database with its own client (connection),
   /// for another thread: the same settings, -v sink and history actor.
+  /// libmongoc's own warnings, from any thread, stay with this store's
+  /// client, which outlives its siblings.
   func sibling() throws(FidoError) -> FidoStore {
-    let other = try FidoStore(config: config, log: client.options.log)
+    let other = try FidoStore(config: config, log: client.options.log, routesLibraryLog: false)
     other.auditActor = auditActor
     other.transactionSupport = transactionSupport
     return other
