@@ -1,6 +1,7 @@
 # fido — the two front-door commands are `make demo` and `make test`.
 # Both install what is missing (Debian packages, a Python venv with SecantusDB),
-# start a local server on a free port, and stop only the process they started.
+# start local servers on free ports (`make test`: one per shard, scripts/test.sh),
+# and stop only the processes they started.
 # `make server` starts one that stays up, where fido looks by default
 # (127.0.0.1:27017); `make server-stop` stops it.
 
@@ -75,14 +76,11 @@ demo: deps venv release
 	  FIDO=$$($(RELEASE) --show-bin-path)/fido MONGO_URI=$$(scripts/server.sh uri $(DEMO_DIR)) \
 	  scripts/demo.sh
 
-# The whole suite against a fresh server started with test commands (fail points).
+# The whole suite (unit and integration tests), in shards run at once, each against
+# its own fresh server started with test commands (fail points); see scripts/test.sh.
 test: deps venv
 	swift build --build-tests
-	@run=$(TEST_DIR)/run-$$$$; rm -rf $$run; scripts/server.sh start $$run --test; \
-	  trap 'scripts/server.sh stop '$$run'; rm -rf '$$run EXIT; \
-	  FIDO_TEST_URI=$$(scripts/server.sh uri $$run) FIDO_BIN=$$(swift build --show-bin-path)/fido \
-	  FIDO_TEST_PYTHON=$(CURDIR)/$(VENV)/bin/python \
-	  swift test --skip-build --disable-swift-testing
+	@scripts/test.sh $(TEST_DIR) $(CURDIR)/$(VENV)/bin/python
 
 # A local SecantusDB that stays up: one-node replica set (transactions work), no test
 # commands, on 127.0.0.1:$(SERVER_PORT) when that port is free, else on a free port (it

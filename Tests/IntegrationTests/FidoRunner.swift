@@ -125,7 +125,7 @@ final class FidoRunner {
     process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
     let prelude =
       "import pymongo, json, sys\nclient = pymongo.MongoClient(sys.argv[1])\ndb = client[sys.argv[2]]\n"
-    process.arguments = [python, "-c", prelude + code, uri, db]
+    process.arguments = [python, "-c", prelude + code + pythonQuickExit, uri, db]
     let out = Pipe()
     let err = Pipe()
     process.standardOutput = out
