@@ -291,6 +291,45 @@ final class SMSDeliveryTests: XCTestCase {
     XCTAssertEqual(run(["sms", "sync"], env: ["TWILIO_ACCOUNT_SID": ""]).status, 78)
   }
 
+  /// A sent alert whose transaction another tool made unreadable (a double
+  /// amount): `sms sync` checks the others, puts that one off for an hour
+  /// without asking Twilio, warns, and exits 65; the next run is clean.
+  func testSyncPutsOffAnAlertWhoseTransactionIsUnreadable() throws {
+    let ama = createUser("ama@example.com", phone: phone)
+    try double.deliveries([["to": phone, "statuses": ["delivered"]]])
+    let good = try XCTUnwrap(add(ama, "1")["id"] as? String)
+    let bad = try XCTUnwrap(add(ama, "2")["id"] as? String)
+    _ = fido.mongoPython(
+      "import bson\ndb.transactions.update_one({'_id': bson.ObjectId('\(bad)')}, {'$set': {'amount': 21.5}})"
+    )
+    let before = nowMs()
+    let r = run(["sms", "sync", "-o", "json"])
+    XCTAssertEqual(r.status, 65, r.stderr)
+    let summary = (try? JSONSerialization.jsonObject(with: Data(r.stdout.utf8))) as? [String: Any]
+    XCTAssertEqual(summary?["checked"] as? Int, 1, r.stdout)
+    XCTAssertEqual(summary?["delivered"] as? Int, 1, r.stdout)
+    XCTAssertTrue(
+      r.stderr.contains(
+        "fido: warning: transaction \(bad): amount is 21.5 (a double), not an integer of minor units"
+      ), r.stderr)
+    XCTAssertTrue(
+      r.stderr.contains(
+        "fido: error: 1 alert not checked: fido cannot read its transaction (see the warnings), tried again in 1 hour"
+      ), r.stderr)
+    XCTAssertEqual(try double.fetches().count, 1, "Twilio is asked about the readable one only")
+    let stored = storedSMS()
+    XCTAssertEqual(stored[good]?["status"] as? String, "delivered")
+    let poison = try XCTUnwrap(stored[bad])
+    XCTAssertEqual(poison["status"] as? String, "sent", "its status is not guessed")
+    let next = try XCTUnwrap(poison["next_sync_at"] as? Int)
+    XCTAssertGreaterThanOrEqual(next, before + 3_600_000 - 1_000)
+    XCTAssertLessThanOrEqual(next, nowMs() + 3_600_000)
+    // Put off: the next run finds nothing due and exits 0.
+    let again = run(["sms", "sync", "-o", "json"])
+    XCTAssertEqual(again.status, 0, again.stderr)
+    XCTAssertEqual(try double.fetches().count, 1)
+  }
+
   // MARK: - opt-outs
 
   func testAnUnsubscribedNumberIsSkippedUntilThePhoneChanges() throws {
