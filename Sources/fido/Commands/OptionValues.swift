@@ -13,21 +13,23 @@ extension Invocation {
 
   /// `--batch-size N`: lines per atomic import batch, 1 to `ImportOptions.maxBatchSize`.
   func batchSize() throws(FidoError) -> Int {
-    guard let text = value("batch-size") else { return ImportOptions.defaultBatchSize }
-    guard let n = Int(text), (1...ImportOptions.maxBatchSize).contains(n) else {
-      throw .usage(
-        "'--batch-size' takes a whole number from 1 to \(ImportOptions.maxBatchSize), got \(CoreText.quoted(text))"
-      )
-    }
-    return n
+    try wholeNumber(
+      "batch-size", in: 1...ImportOptions.maxBatchSize, default: ImportOptions.defaultBatchSize)
   }
 
   /// `--workers N`: concurrent import writers, 1 to `ImportOptions.maxWorkers`.
   func workers() throws(FidoError) -> Int {
-    guard let text = value("workers") else { return 1 }
-    guard let n = Int(text), (1...ImportOptions.maxWorkers).contains(n) else {
+    try wholeNumber("workers", in: 1...ImportOptions.maxWorkers, default: 1)
+  }
+
+  /// `--OPTION N`, a whole number within `range`; `fallback` when absent.
+  private func wholeNumber(_ option: String, in range: ClosedRange<Int>, default fallback: Int)
+    throws(FidoError) -> Int
+  {
+    guard let text = value(option) else { return fallback }
+    guard let n = Int(text), range.contains(n) else {
       throw .usage(
-        "'--workers' takes a whole number from 1 to \(ImportOptions.maxWorkers), got \(CoreText.quoted(text))"
+        "'--\(option)' takes a whole number from \(range.lowerBound) to \(range.upperBound), got \(CoreText.quoted(text))"
       )
     }
     return n
