@@ -325,6 +325,51 @@ final class ImportWorkersTests: FileTestCase {
     assertConsistent()
   }
 
+  /// A user deleted (with its transactions) while another worker writes:
+  /// both workers' first user updates are held, the second worker's user is
+  /// deleted meanwhile, and its batch then finds no user: exit 3 as with
+  /// one worker, the report is what is stored, nothing of the deleted user
+  /// is written, and the other user's figures match its transactions.
+  func testAUserDeletedWhileTheWorkersRunIsExit3() throws {
+    let users = makeUsers(2, in: fido)
+    let (a, b) = (users[0], users[1])
+    let path = write(
+      "race.ndjson",
+      """
+      {"user":"\(a)","amount":"5","type":"credit","key":"a1"}
+      {"user":"\(a)","amount":"6","type":"credit","key":"a2"}
+      {"user":"\(b)","amount":"7","type":"credit","key":"b1"}
+
+      """)
+    // Each worker's first `update` (its first batch's user) waits 3 s.
+    failPoint(
+      "{'mode': {'times': 2}, 'data': {'failCommands': ['update'], 'appName': '\(ClientOptions.defaultAppName)', 'blockConnection': True, 'blockTimeMS': 3000}}"
+    )
+    let err = dir.appendingPathComponent("race.err").path
+    let r = fido.shell(
+      """
+      "$FIDO" -v txn import '\(path)' --workers 2 --batch-size 1 >/dev/null 2>'\(err)' & pid=$!
+      for i in $(seq 500); do
+        [ "$(grep -c 'mongo: → update' '\(err)')" -ge 2 ] && break; sleep 0.02
+      done
+      "$FIDO" user delete \(b) --cascade --yes -q >/dev/null || echo "delete failed"
+      wait $pid; echo "import exit $?"
+      """)
+    failPoint("{'mode': 'off'}")
+    let stderr = (try? String(contentsOfFile: err, encoding: .utf8)) ?? ""
+    XCTAssertFalse(r.stdout.contains("delete failed"), r.stdout)
+    XCTAssertTrue(r.stdout.contains("import exit 3"), r.stdout + stderr)
+    XCTAssertTrue(stderr.contains("was deleted while the import ran"), stderr)
+    let written = writtenCount(stderr, of: 3, workers: 2)
+    XCTAssertNotNil(written, stderr)
+    XCTAssertEqual(written, transactions(), "the report is what is stored")
+    XCTAssertEqual(
+      fido.mongoPython(
+        "print(db.users.count_documents({'email': '\(b)'}), db.transactions.count_documents({'key': 'b1'}))"
+      ), "0 0", "nothing of the deleted user")
+    assertConsistent()
+  }
+
   /// SIGINT in the middle: every worker stops at its batch boundary, fido
   /// dies by the signal after saying what it wrote, and running the same
   /// import again writes exactly the rest.
